@@ -1,0 +1,33 @@
+"""The errors kavalai raises, in one place.
+
+Each is re-exported from :mod:`kavalai`; every message names the stream involved
+and says what to do instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = ["StreamClosedError", "StreamerTimeoutException"]
+
+
+class StreamClosedError(RuntimeError):
+    """A value was pushed to, or a completion asked of, a stream that can take no more."""
+
+
+class StreamerTimeoutException(Exception):
+    """Iterating a Streamer waited longer than its ``timeout_seconds`` for a message.
+
+    The name is kept from the original API. ``names`` lists the value streamers
+    that were still active, the ones whose producer went quiet.
+    """
+
+    def __init__(self, names: Sequence[str], timeout_seconds: float) -> None:
+        self.names = list(names)
+        self.timeout_seconds = timeout_seconds
+        active = ", ".join(repr(name) for name in self.names) or "none"
+        super().__init__(
+            f"Streamer received no message for {timeout_seconds}s; still active: {active}. "
+            "Make sure every value streamer's producer calls stream_complete(), "
+            "or raise timeout_seconds."
+        )
