@@ -12,6 +12,7 @@ a cumulative one is ``chunks.pipe(accumulate(), to_stream_content(name))``.
 from __future__ import annotations
 
 from collections.abc import Callable
+
 from reactivex import Observable
 
 from ..content import StreamContent

@@ -1,0 +1,70 @@
+"""Shared test helpers: every Streamer behaviour is checked for both ways of consuming it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+
+from kavalai import StreamContent, Streamer
+
+
+@dataclass
+class Consumed:
+    """What one consumer received: the messages, then how the stream ended."""
+
+    messages: list[StreamContent] = field(default_factory=list)
+    error: Exception | None = None
+
+    @property
+    def lines(self) -> list[str]:
+        return [message.model_dump_json() for message in self.messages]
+
+
+class Consumer:
+    """Consumes a Streamer either with ``async for`` or as an Rx subscriber.
+
+    ``start`` attaches the consumer right away (the Rx subscription is made
+    synchronously; the ``async for`` task claims the Streamer when first run),
+    ``result`` waits for the stream to end.
+    """
+
+    def __init__(self, way: str) -> None:
+        self.way = way
+
+    def start(self, streamer: Streamer) -> asyncio.Future[Consumed]:
+        if self.way == "async_for":
+            return asyncio.ensure_future(self._iterate(streamer))
+        return self._subscribe(streamer)
+
+    async def consume(self, streamer: Streamer) -> Consumed:
+        return await self.start(streamer)
+
+    @staticmethod
+    async def _iterate(streamer: Streamer) -> Consumed:
+        consumed = Consumed()
+        try:
+            async for message in streamer:
+                consumed.messages.append(message)
+        except Exception as error:
+            consumed.error = error
+        return consumed
+
+    @staticmethod
+    def _subscribe(streamer: Streamer) -> asyncio.Future[Consumed]:
+        done: asyncio.Future[Consumed] = asyncio.get_running_loop().create_future()
+        consumed = Consumed()
+
+        def on_error(error: Exception) -> None:
+            consumed.error = error
+            done.set_result(consumed)
+
+        streamer.subscribe(consumed.messages.append, on_error, lambda: done.set_result(consumed))
+        return done
+
+
+@pytest.fixture(params=["async_for", "rx"])
+def consumer(request: pytest.FixtureRequest) -> Consumer:
+    """One fixture, two ways of consuming: each test runs once per way."""
+    return Consumer(str(request.param))

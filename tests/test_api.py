@@ -1,0 +1,20 @@
+"""The public surface: every name in ``__all__`` exists, and nothing else is promised."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+
+@pytest.mark.parametrize("module_name", ["kavalai", "kavalai.operators"])
+def test_every_name_in_all_is_importable(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    for name in module.__all__:
+        assert getattr(module, name) is not None, name
+
+
+@pytest.mark.parametrize("module_name", ["kavalai", "kavalai.operators"])
+def test_all_is_sorted_and_unique(module_name: str) -> None:
+    names = importlib.import_module(module_name).__all__
+    assert list(names) == sorted(set(names))

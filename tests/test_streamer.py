@@ -1,0 +1,467 @@
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import pytest
+import reactivex
+from reactivex import operators as rx_ops
+
+from kavalai import StreamClosedError, StreamContent, Streamer, StreamerTimeoutException
+from kavalai.operators import stream_values
+
+from .conftest import Consumed, Consumer
+
+SEED_CUMULATIVE = [
+    '{"type":"partial","name":"result","value":"Hello,"}',
+    '{"type":"partial","name":"result","value":"Hello, world!"}',
+    '{"type":"complete","name":"result","value":"Hello, world!"}',
+]
+SEED_DELTA = [
+    '{"type":"partial","name":"result","value":"Hello,"}',
+    '{"type":"partial","name":"result","value":" world!"}',
+    '{"type":"complete","name":"result","value":null}',
+]
+
+
+async def push_hello(streamer: Streamer, name: str = "result") -> None:
+    result = streamer.get_value_streamer(name)
+    await result.stream_partial("Hello,")
+    await result.stream_partial(" world!")
+    await result.stream_complete()
+
+
+async def test_messages_pushed_before_consuming_are_delivered(consumer: Consumer) -> None:
+    streamer = Streamer()
+    await push_hello(streamer)
+    consumed = await consumer.consume(streamer)
+    assert consumed.lines == SEED_CUMULATIVE
+    assert consumed.error is None
+
+
+async def test_background_producer_streams_to_concurrent_consumer(consumer: Consumer) -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")
+    consumption = consumer.start(streamer)
+
+    async def produce() -> None:
+        await result.stream_partial("Hello,")
+        await result.stream_partial(" world!")
+        await result.stream_complete()
+
+    await asyncio.gather(produce(), consumption)
+    assert consumption.result().lines == SEED_CUMULATIVE
+
+
+async def test_delta_mode_carries_chunks_and_null_complete(consumer: Consumer) -> None:
+    streamer = Streamer(stream_delta=True)
+    await push_hello(streamer)
+    assert (await consumer.consume(streamer)).lines == SEED_DELTA
+
+
+@pytest.mark.parametrize(
+    ("default", "override", "expected"),
+    [(False, True, SEED_DELTA), (True, False, SEED_CUMULATIVE)],
+)
+async def test_value_streamer_mode_overrides_streamer_default(
+    consumer: Consumer, default: bool, override: bool, expected: list[str]
+) -> None:
+    streamer = Streamer(stream_delta=default)
+    result = streamer.get_value_streamer("result", stream_delta=override)
+    await result.stream_partial("Hello,")
+    await result.stream_partial(" world!")
+    await result.stream_complete()
+    assert (await consumer.consume(streamer)).lines == expected
+
+
+async def test_iteration_ends_after_the_last_stream_completes(consumer: Consumer) -> None:
+    streamer = Streamer(stream_delta=True)
+    first = streamer.get_value_streamer("first")
+    second = streamer.get_value_streamer("second")
+    await first.stream_partial("a")
+    await first.stream_complete()
+    await second.stream_partial("b")
+    await second.stream_complete()
+    consumed = await consumer.consume(streamer)
+    assert [(m.type, m.name, m.value) for m in consumed.messages] == [
+        ("partial", "first", "a"),
+        ("complete", "first", None),
+        ("partial", "second", "b"),
+        ("complete", "second", None),
+    ]
+
+
+async def test_interleaved_completions_lose_no_message(consumer: Consumer) -> None:
+    streamer = Streamer(stream_delta=True)
+    names = [f"s{i}" for i in range(5)]
+    value_streamers = [streamer.get_value_streamer(name) for name in names]
+    consumption = consumer.start(streamer)
+
+    async def produce(index: int) -> None:
+        for chunk in range(20 + index):
+            await value_streamers[index].stream_partial(str(chunk))
+            if chunk % (index + 2) == 0:
+                await asyncio.sleep(0)  # hand over to the other producers and the consumer
+        await value_streamers[index].stream_complete()
+
+    await asyncio.gather(*(produce(i) for i in range(5)), consumption)
+    consumed = consumption.result()
+    for index, name in enumerate(names):
+        values = [m.value for m in consumed.messages if m.name == name]
+        assert values == [str(chunk) for chunk in range(20 + index)] + [None]
+    assert consumed.messages[-1].type == "complete"
+
+
+async def test_value_streamer_added_while_others_are_active_merges_in(
+    consumer: Consumer,
+) -> None:
+    streamer = Streamer(stream_delta=True)
+    first = streamer.get_value_streamer("first")
+    consumption = consumer.start(streamer)
+    await first.stream_partial("a")
+    late = streamer.get_value_streamer("late")
+    await first.stream_complete()
+    await late.stream_partial("b")
+    await late.stream_complete()
+    consumed = await consumption
+    assert [(m.name, m.type) for m in consumed.messages] == [
+        ("first", "partial"),
+        ("first", "complete"),
+        ("late", "partial"),
+        ("late", "complete"),
+    ]
+
+
+async def test_get_value_streamer_after_the_end_raises() -> None:
+    streamer = Streamer()
+    await push_hello(streamer)
+    with pytest.raises(StreamClosedError, match=r"'again'.*already ended"):
+        streamer.get_value_streamer("again")
+
+
+async def test_active_name_cannot_be_registered_twice() -> None:
+    streamer = Streamer()
+    streamer.get_value_streamer("result")
+    with pytest.raises(ValueError, match="'result' is still active"):
+        streamer.get_value_streamer("result")
+
+
+async def test_name_of_a_completed_stream_can_be_reused_while_others_run(
+    consumer: Consumer,
+) -> None:
+    streamer = Streamer(stream_delta=True)
+    keep_open = streamer.get_value_streamer("other")
+    first = streamer.get_value_streamer("result")
+    await first.stream_complete()
+    second = streamer.get_value_streamer("result")
+    await second.stream_partial("x")
+    await second.stream_complete()
+    await keep_open.stream_complete()
+    consumed = await consumer.consume(streamer)
+    assert [(m.name, m.type) for m in consumed.messages] == [
+        ("result", "complete"),
+        ("result", "partial"),
+        ("result", "complete"),
+        ("other", "complete"),
+    ]
+
+
+async def test_timeout_names_the_quiet_streams() -> None:
+    streamer = Streamer(timeout_seconds=0.01)
+    streamer.get_value_streamer("thought")
+    done = streamer.get_value_streamer("done")
+    await done.stream_complete()
+    with pytest.raises(StreamerTimeoutException) as caught:
+        async for _ in streamer:
+            pass
+    assert caught.value.names == ["thought"]
+    assert "'thought'" in str(caught.value)
+
+
+async def test_iteration_goes_on_after_a_timeout() -> None:
+    streamer = Streamer(timeout_seconds=0.01)
+    result = streamer.get_value_streamer("result")
+    with pytest.raises(StreamerTimeoutException):
+        await anext(streamer)
+    await result.stream_partial("late")
+    assert (await anext(streamer)).value == "late"
+
+
+async def test_stream_error_reaches_consumer_after_earlier_messages(consumer: Consumer) -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+    await result.stream_partial("before")
+    error = LookupError("model failed")
+    await streamer.stream_error(error)
+    consumed = await consumer.consume(streamer)
+    assert [m.value for m in consumed.messages] == ["before"]
+    assert consumed.error is error
+
+
+async def test_stream_error_raises_the_same_object_from_async_for() -> None:
+    streamer = Streamer()
+    streamer.get_value_streamer("result")
+    error = KeyError("exact object")
+    await streamer.stream_error(error)
+    with pytest.raises(KeyError) as caught:
+        async for _ in streamer:
+            pass
+    assert caught.value is error
+
+
+async def test_value_streamer_refuses_chunks_after_stream_error() -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")
+    await streamer.stream_error(RuntimeError("boom"))
+    with pytest.raises(StreamClosedError, match=r"'result'.*failed"):
+        await result.stream_partial("more")
+
+
+async def test_error_from_an_rx_source_ends_the_streamer(consumer: Consumer) -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+    error = ValueError("source failed")
+    reactivex.concat(reactivex.of("a"), reactivex.throw(error)).subscribe(result)
+    consumed = await consumer.consume(streamer)
+    assert [m.value for m in consumed.messages] == ["a"]
+    assert consumed.error is error
+
+
+async def test_rx_source_can_feed_a_value_streamer(consumer: Consumer) -> None:
+    streamer = Streamer()
+    reactivex.of("Hello,", " world!").subscribe(streamer.get_value_streamer("result"))
+    assert (await consumer.consume(streamer)).lines == SEED_CUMULATIVE
+
+
+async def test_restart_message_precedes_the_retry(consumer: Consumer) -> None:
+    streamer = Streamer(stream_delta=True)
+    attempt = streamer.get_value_streamer("result")
+    await attempt.stream_partial("half an ans")
+    await streamer.stream_restart("rate limited")
+    streamer.reset_active()
+    retry = streamer.get_value_streamer("result")
+    await retry.stream_partial("whole answer")
+    await retry.stream_complete()
+    consumed = await consumer.consume(streamer)
+    assert [(m.type, m.name, m.value) for m in consumed.messages] == [
+        ("partial", "result", "half an ans"),
+        ("restart", "response", "rate limited"),
+        ("partial", "result", "whole answer"),
+        ("complete", "result", None),
+    ]
+
+
+async def test_stale_streamer_completing_after_reset_is_harmless(consumer: Consumer) -> None:
+    streamer = Streamer()
+    stale = streamer.get_value_streamer("result")
+    streamer.reset_active()
+    retry = streamer.get_value_streamer("result")
+    consumption = consumer.start(streamer)
+    await stale.stream_complete()
+    await retry.stream_partial("ok")
+    await retry.stream_complete()
+    consumed = await consumption
+    assert [(m.type, m.value) for m in consumed.messages] == [
+        ("partial", "ok"),
+        ("complete", "ok"),
+    ]
+
+
+async def test_stale_streamer_refuses_chunks_after_reset() -> None:
+    streamer = Streamer()
+    stale = streamer.get_value_streamer("result")
+    streamer.reset_active()
+    with pytest.raises(StreamClosedError, match="'result' was retired by reset_active"):
+        await stale.stream_partial("late")
+
+
+async def test_reset_active_does_not_end_the_streamer() -> None:
+    streamer = Streamer()
+    streamer.get_value_streamer("result")
+    streamer.reset_active()
+    await push_hello(streamer)
+    assert [m.model_dump_json() async for m in streamer] == SEED_CUMULATIVE
+
+
+async def test_restart_after_the_end_raises() -> None:
+    streamer = Streamer()
+    await push_hello(streamer)
+    with pytest.raises(StreamClosedError, match="already ended"):
+        await streamer.stream_restart()
+
+
+def test_streamer_is_an_rx_observable() -> None:
+    assert isinstance(Streamer(), reactivex.Observable)
+
+
+async def test_pipe_chains_rx_operators_on_the_streamer() -> None:
+    streamer = Streamer()
+    await push_hello(streamer)
+    types: list[str] = []
+
+    def type_of(message: StreamContent) -> str:
+        return message.type
+
+    streamer.pipe(rx_ops.map(type_of)).subscribe(types.append)
+    assert types == ["partial", "partial", "complete"]
+
+
+async def test_later_rx_subscriber_sees_messages_from_subscription_on() -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+    first: list[str | None] = []
+    later: list[str | None] = []
+    await result.stream_partial("early")
+    streamer.subscribe(lambda message: first.append(message.value))
+    streamer.subscribe(lambda message: later.append(message.value))
+    await result.stream_partial("late")
+    assert first == ["early", "late"]
+    assert later == ["late"]
+
+
+async def test_iteration_after_an_rx_consumer_sees_messages_from_then_on() -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+    await result.stream_partial("early")
+    streamer.subscribe(lambda message: None)
+    iterator = aiter(streamer)
+    await result.stream_partial("late")
+    assert (await anext(iterator)).value == "late"
+
+
+async def test_subscriber_after_the_end_completes_at_once() -> None:
+    streamer = Streamer()
+    await push_hello(streamer)
+    first = await Consumer("rx").consume(streamer)
+    second = await Consumer("rx").consume(streamer)
+    assert first.lines == SEED_CUMULATIVE
+    assert second.messages == []
+    assert second.error is None
+
+
+async def test_iteration_after_the_end_stops_at_once() -> None:
+    streamer = Streamer()
+    await push_hello(streamer)
+    assert len([m async for m in streamer]) == 3
+    assert [m async for m in streamer] == []
+
+
+async def test_failing_subscriber_gets_on_error_and_producer_goes_on() -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+    errors: list[Exception] = []
+    healthy: list[StreamContent] = []
+
+    def explode(message: StreamContent) -> None:
+        raise ArithmeticError("consumer bug")
+
+    streamer.subscribe(explode, errors.append)
+    streamer.subscribe(healthy.append)
+    await result.stream_partial("a")
+    await result.stream_partial("b")
+    await result.stream_complete()
+    assert [type(error) for error in errors] == [ArithmeticError]
+    assert [m.value for m in healthy] == ["a", "b", None]
+
+
+async def test_subscriber_without_error_handler_never_raises_into_producer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")
+
+    def explode(message: StreamContent) -> None:
+        raise ArithmeticError("consumer bug")
+
+    streamer.subscribe(explode)
+    await result.stream_partial("a")  # must not raise
+    assert "failed to handle an error" in caplog.text
+
+
+async def test_disposed_subscription_receives_nothing_more() -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+    seen: list[str | None] = []
+    subscription = streamer.subscribe(lambda message: seen.append(message.value))
+    await result.stream_partial("a")
+    subscription.dispose()
+    await result.stream_partial("b")
+    assert seen == ["a"]
+
+
+async def test_stream_values_selects_one_stream_from_a_streamer() -> None:
+    streamer = Streamer()
+    thought = streamer.get_value_streamer("thought")
+    answer = streamer.get_value_streamer("answer")
+    values: list[str] = []
+    streamer.pipe(stream_values("answer")).subscribe(values.append)
+    await thought.stream_partial("hmm")
+    await answer.stream_partial("4")
+    await answer.stream_partial("2")
+    await answer.stream_complete()
+    await thought.stream_complete()
+    assert values == ["4", "42"]
+
+
+async def test_async_with_yields_the_streamer() -> None:
+    async with Streamer() as streamer:
+        assert isinstance(streamer, Streamer)
+
+
+async def test_two_iterators_share_the_messages() -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+    first = asyncio.ensure_future(anext(streamer))
+    second = asyncio.ensure_future(anext(streamer))
+    await result.stream_partial("a")
+    await result.stream_partial("b")
+    assert sorted([(await first).value or "", (await second).value or ""]) == ["a", "b"]
+
+
+async def test_iterating_consumer_keeps_up_with_a_producer_that_never_suspends() -> None:
+    streamer = Streamer()
+    text = streamer.get_value_streamer("text")
+    longest_backlog = 0
+
+    async def produce() -> None:
+        nonlocal longest_backlog
+        for _ in range(1_000):
+            await text.stream_partial("x")
+            longest_backlog = max(longest_backlog, len(streamer._queue))
+        await text.stream_complete()
+
+    producer = asyncio.ensure_future(produce())
+    values = [m.value async for m in streamer]
+    await producer
+    assert values[-1] == "x" * 1_000
+    assert longest_backlog <= 64
+
+
+async def test_to_async_observable_delivers_the_same_messages() -> None:
+    aioreactive = pytest.importorskip("aioreactive")
+    streamer = Streamer()
+    await push_hello(streamer)
+    lines: list[str] = []
+    done = asyncio.get_running_loop().create_future()
+
+    async def asend(message: StreamContent) -> None:
+        lines.append(message.model_dump_json())
+
+    async def aclose() -> None:
+        done.set_result(None)
+
+    observer = aioreactive.AsyncAnonymousObserver(asend, aclose=aclose)
+    await streamer.to_async_observable().subscribe_async(observer)
+    await done
+    assert lines == SEED_CUMULATIVE
+
+
+def test_to_async_observable_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "aioreactive", None)
+    with pytest.raises(ImportError, match=r"kavalai\[aio\]"):
+        Streamer().to_async_observable()
+
+
+def test_consumed_lines_render_messages() -> None:
+    consumed = Consumed([StreamContent(type="complete", name="n")])
+    assert consumed.lines == ['{"type":"complete","name":"n","value":null}']

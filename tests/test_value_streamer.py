@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+from reactivex.subject import Subject
+
+from kavalai import StreamClosedError, Streamer, ValueStreamer
+
+
+def test_value_streamer_is_an_rx_subject_of_raw_chunks() -> None:
+    value_streamer = Streamer().get_value_streamer("result")
+    chunks: list[str] = []
+    value_streamer.subscribe(chunks.append)
+    value_streamer.on_next("a")
+    value_streamer.on_next("b")
+    assert isinstance(value_streamer, Subject)
+    assert chunks == ["a", "b"]
+
+
+def test_value_streamer_exposes_its_settings() -> None:
+    value_streamer = Streamer(stream_delta=True).get_value_streamer("result")
+    assert (value_streamer.name, value_streamer.stream_delta) == ("result", True)
+    assert value_streamer.response_model is None
+
+
+async def test_second_stream_complete_raises() -> None:
+    value_streamer = ValueStreamer("result")
+    await value_streamer.stream_complete()
+    with pytest.raises(StreamClosedError, match="'result' is already complete"):
+        await value_streamer.stream_complete()
+
+
+async def test_stream_partial_after_complete_raises() -> None:
+    value_streamer = ValueStreamer("result")
+    await value_streamer.stream_complete()
+    with pytest.raises(StreamClosedError, match="'result' is already complete"):
+        await value_streamer.stream_partial("late")
+
+
+async def test_non_str_chunk_raises_type_error_and_the_stream_goes_on() -> None:
+    value_streamer = ValueStreamer("result")
+    chunks: list[str] = []
+    value_streamer.subscribe(chunks.append)
+    with pytest.raises(TypeError, match="'result' takes str chunks, got bytes"):
+        await value_streamer.stream_partial(b"raw")  # type: ignore[arg-type]
+    await value_streamer.stream_partial("text")
+    assert chunks == ["text"]
