@@ -1,0 +1,223 @@
+"""Incremental partial JSON: the best-effort value of text an LLM is still writing.
+
+A producer feeds text chunks to a :class:`PartialJsonParser`; after any chunk a
+UI can ask for the value so far (:meth:`~PartialJsonParser.snapshot`) or its
+JSON text (:meth:`~PartialJsonParser.snapshot_json`).
+
+Re-parsing the whole buffer after every chunk, as general-purpose partial JSON
+parsers do, costs time quadratic in the length of the answer. This parser
+keeps its state between chunks instead: each character is examined a bounded
+number of times, a token cut by a chunk boundary is resumed where it stopped,
+and ``snapshot_json`` appends to the text it rendered last time rather than
+serialising the whole value again.
+
+A snapshot only shows what can no longer change, so that every snapshot is a
+prefix of the next and of the final value, and a UI never has to take back
+what it displayed:
+
+* a number, a ``true``/``false``/``null`` or a key is shown only when complete
+  (``1`` of ``1986`` could be a wrong year), and an object member only once
+  its value has begun;
+* the one exception is the innermost string being written, which shows its
+  text so far (without half an escape or half a surrogate pair);
+* containers are shown as soon as they open, and only grow.
+
+LLM answers often wrap the JSON in prose or a Markdown code fence: the parser
+skips those, reads the first complete JSON value, and ignores what follows it.
+Text that is not JSON never raises; :attr:`~PartialJsonParser.error` says what
+went wrong and the snapshot stays at the last consistent state.
+"""
+
+from __future__ import annotations
+
+from typing import TypeAlias
+
+from ._partial_json_scan import DONE, Frame, Scanner, dumps, encode_string, render_members
+
+__all__ = ["JsonValue", "PartialJsonParser"]
+
+JsonValue: TypeAlias = dict[str, "JsonValue"] | list["JsonValue"] | str | int | float | bool | None
+"""A value as ``json.loads`` returns it."""
+
+
+class PartialJsonParser:
+    """Parses JSON text that arrives in chunks, with a snapshot after any chunk.
+
+    Feed the chunks as they arrive and ask for :meth:`snapshot` or
+    :meth:`snapshot_json` whenever the display should change; both follow the
+    rules in the module docstring. Call :meth:`close` when the stream ends: a
+    number at the top level has no closing character, so only the end of the
+    input completes it. A parser reads one value; use a new one per stream.
+
+    Example:
+        >>> parser = PartialJsonParser()
+        >>> for chunk in ['Sure:\\n```json\\n{"name": "Ti', 'mo", "birth_year": 19', "86}\\n```"]:
+        ...     parser.feed(chunk)
+        ...     print(parser.snapshot_json())
+        {"name": "Ti"}
+        {"name": "Timo"}
+        {"name": "Timo", "birth_year": 1986}
+        >>> parser.done
+        True
+    """
+
+    __slots__ = ("_closed", "_json", "_json_at", "_scanner", "_snapshot", "_snapshot_at")
+
+    def __init__(self) -> None:
+        self._scanner = Scanner()
+        self._closed = False
+        # Both caches are keyed by the scanner's offset, which moves with every
+        # chunk the scanner consumes; -1 forces a fresh result.
+        self._json: str | None = None
+        self._json_at = -1
+        self._snapshot: JsonValue = None
+        self._snapshot_at = -1
+
+    def feed(self, chunk: str) -> None:
+        """Consume the next chunk of text.
+
+        Once the value is complete, an error was found or :meth:`close` was
+        called, chunks are ignored at once: an LLM often goes on writing after
+        the JSON, and a stream is easier to wire if that needs no special case.
+
+        Args:
+            chunk: The next piece of text, of any length.
+
+        Raises:
+            TypeError: If ``chunk`` is not a ``str`` (bytes would need a decoder
+                that knows where multi-byte characters are cut).
+        """
+        if not isinstance(chunk, str):
+            raise TypeError(f"feed() takes str, not {type(chunk).__name__}")
+        if chunk and self._scanner.state < DONE:
+            self._scanner.feed(chunk)
+
+    @property
+    def has_value(self) -> bool:
+        """Whether some part of the value is known, so a snapshot means something."""
+        return self._scanner.has_value
+
+    @property
+    def done(self) -> bool:
+        """Whether the first complete JSON value has ended; later text is ignored."""
+        return self._scanner.state == DONE
+
+    @property
+    def error(self) -> str | None:
+        """Why the text stopped being JSON (position and what was expected), else None."""
+        return self._scanner.error
+
+    def snapshot(self) -> JsonValue:
+        """The best-effort value so far, ``None`` while nothing is known.
+
+        Finished members are shared with later snapshots, and an unchanged
+        parser returns the same object again, so treat the result as
+        read-only. Open containers are copied, so a snapshot does not change
+        when more text arrives.
+        """
+        scanner = self._scanner
+        if self._snapshot_at != scanner.offset:
+            self._snapshot = _build_snapshot(scanner)
+            self._snapshot_at = scanner.offset
+        return self._snapshot
+
+    def snapshot_json(self) -> str | None:
+        """``json.dumps(self.snapshot())``, or ``None`` while nothing is known.
+
+        The text is built incrementally: members finished since the last call
+        are rendered once and appended, and only the open tail (the string
+        being written and the closing brackets) is added per call.
+        """
+        scanner = self._scanner
+        if not scanner.has_value:
+            return None
+        if self._json_at != scanner.offset:
+            self._json = _render(scanner)
+            self._json_at = scanner.offset
+        return self._json
+
+    def close(self) -> str | None:
+        """Mark the end of the input and return the final JSON text.
+
+        A number at the top level has no closing character, so only now can
+        it be known to be complete. If the value is still incomplete,
+        :attr:`error` says what was missing. Calling ``close`` again returns
+        the same result.
+
+        Returns:
+            ``json.dumps`` of the final (or best-effort) value, or ``None`` if
+            no part of a value was found.
+        """
+        if not self._closed:
+            self._closed = True
+            self._scanner.finish()
+            self._json_at = self._snapshot_at = -1
+        return self.snapshot_json()
+
+
+def _build_snapshot(scanner: Scanner) -> JsonValue:
+    """Copy the open containers, innermost first, each holding the one inside it."""
+    inner = scanner.open_string()
+    value: JsonValue = scanner.text_so_far() if inner else None
+    for frame in reversed(scanner.stack):
+        container = frame.container
+        if isinstance(container, dict):
+            members = dict(container)
+            if inner:
+                members[frame.key] = value
+            value = members
+        else:
+            items = container.copy()
+            if inner:
+                items.append(value)
+            value = items
+        inner = True
+    return value if inner else scanner.value
+
+
+def _render(scanner: Scanner) -> str:
+    """Bring ``scanner.out`` up to date and return it with the open tail closed."""
+    if scanner.slow:
+        return dumps(_build_snapshot(scanner))
+    out = scanner.out
+    stack = scanner.stack
+    string_open = scanner.open_string()
+    if not stack and not string_open:  # complete: rendered while open, or never
+        return "".join(out) if out else dumps(scanner.value)
+    parent: Frame | None = None
+    for frame in stack:
+        if frame.shown < 0:
+            if parent is not None:
+                out.append(_lead(parent))
+            out.append("{" if frame.closer == "}" else "[")
+            frame.shown = 0
+        if len(frame.container) > frame.shown:
+            out.append(render_members(frame.container, frame.shown))
+            frame.shown = len(frame.container)
+        parent = frame
+    tail = "".join([frame.closer for frame in reversed(stack)])
+    if string_open:
+        text = scanner.text_so_far()
+        if scanner.str_shown < 0:
+            if parent is not None:
+                out.append(_lead(parent))
+            out.append('"')
+            scanner.str_shown = 0
+        if len(text) > scanner.str_shown:
+            out.append(encode_string(text[scanner.str_shown :])[1:-1])
+            scanner.str_shown = len(text)
+        tail = '"' + tail
+    if len(out) > 64:  # keep the join below cheap: one long piece, few short ones
+        out[:] = ["".join(out)]
+    out.append(tail)
+    result = "".join(out)
+    out.pop()
+    return result
+
+
+def _lead(parent: Frame) -> str:
+    """What precedes an open member of ``parent``: a separator and, in objects, its key."""
+    separator = ", " if parent.container else ""
+    if parent.closer == "}":
+        return separator + encode_string(parent.key) + ": "
+    return separator
