@@ -9,14 +9,16 @@ Streamer (or subscribe to it as a ReactiveX observable) and receive
 from __future__ import annotations
 
 from .content import StreamContent
-from .errors import StreamClosedError, StreamerTimeoutException
-from .streamer import Streamer
+from .errors import IncompleteStreamError, StreamClosedError, StreamerTimeoutException
+from .streamer import Streamer, StreamerStatistics
 from .value_streamer import ValueStreamer
 
 __all__ = [
+    "IncompleteStreamError",
     "StreamClosedError",
     "StreamContent",
     "Streamer",
+    "StreamerStatistics",
     "StreamerTimeoutException",
     "ValueStreamer",
 ]

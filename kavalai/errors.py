@@ -8,11 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["StreamClosedError", "StreamerTimeoutException"]
+__all__ = ["IncompleteStreamError", "StreamClosedError", "StreamerTimeoutException"]
 
 
 class StreamClosedError(RuntimeError):
     """A value was pushed to, or a completion asked of, a stream that can take no more."""
+
+
+class IncompleteStreamError(RuntimeError):
+    """A producer started with ``Streamer.start`` returned without completing its streams.
+
+    ``names`` lists the value streamers it left active; without this error the
+    consumer would wait for their ``complete`` messages forever.
+    """
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        listed = ", ".join(repr(name) for name in self.names)
+        super().__init__(
+            f"the producer returned while value streamers {listed} were still active; "
+            "call stream_complete() on each before the producer returns"
+        )
 
 
 class StreamerTimeoutException(Exception):

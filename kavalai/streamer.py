@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import logging
-from collections import deque
+from collections.abc import Coroutine
 from functools import partial
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from pydantic import BaseModel
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
+from . import _subscribers as subscribers
 from . import operators as kops
+from ._flow import MessageBuffer, validate_max_buffer
 from .content import StreamContent
-from .errors import StreamClosedError, StreamerTimeoutException
+from .errors import IncompleteStreamError, StreamClosedError, StreamerTimeoutException
 from .value_streamer import ValueStreamer
 
 if TYPE_CHECKING:
@@ -22,33 +23,19 @@ if TYPE_CHECKING:
 
     from aioreactive import AsyncObservable
 
-__all__ = ["Streamer"]
-
-_logger = logging.getLogger("kavalai")
-
-#: An iterating consumer gets the event loop back once this many messages wait,
-#: so a producer that never suspends cannot pile up every cumulative value.
-_YIELD_THRESHOLD = 64
+__all__ = ["Streamer", "StreamerStatistics"]
 
 #: The name restart messages carry, kept from the original API.
 RESTART_NAME = "response"
 
 
-class _Pacing:
-    """The flow control a Streamer hands to its value streamers."""
+class StreamerStatistics(NamedTuple):
+    """A snapshot of a Streamer's state, for monitoring and tests."""
 
-    __slots__ = ("iterating", "queue")
-
-    def __init__(self, queue: deque[StreamContent]) -> None:
-        self.queue = queue
-        self.iterating = False
-
-    @property
-    def congested(self) -> bool:
-        return self.iterating and len(self.queue) >= _YIELD_THRESHOLD
-
-    async def wait_for_room(self) -> None:
-        await asyncio.sleep(0)
+    buffered: int  #: messages waiting for an iterating consumer
+    max_buffer: int | None  #: the limit set at construction, None for none
+    active_streams: int  #: value streamers not yet complete
+    waiting_producers: int  #: producers waiting in ``stream_partial`` for room
 
 
 class Streamer(Observable[StreamContent]):
@@ -64,9 +51,21 @@ class Streamer(Observable[StreamContent]):
     Messages pushed while nobody consumes are kept for the first consumer, so a
     producer may run ahead of, or entirely before, the consumer. Rx subscribers
     that come later see messages from the moment they subscribe, as with any hot
-    observable. When an iterating consumer falls behind by a few dozen messages,
-    ``stream_partial`` gives it the event loop, so a producer that never
-    suspends does not pile up every cumulative value in memory.
+    observable.
+
+    Choosing ``max_buffer``: without it, a producer that outruns an iterating
+    consumer only yields the event loop each time a few dozen messages wait,
+    which keeps up with a consumer that does not itself wait on I/O. A consumer
+    that does (a websocket, a slow UI) should set ``max_buffer``: the producer
+    then waits in ``stream_partial`` while that many messages are unconsumed,
+    so memory stays bounded and a paid model call slows to the consumer's pace.
+    Before any consumer has started, pushes never wait (so pushing everything
+    and then iterating, in one task, cannot deadlock); messages are kept.
+
+    Close the Streamer (``await streamer.aclose()``, or leave ``async with``)
+    when the consumer stops early: producers then get
+    :class:`~kavalai.StreamClosedError` at their next push and stop spending
+    tokens, and producers started with :meth:`start` are cancelled.
 
     Args:
         stream_delta: Default mode of the value streamers: ``False`` for
@@ -74,22 +73,32 @@ class Streamer(Observable[StreamContent]):
             ``True`` for deltas (each partial carries only its chunk).
         timeout_seconds: If iterating waits longer than this for a message, it
             raises :class:`StreamerTimeoutException` naming the quiet streams.
+        max_buffer: How many unconsumed messages make ``stream_partial`` wait
+            while a consumer iterates; ``None`` (the default) for no limit.
+
+    Raises:
+        ValueError: ``max_buffer`` is not a positive int or None.
     """
 
-    def __init__(self, stream_delta: bool = False, timeout_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        stream_delta: bool = False,
+        timeout_seconds: float | None = None,
+        max_buffer: int | None = None,
+    ) -> None:
         super().__init__()
         self._stream_delta = stream_delta
         self._timeout_seconds = timeout_seconds
+        self._buffer = MessageBuffer(validate_max_buffer(max_buffer))
         self._active: dict[ValueStreamer, abc.DisposableBase] = {}
-        self._queue: deque[StreamContent] = deque()
-        self._pacing = _Pacing(self._queue)
-        # Until a consumer arrives the queue buffers for it; once only Rx
-        # subscribers consume, nothing needs queueing.
-        self._queueing = True
-        self._claimed = False
         self._observers: tuple[abc.ObserverBase[StreamContent], ...] = ()
-        self._waiters: list[asyncio.Future[None]] = []
+        self._producers: set[asyncio.Future[Any]] = set()
+        # Until a consumer arrives the buffer keeps messages for it; once only Rx
+        # subscribers consume, nothing needs buffering.
+        self._buffering = True
+        self._claimed = False
         self._finished = False
+        self._closed = False
         self._error: Exception | None = None
         self._error_raised = False
 
@@ -114,28 +123,63 @@ class Streamer(Observable[StreamContent]):
             The value streamer, already merged into this Streamer.
 
         Raises:
-            StreamClosedError: the Streamer has already ended.
+            StreamClosedError: the Streamer has already ended or was closed.
             ValueError: a value streamer of that name is still active.
+            TypeError: ``response_model`` is not a pydantic model class.
         """
-        if self._finished:
-            raise StreamClosedError(
-                f"cannot add value streamer {name!r}: the Streamer already ended when its last "
-                "value streamer completed; get every value streamer before completing the "
-                "last one, or use a new Streamer"
-            )
+        self._ensure_open(f"add value streamer {name!r}")
         if any(active.name == name for active in self._active):
             raise ValueError(
                 f"value streamer {name!r} is still active; complete it first, or call "
                 "reset_active() before a retry registers it again"
             )
+        if response_model is not None and not (
+            isinstance(response_model, type) and issubclass(response_model, BaseModel)
+        ):
+            raise TypeError(
+                f"response_model of value streamer {name!r} must be a pydantic BaseModel "
+                f"subclass, got {response_model!r}; pass the class itself, not an instance"
+            )
         delta = self._stream_delta if stream_delta is None else stream_delta
         value_streamer = ValueStreamer(
-            name, stream_delta=delta, response_model=response_model, pacer=self._pacing
+            name, stream_delta=delta, response_model=response_model, pacer=self._buffer
         )
+        current = _current_task()
+        if current is not None and current in self._producers:
+            value_streamer._feeder = current
         self._active[value_streamer] = self._messages_of(value_streamer).subscribe(
             self._deliver, self._fail, partial(self._stream_completed, value_streamer)
         )
         return value_streamer
+
+    def start(
+        self, producer: Coroutine[Any, Any, Any] | asyncio.Future[Any]
+    ) -> asyncio.Future[Any]:
+        """Run ``producer`` linked to this Streamer, and return its task.
+
+        If the producer raises, consumers get that exception after the messages
+        it pushed before. If it returns while value streamers it was feeding (or,
+        once no started producer runs any more, any value streamer nobody feeds)
+        are still active, consumers get :class:`~kavalai.IncompleteStreamError`
+        naming them instead of waiting forever. Closing the Streamer cancels it.
+
+        Args:
+            producer: A coroutine (run as a new task) or an existing task.
+        """
+        self._ensure_open("start a producer")
+        task = asyncio.ensure_future(producer)
+        self._producers.add(task)
+        task.add_done_callback(self._producer_done)
+        return task
+
+    def statistics(self) -> StreamerStatistics:
+        """Return the buffer fill, its limit, active streams and waiting producers."""
+        return StreamerStatistics(
+            buffered=len(self._buffer.queue),
+            max_buffer=self._buffer.max_buffer,
+            active_streams=len(self._active),
+            waiting_producers=self._buffer.waiting_producers,
+        )
 
     async def stream_error(self, error: Exception) -> None:
         """End the Streamer with ``error``.
@@ -166,12 +210,35 @@ class Streamer(Observable[StreamContent]):
         Streamer must not wait for them. Forgotten value streamers refuse further
         chunks; completing one later is harmless.
         """
-        active, self._active = self._active, {}
-        for value_streamer, subscription in active.items():
-            subscription.dispose()
-            value_streamer._detach(
-                "was retired by reset_active(); push to the value streamer of the retry instead"
-            )
+        self._detach_active(
+            "was retired by reset_active(); push to the value streamer of the retry instead",
+            retired=True,
+        )
+
+    def close(self) -> None:
+        """Close the Streamer: the consumer is done, whatever the producers do.
+
+        Idempotent. Value streamers still active refuse further chunks with
+        :class:`~kavalai.StreamClosedError`, waiting producers wake up to that
+        error, started producers are cancelled, Rx subscribers complete and are
+        let go, and iteration ends once the messages already buffered are taken.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        self._buffering = False
+        self._buffer.iterating = False
+        self._detach_active("cannot take chunks: its Streamer was closed; stop producing")
+        producers, self._producers = self._producers, set()
+        for task in producers:
+            task.cancel()
+        if not self._finished:
+            self._finish()
+        self._buffer.wake_all()
+
+    async def aclose(self) -> None:
+        """Close the Streamer; the async form of :meth:`close`."""
+        self.close()
 
     def to_async_observable(self) -> AsyncObservable[StreamContent]:
         """The same messages as an aioreactive ``AsyncObservable``.
@@ -192,22 +259,20 @@ class Streamer(Observable[StreamContent]):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        return None
+        await self.aclose()
 
     def __aiter__(self) -> Streamer:
         self._start_iterating()
         return self
 
     async def __anext__(self) -> StreamContent:
-        queue = self._queue
-        while not queue:
+        buffer = self._buffer
+        while not buffer.queue:
             if self._finished:
                 self._end_iteration()
             self._start_iterating()
-            await self._wait()
-        return queue.popleft()
-
-    # Rx side ------------------------------------------------------------------
+            await self._wait_for_message()
+        return buffer.take()
 
     def _subscribe_core(
         self,
@@ -216,50 +281,20 @@ class Streamer(Observable[StreamContent]):
     ) -> abc.DisposableBase:
         if not self._claimed:
             self._claimed = True
-            self._queueing = False
-            buffered = list(self._queue)
-            self._queue.clear()
+            self._buffering = False
+            buffered = list(self._buffer.queue)
+            self._buffer.queue.clear()
             for message in buffered:
-                if not self._send(observer, message):
+                if not subscribers.send(observer, message):
                     return Disposable()
         if self._finished:
-            self._send_terminal(observer)
+            subscribers.send_terminal(observer, self._error)
             return Disposable()
         self._observers = (*self._observers, observer)
         return Disposable(partial(self._unsubscribe, observer))
 
     def _unsubscribe(self, observer: abc.ObserverBase[StreamContent]) -> None:
         self._observers = tuple(other for other in self._observers if other is not observer)
-
-    def _send(self, observer: abc.ObserverBase[StreamContent], message: StreamContent) -> bool:
-        """Deliver to one subscriber; a subscriber that raises gets ``on_error`` and is dropped."""
-        try:
-            observer.on_next(message)
-        except Exception as error:
-            self._unsubscribe(observer)
-            self._send_error(observer, error)
-            return False
-        return True
-
-    def _send_terminal(self, observer: abc.ObserverBase[StreamContent]) -> None:
-        if self._error is not None:
-            self._send_error(observer, self._error)
-            return
-        try:
-            observer.on_completed()
-        except Exception:
-            _logger.exception("an on_completed callback of a Streamer subscriber raised")
-
-    @staticmethod
-    def _send_error(observer: abc.ObserverBase[StreamContent], error: Exception) -> None:
-        try:
-            observer.on_error(error)
-        except Exception:
-            # The subscriber has no error handler (reactivex re-raises then) or
-            # its handler failed; the producer must not receive it either way.
-            _logger.exception("a Streamer subscriber failed to handle an error")
-
-    # Producer side ------------------------------------------------------------
 
     def _messages_of(self, value_streamer: ValueStreamer) -> Observable[StreamContent]:
         name = value_streamer.name
@@ -269,11 +304,10 @@ class Streamer(Observable[StreamContent]):
 
     def _deliver(self, message: StreamContent) -> None:
         for observer in self._observers:
-            self._send(observer, message)
-        if self._queueing:
-            self._queue.append(message)
-            if self._waiters:
-                self._wake()
+            if not subscribers.send(observer, message):
+                self._unsubscribe(observer)
+        if self._buffering:
+            self._buffer.put(message)
 
     def _stream_completed(self, value_streamer: ValueStreamer) -> None:
         self._active.pop(value_streamer, None)
@@ -283,57 +317,82 @@ class Streamer(Observable[StreamContent]):
     def _fail(self, error: Exception) -> None:
         self._ensure_open("stream an error")
         self._error = error
-        active, self._active = self._active, {}
-        for value_streamer, subscription in active.items():
-            subscription.dispose()
-            value_streamer._detach(f"cannot take chunks: the Streamer failed with {error!r}")
+        self._detach_active(f"cannot take chunks: its Streamer failed with {error!r}")
         self._finish()
 
     def _finish(self) -> None:
         self._finished = True
         observers, self._observers = self._observers, ()
         for observer in observers:
-            self._send_terminal(observer)
-        self._wake()
+            subscribers.send_terminal(observer, self._error)
+        self._buffer.wake_consumers()
+
+    def _detach_active(self, reason: str, *, retired: bool = False) -> None:
+        active, self._active = self._active, {}
+        for value_streamer, subscription in active.items():
+            subscription.dispose()
+            value_streamer._detach(reason, retired=retired)
+
+    def _producer_done(self, task: asyncio.Future[Any]) -> None:
+        self._producers.discard(task)
+        if task.cancelled() or self._finished:
+            return
+        error = task.exception()
+        if isinstance(error, Exception):
+            self._fail(error)
+            return
+        if error is not None:
+            return  # KeyboardInterrupt and the like belong to the event loop
+        left_over = [
+            value_streamer.name
+            for value_streamer in self._active
+            if value_streamer._feeder is task
+            or (not self._producers and _unfed(value_streamer._feeder))
+        ]
+        if left_over:
+            self._fail(IncompleteStreamError(left_over))
 
     def _ensure_open(self, action: str) -> None:
+        if self._closed:
+            raise StreamClosedError(f"cannot {action}: the Streamer was closed; use a new Streamer")
         if self._finished:
             raise StreamClosedError(
-                f"cannot {action}: the Streamer has already ended; use a new Streamer"
+                f"cannot {action}: the Streamer already ended when its last value streamer "
+                "completed (or it failed); get every value streamer before completing the "
+                "last one, or use a new Streamer"
             )
 
-    # Iteration side -----------------------------------------------------------
-
     def _start_iterating(self) -> None:
+        if self._closed:
+            return
         self._claimed = True
-        self._queueing = True
-        self._pacing.iterating = True
+        self._buffering = True
+        self._buffer.iterating = True
 
-    async def _wait(self) -> None:
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
+    async def _wait_for_message(self) -> None:
+        if self._timeout_seconds is None:
+            await self._buffer.wait_for_message()
+            return
         try:
-            if self._timeout_seconds is None:
-                await waiter
-                return
-            try:
-                async with asyncio.timeout(self._timeout_seconds):
-                    await waiter
-            except TimeoutError:
-                names = [value_streamer.name for value_streamer in self._active]
-                raise StreamerTimeoutException(names, self._timeout_seconds) from None
-        finally:
-            if waiter in self._waiters:
-                self._waiters.remove(waiter)
-
-    def _wake(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+            async with asyncio.timeout(self._timeout_seconds):
+                await self._buffer.wait_for_message()
+        except TimeoutError:
+            names = [value_streamer.name for value_streamer in self._active]
+            raise StreamerTimeoutException(names, self._timeout_seconds) from None
 
     def _end_iteration(self) -> NoReturn:
         if self._error is not None and not self._error_raised:
             self._error_raised = True
             raise self._error
         raise StopAsyncIteration
+
+
+def _current_task() -> asyncio.Task[Any] | None:
+    try:
+        return asyncio.current_task()
+    except RuntimeError:
+        return None
+
+
+def _unfed(feeder: asyncio.Task[object] | None) -> bool:
+    return feeder is None or feeder.done()

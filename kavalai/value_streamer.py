@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -33,6 +35,12 @@ class ValueStreamer(Subject[str]):
     streamer refuses them with :class:`~kavalai.StreamClosedError`: a producer that
     keeps pushing has a bug, and losing its output silently would hide it.
 
+    A value streamer made inside a running event loop belongs to that loop. Calls
+    of ``on_next`` / ``on_completed`` / ``on_error`` from other threads (a
+    blocking SDK's callback, an Rx source on a thread-pool scheduler) are handed
+    over to the loop thread in order, so consumers never see a message from a
+    foreign thread. Argument checks still raise in the calling thread.
+
     Attributes:
         name: The name its messages carry.
         stream_delta: Whether its partial messages carry only the new chunk.
@@ -52,10 +60,19 @@ class ValueStreamer(Subject[str]):
         self.stream_delta = stream_delta
         self.response_model = response_model
         self._pacer = pacer
-        self._detached: str | None = None
+        self._closed_reason: str | None = None
+        self._retired = False
+        self._feeder: asyncio.Task[object] | None = None
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+        self._loop_thread = threading.get_ident()
 
     async def stream_partial(self, chunk: str) -> None:
         """Push the next chunk of the value.
+
+        Waits first if the Streamer's consumer is ``max_buffer`` messages behind.
 
         Args:
             chunk: The new text, never the whole value so far: the Streamer does
@@ -64,9 +81,11 @@ class ValueStreamer(Subject[str]):
         Raises:
             TypeError: ``chunk`` is not a ``str``; the stream goes on.
             StreamClosedError: the stream is already complete, or its Streamer no
-                longer listens (retired by :meth:`kavalai.Streamer.reset_active`, or the
-                Streamer failed).
+                longer listens (closed, failed, or retired it by
+                :meth:`kavalai.Streamer.reset_active`).
         """
+        if self._feeder is None:
+            self._feeder = asyncio.current_task()
         pacer = self._pacer
         if pacer is not None and pacer.congested:
             await pacer.wait_for_room()
@@ -76,7 +95,8 @@ class ValueStreamer(Subject[str]):
         """Mark the value final; its ``complete`` message follows the last partial.
 
         Raises:
-            StreamClosedError: ``stream_complete()`` was already called.
+            StreamClosedError: ``stream_complete()`` was already called, or the
+                Streamer was closed or failed.
         """
         self.on_completed()
 
@@ -87,29 +107,50 @@ class ValueStreamer(Subject[str]):
                 f"value streamer {self.name!r} takes str chunks, got {type(value).__name__}; "
                 "convert the chunk to text (for JSON, push json.dumps(...) pieces)"
             )
-        if self.is_stopped:
-            raise StreamClosedError(
-                f"value streamer {self.name!r} is already complete; "
-                "push every chunk before calling stream_complete()"
-            )
-        if self._detached is not None:
-            raise StreamClosedError(f"value streamer {self.name!r} {self._detached}")
+        self._check_open("push every chunk before calling stream_complete()")
+        loop = self._foreign_loop()
+        if loop is not None:
+            loop.call_soon_threadsafe(self.on_next, value)
+            return
         super().on_next(value)
 
     def on_completed(self) -> None:
         """Mark the value final; the Rx form of :meth:`stream_complete`."""
-        if self.is_stopped and self._detached is None:
-            raise StreamClosedError(
-                f"value streamer {self.name!r} is already complete; "
-                "call stream_complete() once per value streamer"
-            )
+        if self._retired:
+            return  # a retry replaced this stream; its completion means nothing now
+        self._check_open("call stream_complete() once per value streamer")
+        loop = self._foreign_loop()
+        if loop is not None:
+            loop.call_soon_threadsafe(self.on_completed)
+            return
         super().on_completed()
 
-    def _detach(self, reason: str) -> None:
+    def on_error(self, error: Exception) -> None:
+        """Fail the Streamer with ``error``: consumers get it after earlier messages."""
+        loop = self._foreign_loop()
+        if loop is not None:
+            loop.call_soon_threadsafe(self.on_error, error)
+            return
+        super().on_error(error)
+
+    def _check_open(self, fix: str) -> None:
+        if self._closed_reason is not None:
+            raise StreamClosedError(f"value streamer {self.name!r} {self._closed_reason}")
+        if self.is_stopped:
+            raise StreamClosedError(f"value streamer {self.name!r} is already complete; {fix}")
+
+    def _foreign_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The owning loop when called from another thread, else None."""
+        if self._loop is not None and threading.get_ident() != self._loop_thread:
+            return self._loop
+        return None
+
+    def _detach(self, reason: str, *, retired: bool = False) -> None:
         """Stop taking chunks because the Streamer no longer listens.
 
         Later chunks raise :class:`~kavalai.StreamClosedError` ending in ``reason``,
-        so an abandoned producer stops spending tokens; a later completion is
-        harmless and reaches no one.
+        so an abandoned producer stops spending tokens. A retired stream (see
+        :meth:`kavalai.Streamer.reset_active`) may still complete, harmlessly.
         """
-        self._detached = reason
+        self._closed_reason = reason
+        self._retired = retired

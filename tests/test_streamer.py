@@ -427,7 +427,7 @@ async def test_iterating_consumer_keeps_up_with_a_producer_that_never_suspends()
         nonlocal longest_backlog
         for _ in range(1_000):
             await text.stream_partial("x")
-            longest_backlog = max(longest_backlog, len(streamer._queue))
+            longest_backlog = max(longest_backlog, streamer.statistics().buffered)
         await text.stream_complete()
 
     producer = asyncio.ensure_future(produce())

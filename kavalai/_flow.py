@@ -1,0 +1,120 @@
+"""The buffer between a Streamer's producers and its iterating consumers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+
+from .content import StreamContent
+
+__all__ = ["MessageBuffer", "validate_max_buffer"]
+
+#: Without a ``max_buffer``, a producer still hands the event loop to an
+#: iterating consumer once this many messages wait, so a producer that never
+#: suspends cannot pile up every cumulative value before the consumer runs.
+YIELD_THRESHOLD = 64
+
+
+def validate_max_buffer(max_buffer: object) -> int | None:
+    """Return ``max_buffer`` if it is a positive int or None, else raise ValueError."""
+    if max_buffer is None:
+        return None
+    if isinstance(max_buffer, bool) or not isinstance(max_buffer, int) or max_buffer < 1:
+        raise ValueError(
+            f"max_buffer must be a positive int, or None for no limit; got {max_buffer!r}"
+        )
+    return max_buffer
+
+
+class MessageBuffer:
+    """Messages waiting for an iterating consumer, and the tasks waiting on them.
+
+    Producers wait for room only while a consumer iterates: before the first
+    consumer arrives, waiting could never end when the producer and the consumer
+    are one task (push everything, then iterate), so messages are kept instead.
+    """
+
+    __slots__ = ("_consumers", "_producers", "iterating", "max_buffer", "queue")
+
+    def __init__(self, max_buffer: int | None) -> None:
+        self.queue: deque[StreamContent] = deque()
+        self.max_buffer = max_buffer
+        self.iterating = False
+        self._consumers: list[asyncio.Future[None]] = []
+        self._producers: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def limit(self) -> int:
+        return YIELD_THRESHOLD if self.max_buffer is None else self.max_buffer
+
+    @property
+    def congested(self) -> bool:
+        """Whether the next push should first let the consumer catch up."""
+        return self.iterating and len(self.queue) >= self.limit
+
+    @property
+    def waiting_producers(self) -> int:
+        return len(self._producers)
+
+    async def wait_for_room(self) -> None:
+        """Wait until the consumer has taken enough (or, unbounded, yield once)."""
+        if self.max_buffer is None:
+            await asyncio.sleep(0)
+            return
+        while self.congested:
+            waiter = asyncio.get_running_loop().create_future()
+            self._producers.append(waiter)
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():
+                    self._wake_producer()  # pass the room on to the next producer
+                raise
+            finally:
+                if waiter in self._producers:
+                    self._producers.remove(waiter)
+
+    def put(self, message: StreamContent) -> None:
+        self.queue.append(message)
+        if self._consumers:
+            self.wake_consumers()
+
+    def take(self) -> StreamContent:
+        message = self.queue.popleft()
+        if self._producers:
+            self._wake_producer()
+        return message
+
+    async def wait_for_message(self) -> None:
+        """Wait until a message is put or :meth:`wake_consumers` is called.
+
+        Cancelling the wait loses nothing: messages stay queued until taken.
+        """
+        waiter = asyncio.get_running_loop().create_future()
+        self._consumers.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._consumers:
+                self._consumers.remove(waiter)
+
+    def wake_consumers(self) -> None:
+        waiters, self._consumers = self._consumers, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def wake_all(self) -> None:
+        """Wake everyone: the Streamer ended or closed, so nobody should keep waiting."""
+        self.wake_consumers()
+        while self._producers:
+            waiter = self._producers.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def _wake_producer(self) -> None:
+        while self._producers and len(self.queue) < self.limit:
+            waiter = self._producers.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
