@@ -1,14 +1,27 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
+import threading
+import weakref
+from typing import Any
 
 import pytest
 import reactivex
+from pydantic import BaseModel
 from reactivex import operators as rx_ops
+from reactivex.scheduler import ThreadPoolScheduler
 
-from kavalai import StreamClosedError, StreamContent, Streamer, StreamerTimeoutException
-from kavalai.operators import stream_values
+from kavalai import (
+    IncompleteStreamError,
+    StreamClosedError,
+    StreamContent,
+    Streamer,
+    StreamerTimeoutException,
+    iterate,
+)
+from kavalai.operators import stream_values, typed_partials
 
 from .conftest import Consumed, Consumer
 
@@ -465,3 +478,343 @@ def test_to_async_observable_without_the_extra_names_it(monkeypatch: pytest.Monk
 def test_consumed_lines_render_messages() -> None:
     consumed = Consumed([StreamContent(type="complete", name="n")])
     assert consumed.lines == ['{"type":"complete","name":"n","value":null}']
+
+
+class PersonRecord(BaseModel):
+    name: str
+    birth_year: int
+
+
+async def test_structured_value_streams_best_effort_json(consumer: Consumer) -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result", response_model=PersonRecord)
+    await result.stream_partial('{"name": "Ti')
+    await result.stream_partial('mo", ')
+    await result.stream_partial(' "birth_year": 1986}')
+    await result.stream_complete()
+    consumed = await consumer.consume(streamer)
+    assert [m.value for m in consumed.messages] == [
+        '{"name": "Ti"}',
+        '{"name": "Timo"}',
+        '{"name": "Timo", "birth_year": 1986}',
+        '{"name": "Timo", "birth_year": 1986}',
+    ]
+    final = consumed.messages[-1]
+    assert final.type == "complete"
+    assert PersonRecord.model_validate_json(final.value or "") == PersonRecord(
+        name="Timo", birth_year=1986
+    )
+
+
+async def test_structured_value_is_none_until_known(consumer: Consumer) -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result", response_model=PersonRecord)
+    await result.stream_partial("Sure, here it is: ")
+    await result.stream_partial('{"birth_year": 19')
+    await result.stream_partial("86}")
+    await result.stream_complete()
+    consumed = await consumer.consume(streamer)
+    assert [m.value for m in consumed.messages] == [
+        None,
+        "{}",
+        '{"birth_year": 1986}',
+        '{"birth_year": 1986}',
+    ]
+
+
+async def test_structured_value_in_delta_mode_carries_raw_chunks(consumer: Consumer) -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result", response_model=PersonRecord)
+    await result.stream_partial('{"name": "Ti')
+    await result.stream_partial('mo", "birth_year": 1986}')
+    await result.stream_complete()
+    consumed = await consumer.consume(streamer)
+    assert [m.value for m in consumed.messages] == [
+        '{"name": "Ti',
+        'mo", "birth_year": 1986}',
+        None,
+    ]
+
+
+async def test_structured_stream_that_never_becomes_json_completes_best_effort(
+    consumer: Consumer,
+) -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result", response_model=PersonRecord)
+    await result.stream_partial('{"name": "Timo", "birth_year": 19')
+    await result.stream_complete()
+    consumed = await consumer.consume(streamer)
+    assert consumed.messages[-1].type == "complete"
+    # A number cut off by the end of the text may be a truncated one: left out.
+    assert consumed.messages[-1].value == '{"name": "Timo"}'
+
+
+@pytest.mark.parametrize("bad", [PersonRecord(name="x", birth_year=1), dict, "PersonRecord"])
+def test_response_model_must_be_a_pydantic_model_class(bad: Any) -> None:
+    with pytest.raises(TypeError, match="response_model of value streamer 'result'"):
+        Streamer().get_value_streamer("result", response_model=bad)
+
+
+async def test_typed_partials_read_a_delta_stream_with_async_for() -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result", response_model=PersonRecord)
+    await result.stream_partial('{"name": "Ti')
+    await result.stream_partial('mo", "birth_year": 1986}')
+    await result.stream_complete()
+    people = [
+        person
+        async for person in iterate(
+            streamer.pipe(stream_values("result"), typed_partials(PersonRecord))
+        )
+    ]
+    assert [person.name for person in people] == ["Ti", "Timo", "Timo"]
+    assert people[-1] == PersonRecord(name="Timo", birth_year=1986)
+
+
+async def test_stream_partial_after_close_raises_naming_the_stream() -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")
+    await streamer.aclose()
+    with pytest.raises(StreamClosedError, match=r"'result'.*closed"):
+        await result.stream_partial("more")
+    with pytest.raises(StreamClosedError, match=r"'result'.*closed"):
+        await result.stream_complete()
+
+
+async def test_close_is_idempotent() -> None:
+    streamer = Streamer()
+    streamer.close()
+    streamer.close()
+    await streamer.aclose()
+    assert [m async for m in streamer] == []
+
+
+async def test_leaving_async_with_closes_the_streamer() -> None:
+    async with Streamer() as streamer:
+        result = streamer.get_value_streamer("result")
+    with pytest.raises(StreamClosedError):
+        await result.stream_partial("late")
+    with pytest.raises(StreamClosedError, match="was closed"):
+        streamer.get_value_streamer("other")
+
+
+async def test_close_ends_a_waiting_iteration() -> None:
+    streamer = Streamer()
+    streamer.get_value_streamer("result")
+    waiting = asyncio.ensure_future(anext(streamer))
+    await asyncio.sleep(0)
+    streamer.close()
+    with pytest.raises(StopAsyncIteration):
+        await waiting
+
+
+async def test_close_completes_and_lets_go_of_rx_subscribers() -> None:
+    streamer = Streamer()
+    streamer.get_value_streamer("result")
+    consumption = Consumer("rx").start(streamer)
+    streamer.close()
+    consumed = await consumption
+    assert consumed.messages == []
+    assert consumed.error is None
+    assert streamer._observers == ()
+
+
+async def test_closed_streamer_keeps_no_value_streamer_alive() -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")
+    await result.stream_partial("x")
+    streamer.close()
+    value_ref = weakref.ref(result)
+    streamer_ref = weakref.ref(streamer)
+    del result
+    gc.collect()
+    assert value_ref() is None
+    del streamer
+    gc.collect()
+    assert streamer_ref() is None
+
+
+async def test_close_cancels_started_producers() -> None:
+    streamer = Streamer()
+    never = asyncio.get_running_loop().create_future()
+    task = streamer.start(never)
+    streamer.close()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_cancelled_anext_loses_no_message() -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(anext(streamer), timeout=0.01)
+    await result.stream_partial("arrived meanwhile")
+    assert (await anext(streamer)).value == "arrived meanwhile"
+
+
+async def test_started_producer_error_follows_its_messages(consumer: Consumer) -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+    error = ConnectionError("model went away")
+
+    async def produce() -> None:
+        await result.stream_partial("partial answer")
+        raise error
+
+    consumption = consumer.start(streamer)
+    streamer.start(produce())
+    consumed = await consumption
+    assert [m.value for m in consumed.messages] == ["partial answer"]
+    assert consumed.error is error
+
+
+async def test_started_producer_returning_early_reports_incomplete_streams(
+    consumer: Consumer,
+) -> None:
+    streamer = Streamer(stream_delta=True)
+    thought = streamer.get_value_streamer("thought")
+    answer = streamer.get_value_streamer("answer")
+
+    async def produce() -> None:
+        await thought.stream_partial("thinking")
+        await thought.stream_complete()
+        await answer.stream_partial("forgot to complete")
+
+    consumption = consumer.start(streamer)
+    streamer.start(produce())
+    consumed = await consumption
+    assert isinstance(consumed.error, IncompleteStreamError)
+    assert consumed.error.names == ["answer"]
+    assert "'answer'" in str(consumed.error)
+    assert [m.value for m in consumed.messages] == ["thinking", None, "forgot to complete"]
+
+
+async def test_last_producer_returning_reports_streams_nobody_fed() -> None:
+    streamer = Streamer()
+    streamer.get_value_streamer("never_fed")
+
+    async def produce() -> None:
+        return None
+
+    streamer.start(produce())
+    with pytest.raises(IncompleteStreamError, match="'never_fed'"):
+        async for _ in streamer:
+            pass
+
+
+async def test_producer_returning_leaves_streams_of_other_producers_alone() -> None:
+    streamer = Streamer(stream_delta=True)
+    first = streamer.get_value_streamer("first")
+    second = streamer.get_value_streamer("second")
+    second_may_finish = asyncio.Event()
+
+    async def produce_first() -> None:
+        await first.stream_partial("a")
+        await first.stream_complete()
+        second_may_finish.set()
+
+    async def produce_second() -> None:
+        await second.stream_partial("b")
+        await second_may_finish.wait()
+        await second.stream_complete()
+
+    streamer.start(produce_second())
+    streamer.start(produce_first())
+    assert [(m.name, m.type) async for m in streamer] == [
+        ("second", "partial"),
+        ("first", "partial"),
+        ("first", "complete"),
+        ("second", "complete"),
+    ]
+
+
+async def test_value_streamer_registered_inside_a_producer_belongs_to_it() -> None:
+    streamer = Streamer()
+    keep_open = streamer.get_value_streamer("outside")
+
+    async def produce() -> None:
+        streamer.get_value_streamer("inside")
+
+    async def other() -> None:
+        await keep_open.stream_partial("x")
+        await asyncio.Event().wait()
+
+    streamer.start(other())
+    await asyncio.sleep(0)
+    streamer.start(produce())
+    with pytest.raises(IncompleteStreamError) as caught:
+        async for _ in streamer:
+            pass
+    assert caught.value.names == ["inside"]
+    streamer.close()
+
+
+async def test_chunks_from_several_threads_keep_per_stream_order() -> None:
+    streamer = Streamer(stream_delta=True)
+    streams = [streamer.get_value_streamer(f"t{i}") for i in range(4)]
+
+    def produce(index: int) -> None:
+        for chunk in range(300):
+            streams[index].on_next(str(chunk))
+        streams[index].on_completed()
+
+    threads = [threading.Thread(target=produce, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    received = [message async for message in streamer]
+    for thread in threads:
+        thread.join()
+    for index in range(4):
+        values = [m.value for m in received if m.name == f"t{index}"]
+        assert values == [str(chunk) for chunk in range(300)] + [None]
+
+
+async def test_rx_source_on_a_thread_pool_delivers_into_the_loop(consumer: Consumer) -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")
+    loop_thread = threading.get_ident()
+    threads_seen: set[int] = set()
+    streamer.subscribe(lambda message: threads_seen.add(threading.get_ident()))
+    consumption = consumer.start(streamer)
+    pool = ThreadPoolScheduler(2)
+    reactivex.from_iterable(["He", "ll", "o"], scheduler=pool).subscribe(result)
+    consumed = await consumption
+    assert [m.value for m in consumed.messages][-1] == "Hello"
+    assert threads_seen == {loop_thread}
+
+
+async def test_non_str_chunk_from_a_thread_raises_in_that_thread() -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")
+    raised: list[BaseException] = []
+
+    def produce() -> None:
+        try:
+            result.on_next(42)  # type: ignore[arg-type]
+        except TypeError as error:
+            raised.append(error)
+
+    thread = threading.Thread(target=produce)
+    thread.start()
+    thread.join()
+    assert "'result' takes str chunks, got int" in str(raised[0])
+
+
+async def test_five_thousand_concurrent_value_streamers() -> None:
+    streamer = Streamer(stream_delta=True)
+    streams = [streamer.get_value_streamer(f"s{i}") for i in range(5_000)]
+
+    async def produce(index: int) -> None:
+        await streams[index].stream_partial("a")
+        await asyncio.sleep(0)
+        await streams[index].stream_partial("b")
+        await streams[index].stream_complete()
+
+    for index in range(5_000):
+        streamer.start(produce(index))
+    counts: dict[str, int] = {}
+    async for message in streamer:
+        counts[message.name] = counts.get(message.name, 0) + 1
+    assert len(counts) == 5_000
+    assert set(counts.values()) == {3}
+    assert streamer.statistics().active_streams == 0

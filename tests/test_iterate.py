@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+import reactivex
+from reactivex.subject import Subject
+
+from kavalai import iterate
+
+
+async def test_iterate_yields_items_then_stops() -> None:
+    assert [item async for item in iterate(reactivex.of(1, 2, 3))] == [1, 2, 3]
+
+
+async def test_iterate_raises_the_error_after_earlier_items() -> None:
+    error = LookupError("failed")
+    source = reactivex.concat(reactivex.of(1), reactivex.throw(error))
+    iterator = iterate(source)
+    assert await anext(iterator) == 1
+    with pytest.raises(LookupError) as caught:
+        await anext(iterator)
+    assert caught.value is error
+
+
+async def test_iterate_waits_for_items_pushed_later() -> None:
+    subject: Subject[str] = Subject()
+    iterator = iterate(subject)
+    pending = asyncio.ensure_future(anext(iterator))
+    subject.on_next("late")
+    assert await pending == "late"
+
+
+async def test_leaving_async_with_disposes_the_subscription() -> None:
+    subject: Subject[str] = Subject()
+    async with iterate(subject) as items:
+        subject.on_next("a")
+        assert await anext(items) == "a"
+    assert subject.observers == []
+
+
+async def test_items_from_another_thread_arrive_in_order() -> None:
+    subject: Subject[int] = Subject()
+    iterator = iterate(subject)
+
+    def produce() -> None:
+        for number in range(500):
+            subject.on_next(number)
+        subject.on_completed()
+
+    thread = threading.Thread(target=produce)
+    thread.start()
+    received = [number async for number in iterator]
+    thread.join()
+    assert received == list(range(500))
