@@ -26,6 +26,11 @@ LLM answers often wrap the JSON in prose or a Markdown code fence: the parser
 skips those, reads the first complete JSON value, and ignores what follows it.
 Text that is not JSON never raises; :attr:`~PartialJsonParser.error` says what
 went wrong and the snapshot stays at the last consistent state.
+
+Two more things a consumer may want are kept as the text is read:
+:attr:`~PartialJsonParser.depth` says which containers of a snapshot are still
+open, and :attr:`~PartialJsonParser.start` and :attr:`~PartialJsonParser.end`
+where the value lies in the text fed.
 """
 
 from __future__ import annotations
@@ -106,6 +111,43 @@ class PartialJsonParser:
     def error(self) -> str | None:
         """Why the text stopped being JSON (position and what was expected), else None."""
         return self._scanner.error
+
+    @property
+    def depth(self) -> int:
+        """How many objects and arrays are open, so a UI knows which ones may still grow.
+
+        It is 0 before the value starts and once it has ended. The open
+        containers of :meth:`snapshot` are the root and, below it, the last
+        member of each open container, ``depth`` levels in all; every other
+        container in the snapshot is finished. (A duplicate key breaks that
+        rule: its new value is shown at the key's first position, as
+        ``json.loads`` keeps it.) After an error, the containers that were
+        open when it happened.
+        """
+        return len(self._scanner.stack)
+
+    @property
+    def start(self) -> int | None:
+        """Where the value begins in all the text fed, to locate it in the raw answer.
+
+        An offset in characters of the chunks joined, pointing at the value's
+        first character, after any prose or code fence that was skipped;
+        ``None`` until that is known (a top-level ``true``, ``false`` or
+        ``null`` is known only once it cannot be the start of a word).
+        """
+        return self._scanner.start
+
+    @property
+    def end(self) -> int | None:
+        """Where the value ends, to cut its exact JSON text out of the raw answer.
+
+        The offset just past the value's last character once :attr:`done`,
+        else ``None``. A top-level number or literal that only :meth:`close`
+        completes ends where the text fed ends. So
+        ``"".join(chunks)[parser.start : parser.end]`` is the JSON text of
+        the value.
+        """
+        return self._scanner.end
 
     def snapshot(self) -> JsonValue:
         """The best-effort value so far, ``None`` while nothing is known.

@@ -120,6 +120,9 @@ class Scanner:
         has_value: Whether any part of the value is known.
         error: Why the text stopped being JSON.
         offset: How many characters earlier chunks had.
+        start: Where the value begins in all the text fed, None until known.
+        end: Where the value ends (just past it) once complete, else None.
+        word_at: Where a top-level literal, or the word it may turn out to be, begins.
         out: The rendered text that can no longer change (see module docstring).
         str_shown: How many characters of the open string ``out`` holds, -1 if
             not even its opening quote.
@@ -127,6 +130,7 @@ class Scanner:
     """
 
     __slots__ = (
+        "end",
         "error",
         "esc",
         "halted_in",
@@ -140,11 +144,13 @@ class Scanner:
         "parts",
         "slow",
         "stack",
+        "start",
         "state",
         "str_shown",
         "ticks",
         "value",
         "word",
+        "word_at",
     )
 
     def __init__(self) -> None:
@@ -163,6 +169,9 @@ class Scanner:
         self.has_value = False
         self.error: str | None = None
         self.offset = 0
+        self.start: int | None = None
+        self.end: int | None = None
+        self.word_at = 0
         self.out: list[str] = []
         self.str_shown = -1
         self.slow = False
@@ -273,6 +282,7 @@ class Scanner:
                 elif c == closer:
                     state = self._close()
                     if state == DONE:
+                        i += 1
                         break
                 else:
                     state = self._fail(AFTER, i, f"expected ',' or {closer!r}, got {c!r}")
@@ -291,6 +301,7 @@ class Scanner:
                 elif c == "}" and state == FIRST_KEY:
                     state = self._close()
                     if state == DONE:
+                        i += 1
                         break
                 else:
                     state = self._fail(state, i, f"expected {_EXPECTED[state]}, got {c!r}")
@@ -318,12 +329,14 @@ class Scanner:
                 state = LITERAL
             elif c == "]" and state == FIRST_ITEM:
                 state = self._close()
+                i += 1
                 if state == DONE:
                     break
-                i += 1
             else:
                 state = self._fail(state, i, f"expected {_EXPECTED[state]}, got {c!r}")
                 break
+        if state == DONE:  # every way out on DONE leaves i just past the value
+            self.end = self.offset + i
         self.state = state
         self.offset += n
 
@@ -336,11 +349,14 @@ class Scanner:
             token = "".join(self.num)
             try:
                 self.state = self._commit(_to_number(token), False)
+                self.end = self.offset
             except ValueError:
                 self.state = self._fail(NUMBER, -len(token), f"invalid number {_clip(token)}")
             return
         if state == START_LITERAL and self.matched == len(self.word):
             self.state = self._commit(_LITERALS[self.word], False)
+            self.start = self.word_at
+            self.end = self.offset
             return
         if state >= START:
             message = "no JSON value found"
@@ -381,10 +397,12 @@ class Scanner:
                 c = chunk[i]
                 if c in '{["-0123456789':
                     self.state = VALUE
+                    self.start = self.offset + i
                     return i
                 if c in "tfn":
                     self.word = _WORDS[c]
                     self.matched = 0
+                    self.word_at = self.offset + i
                     state = START_LITERAL
                 else:
                     state = PROSE
@@ -395,6 +413,8 @@ class Scanner:
                         state = PROSE
                         continue
                     self.state = self._commit(_LITERALS[word], False)
+                    self.start = self.word_at
+                    self.end = self.word_at + len(word)
                     return n
                 piece = chunk[i : i + len(word) - self.matched]
                 if word.startswith(piece, self.matched):
@@ -426,6 +446,7 @@ class Scanner:
                     self.ticks = 0
                     if c == "{" or c == "[":
                         self.state = VALUE
+                        self.start = self.offset + i
                         return i
             else:  # FENCE: the value starts on the line after the opening fence
                 j = chunk.find("\n", i)

@@ -2,8 +2,9 @@
 
 Unit tests pin each snapshot rule; property tests stream generated documents
 (every JSON type, escapes, surrogate pairs, random whitespace, prose and code
-fences around them, cut into arbitrary chunks) and check the rules after
-every chunk.
+fences around them, cut into arbitrary chunks) and check the rules, the open
+containers (``depth``) and where the value lies in the text (``start``/``end``)
+after every chunk.
 """
 
 from __future__ import annotations
@@ -68,6 +69,46 @@ def assert_prefix(snapshot: JsonValue, final: JsonValue, trailing: bool = True) 
         assert final.startswith(snapshot), (snapshot, final)
     else:
         assert same(snapshot, final), (snapshot, final)
+
+
+def assert_open_spine(snapshot: JsonValue, final: JsonValue, depth: int) -> None:
+    """Assert that the open containers are ``depth`` nodes of the rightmost spine.
+
+    The root and then the last member of each open container must be
+    containers, ``depth`` of them; every other container in ``snapshot`` must
+    equal its part of ``final``, since it is finished.
+    """
+    if depth == 0:
+        if isinstance(snapshot, dict | list):
+            assert same(snapshot, final), (snapshot, final)
+        return
+    assert isinstance(snapshot, dict | list), (snapshot, depth)
+    assert type(snapshot) is type(final), (snapshot, final)
+    if isinstance(snapshot, dict):
+        assert isinstance(final, dict)
+        pairs = [(item, final[key]) for key, item in snapshot.items()]
+    else:
+        assert isinstance(final, list)
+        pairs = list(zip(snapshot, final, strict=False))
+    assert pairs or depth == 1, (snapshot, depth)  # an open child is always shown
+    for index, (item, final_item) in enumerate(pairs):
+        assert_open_spine(item, final_item, depth - 1 if index == len(pairs) - 1 else 0)
+
+
+@pytest.mark.parametrize(
+    ("snapshot", "final", "depth"),
+    [
+        ({"a": [1], "b": 2}, {"a": [1], "b": 2}, 2),  # the last member is no container
+        ({"a": [1]}, {"a": [1, 2]}, 1),  # a container left open is not finished
+        ([[1], [2]], [[1, 3], [2]], 2),  # a finished container off the spine differs
+        ({"a": []}, {"a": []}, 3),  # deeper than the snapshot goes
+    ],
+)
+def test_open_spine_checker_rejects_what_the_rules_forbid(
+    snapshot: JsonValue, final: JsonValue, depth: int
+) -> None:
+    with pytest.raises(AssertionError):
+        assert_open_spine(snapshot, final, depth)
 
 
 @pytest.mark.parametrize(
@@ -249,6 +290,44 @@ def test_final_value_equals_json_loads_of_the_json_part(
     assert parser.done
     assert same(json.loads(final), json.loads(json_text))
     assert final == json.dumps(json.loads(json_text))
+
+
+@_settings
+@given(streams())
+def test_depth_counts_the_open_containers_on_the_rightmost_spine(
+    stream: tuple[list[str], str],
+) -> None:
+    chunks, json_text = stream
+    final = json.loads(json_text)
+    parser = PartialJsonParser()
+    for chunk in chunks:
+        parser.feed(chunk)
+        assert_open_spine(parser.snapshot(), final, parser.depth)
+        if parser.done or not parser.has_value:
+            assert parser.depth == 0
+    parser.close()
+    assert parser.depth == 0
+
+
+@_settings
+@given(streams())
+def test_start_and_end_cut_the_json_text_out_of_the_answer(
+    stream: tuple[list[str], str],
+) -> None:
+    chunks, json_text = stream
+    text = "".join(chunks)
+    expected_start = text.index(json_text)
+    expected_end = expected_start + len(json_text)
+    parser = PartialJsonParser()
+    for chunk in chunks:
+        parser.feed(chunk)
+        assert parser.start in (None, expected_start)
+        assert parser.end == (expected_end if parser.done else None)
+    parser.close()
+    assert parser.done
+    assert (parser.start, parser.end) == (expected_start, expected_end)
+    assert text[parser.start : parser.end] == json_text
+    assert same(json.loads(text[parser.start : parser.end]), json.loads(json_text))
 
 
 @_settings
@@ -586,6 +665,159 @@ def test_close_twice_returns_the_same_text_and_later_chunks_are_ignored() -> Non
 def test_feed_rejects_what_is_not_str() -> None:
     with pytest.raises(TypeError, match="bytes"):
         PartialJsonParser().feed(b"{}")  # type: ignore[arg-type]
+
+
+# Depth
+
+
+def test_depth_follows_the_brackets_opened_and_closed() -> None:
+    text = '{"a": [{"b": [1, 2]}, []], "c": {}, "d": [[["x"]]]}'
+    parser = PartialJsonParser()
+    for index, char in enumerate(text):
+        parser.feed(char)
+        prefix = text[: index + 1]
+        assert parser.depth == sum(map(prefix.count, "{[")) - sum(map(prefix.count, "]}"))
+    assert parser.done
+    assert parser.depth == 0
+
+
+def test_depth_is_zero_before_the_value_and_for_a_top_level_scalar() -> None:
+    parser = PartialJsonParser()
+    parser.feed("Here is ")
+    assert parser.depth == 0
+    parser.feed('the ```json\n"text so')
+    assert parser.depth == 0
+    assert parser.snapshot() == "text so"
+
+
+def test_depth_counts_only_open_containers_when_the_last_shown_one_is_finished() -> None:
+    parser = PartialJsonParser()
+    parser.feed('{"a": {"b": [1], "c": 12')
+    assert parser.snapshot() == {"a": {"b": [1]}}
+    assert parser.depth == 2  # the root and "a"; "b" is finished, 12 not shown yet
+    parser.feed('3, "d": ')
+    assert parser.snapshot() == {"a": {"b": [1], "c": 123}}
+    assert parser.depth == 2
+    parser.feed("[")
+    assert parser.snapshot() == {"a": {"b": [1], "c": 123, "d": []}}
+    assert parser.depth == 3
+
+
+def test_depth_counts_a_container_that_opened_before_its_key_is_finished() -> None:
+    parser = PartialJsonParser()
+    parser.feed('[[1], {"ke')
+    assert parser.snapshot() == [[1], {}]
+    assert parser.depth == 2
+
+
+def test_a_duplicate_key_shows_its_open_value_off_the_spine() -> None:
+    # json.loads keeps a repeated key at its first position, so the open
+    # container is not the last member.
+    parser = PartialJsonParser()
+    parser.feed('{"a": 1, "b": 2, "a": [3')
+    assert parser.snapshot() == {"a": [], "b": 2}
+    assert parser.depth == 2
+
+
+def test_depth_after_an_error_counts_what_was_open() -> None:
+    parser = PartialJsonParser()
+    parser.feed('{"a": [1, }')
+    assert parser.error is not None
+    assert parser.depth == 2
+    parser.close()
+    assert parser.depth == 2
+
+
+# Where the value lies in the text
+
+
+def test_start_and_end_point_past_the_prose_and_fence() -> None:
+    chunks = ["Sure:\n```json\n", '{"name": "Ti', 'mo"}', "\n```\nBye {x}"]
+    parser = PartialJsonParser()
+    seen = []
+    for chunk in chunks:
+        parser.feed(chunk)
+        seen.append((parser.start, parser.end))
+    assert seen == [(None, None), (14, None), (14, 30), (14, 30)]
+    assert "".join(chunks)[14:30] == '{"name": "Timo"}'
+
+
+def test_start_and_end_are_found_wherever_the_text_is_cut() -> None:
+    text = 'Intro `code` text, null-ish.\n```json\n[1, "a]", {"b": null}]\n```\nBye [x]'
+    json_text = '[1, "a]", {"b": null}]'
+    for split in range(len(text)):
+        parser, _ = feed_all([text[:split], text[split:]])
+        assert parser.start is not None, split
+        assert text[parser.start : parser.end] == json_text, split
+
+
+@pytest.mark.parametrize(
+    ("text", "json_text"),
+    [
+        ('"str" and more', '"str"'),
+        ("  \n-1.5e3, then", "-1.5e3"),
+        ("nullable fields: [1] and [2]", "[1]"),
+        ("the answer: {} ok", "{}"),
+        ("true_value = []", "[]"),
+        ("```\nfalse\n```", "false"),
+        ('[{"a": [[]]}, {}]', '[{"a": [[]]}, {}]'),
+    ],
+)
+def test_start_and_end_delimit_the_value(text: str, json_text: str) -> None:
+    parser = PartialJsonParser()
+    parser.feed(text)
+    assert parser.done
+    assert parser.start is not None
+    assert text[parser.start : parser.end] == json_text
+
+
+def test_start_of_a_top_level_literal_is_known_once_it_is_not_a_word() -> None:
+    parser = PartialJsonParser()
+    seen = []
+    for chunk in ["```json\ntru", "e", "."]:
+        parser.feed(chunk)
+        seen.append((parser.start, parser.end))
+    assert seen == [(None, None), (None, None), (8, 12)]  # "trueness" would be prose
+
+
+@pytest.mark.parametrize("chunks", [["-12", "3.5"], ["```\n", "null"]])
+def test_end_of_a_top_level_number_or_literal_is_known_at_close(chunks: list[str]) -> None:
+    parser, _ = feed_all(chunks)
+    assert parser.end is None
+    parser.close()
+    text = "".join(chunks)
+    assert parser.end == len(text)
+    assert parser.start is not None
+    assert json.loads(text[parser.start : parser.end]) == json.loads(parser.close() or "")
+
+
+def test_start_of_a_number_is_known_before_the_number_is() -> None:
+    parser = PartialJsonParser()
+    parser.feed("\n\n19")
+    assert not parser.has_value
+    assert (parser.start, parser.end) == (2, None)
+
+
+def test_end_stays_none_without_a_complete_value() -> None:
+    parser = PartialJsonParser()
+    parser.feed('{"a": [1, 2')
+    assert (parser.start, parser.end) == (0, None)
+    parser.feed("}")
+    assert parser.error is not None
+    parser.close()
+    assert (parser.start, parser.end) == (0, None)
+    nothing = PartialJsonParser()
+    nothing.feed("No JSON here.")
+    nothing.close()
+    assert (nothing.start, nothing.end) == (None, None)
+
+
+def test_text_after_the_value_does_not_move_its_end() -> None:
+    parser = PartialJsonParser()
+    parser.feed("[1, 2]")
+    parser.feed(" [3]")
+    parser.close()
+    assert (parser.start, parser.end) == (0, 6)
 
 
 # Snapshots as objects
