@@ -8,17 +8,26 @@ Streamer (or subscribe to it as a ReactiveX observable) and receive
 
 from __future__ import annotations
 
+from ._iterate import ObservableIterator, iterate
 from .content import StreamContent
-from .errors import IncompleteStreamError, StreamClosedError, StreamerTimeoutException
+from .errors import (
+    IncompleteStreamError,
+    StreamClosedError,
+    StreamerTimeoutException,
+    StreamValidationError,
+)
 from .streamer import Streamer, StreamerStatistics
 from .value_streamer import ValueStreamer
 
 __all__ = [
     "IncompleteStreamError",
+    "ObservableIterator",
     "StreamClosedError",
     "StreamContent",
+    "StreamValidationError",
     "Streamer",
     "StreamerStatistics",
     "StreamerTimeoutException",
     "ValueStreamer",
+    "iterate",
 ]

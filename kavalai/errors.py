@@ -7,8 +7,14 @@ and says what to do instead.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-__all__ = ["IncompleteStreamError", "StreamClosedError", "StreamerTimeoutException"]
+__all__ = [
+    "IncompleteStreamError",
+    "StreamClosedError",
+    "StreamValidationError",
+    "StreamerTimeoutException",
+]
 
 
 class StreamClosedError(RuntimeError):
@@ -28,6 +34,30 @@ class IncompleteStreamError(RuntimeError):
         super().__init__(
             f"the producer returned while value streamers {listed} were still active; "
             "call stream_complete() on each before the producer returns"
+        )
+
+
+class StreamValidationError(ValueError):
+    """A structured stream's final text is not valid JSON for its model.
+
+    Nothing is lost: ``text`` is the raw text the producer sent, ``value`` the
+    best-effort JSON value parsed from it, and ``errors`` pydantic's error list
+    (or the JSON syntax error), so the caller can show, repair or retry.
+    """
+
+    def __init__(
+        self, name: str, model_name: str, text: str, value: object, errors: Sequence[Any]
+    ) -> None:
+        # Any: pydantic's ErrorDetails is a TypedDict; a JSON syntax error is a str.
+        self.name = name
+        self.text = text
+        self.value = value
+        self.errors = list(errors)
+        first = str(self.errors[0]) if self.errors else "no JSON value found"
+        super().__init__(
+            f"stream {name!r} does not validate as {model_name}: {first} "
+            f"({len(self.errors)} error(s)); the raw text is on .text and the best-effort "
+            "value on .value; fix the prompt or the model, or repair and validate .value"
         )
 
 

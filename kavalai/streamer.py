@@ -300,6 +300,8 @@ class Streamer(Observable[StreamContent]):
         name = value_streamer.name
         if value_streamer.stream_delta:
             return value_streamer.pipe(kops.to_stream_content(name, delta=True))
+        if value_streamer.response_model is not None:
+            return value_streamer.pipe(kops.partial_json(), kops.to_stream_content(name))
         return value_streamer.pipe(kops.accumulate(), kops.to_stream_content(name))
 
     def _deliver(self, message: StreamContent) -> None:
@@ -335,9 +337,10 @@ class Streamer(Observable[StreamContent]):
 
     def _producer_done(self, task: asyncio.Future[Any]) -> None:
         self._producers.discard(task)
-        if task.cancelled() or self._finished:
+        if self._closed or self._finished:
             return
-        error = task.exception()
+        # Cancelled from outside: its streams will never complete, as if it returned.
+        error = None if task.cancelled() else task.exception()
         if isinstance(error, Exception):
             self._fail(error)
             return

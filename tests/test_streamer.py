@@ -818,3 +818,18 @@ async def test_five_thousand_concurrent_value_streamers() -> None:
     assert len(counts) == 5_000
     assert set(counts.values()) == {3}
     assert streamer.statistics().active_streams == 0
+
+
+async def test_started_producer_cancelled_from_outside_reports_its_streams() -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")
+
+    async def produce() -> None:
+        await result.stream_partial("half")
+        await asyncio.Event().wait()
+
+    task = streamer.start(produce())
+    assert (await anext(streamer)).value == "half"
+    task.cancel()
+    with pytest.raises(IncompleteStreamError, match="'result'"):
+        await anext(streamer)

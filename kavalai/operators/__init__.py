@@ -6,18 +6,37 @@ subscription, so subscribing twice starts twice from scratch.
 
 A :class:`~kavalai.Streamer` builds each value streamer's messages from these same
 operators: a delta-mode stream is ``chunks.pipe(to_stream_content(name, delta=True))``,
-a cumulative one is ``chunks.pipe(accumulate(), to_stream_content(name))``.
+a cumulative one ``chunks.pipe(accumulate(), to_stream_content(name))``, and a
+structured one ``chunks.pipe(partial_json(), to_stream_content(name))``.
+
+The JSON operators (:func:`partial_json`, :func:`typed_partials`,
+:func:`completed_items`) read the raw text the model writes, in chunks. Give
+them a value streamer, the values of a delta-mode stream
+(``streamer.pipe(stream_values(name), ...)``), or any observable of text; pass
+``cumulative=True`` when each item is the whole text so far.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, TypeVar
 
-from reactivex import Observable
+from pydantic import BaseModel
+from reactivex import Observable, compose
 
 from ..content import StreamContent
 
-__all__ = ["accumulate", "stream_values", "to_deltas", "to_stream_content"]
+__all__ = [
+    "accumulate",
+    "completed_items",
+    "partial_json",
+    "stream_values",
+    "to_deltas",
+    "to_stream_content",
+    "typed_partials",
+]
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 def accumulate() -> Callable[[Observable[str]], Observable[str]]:
@@ -144,3 +163,146 @@ def stream_values(name: str) -> Callable[[Observable[StreamContent]], Observable
     from ._content import stream_values_
 
     return stream_values_(name)
+
+
+def partial_json(
+    *, cumulative: bool = False
+) -> Callable[[Observable[str]], Observable[str | None]]:
+    """Parse JSON text as it arrives: one best-effort JSON snapshot per chunk.
+
+    Each item is ``json.dumps`` of the value so far, showing only what can no
+    longer change (no half numbers, keys or escapes; the string being written
+    shows its text so far), or ``None`` while no part of the value is known.
+    Prose and a Markdown code fence around the JSON are skipped. Work is
+    proportional to the input: the text is never re-parsed. When the source
+    completes, one more item follows if the end of the text completed the
+    value (a top-level number, say).
+
+    .. code::
+
+        --'{"a": "Ti'---'mo", "n": 19'---'86}'------------|
+        [              partial_json()                    ]
+        --'{"a": "Ti"}'--'{"a": "Timo"}'--'{"a": "Timo", "n": 1986}'--|
+
+    Example:
+        >>> import reactivex
+        >>> _ = reactivex.of('{"name": "Ti', 'mo", "year": 19', '86}').pipe(
+        ...     partial_json()).subscribe(print)
+        {"name": "Ti"}
+        {"name": "Timo"}
+        {"name": "Timo", "year": 1986}
+
+    Args:
+        cumulative: Whether each item is the whole text so far rather than a chunk.
+
+    Returns:
+        An operator from JSON text to snapshot JSON text.
+    """
+    from ._json import partial_json_
+
+    return _from_text(partial_json_(), cumulative)
+
+
+def typed_partials(
+    model: type[_M], *, name: str = "value", cumulative: bool = False
+) -> Callable[[Observable[str]], Observable[_M]]:
+    """Parse JSON text into instances of ``model`` that fill in as it arrives.
+
+    After each chunk that changed what is known, an instance built with
+    ``model_construct``: fields not yet arrived are ``None`` (and absent from
+    ``model_fields_set``), nested models and lists of models fill in the same
+    way, and only finished objects are validated (each once). When the source
+    completes, the final text is validated in full and the validated instance
+    is the last item; if it does not validate, ``on_error`` gets a
+    :class:`~kavalai.StreamValidationError` with the raw text, the best-effort
+    value and pydantic's errors. From ``async for``, wrap the chain in
+    :func:`kavalai.iterate`.
+
+    .. code::
+
+        --'{"name": "Ti'---------'mo", "year": 1986}'----------|
+        [                typed_partials(Person)                ]
+        --P(name='Ti', year=None)--P(name='Timo', year=1986)--P(...)|
+                                              final, validated: ^
+
+    Example:
+        >>> import reactivex
+        >>> from pydantic import BaseModel
+        >>> class Person(BaseModel):
+        ...     name: str
+        ...     year: int
+        >>> _ = reactivex.of('{"name": "Ti', 'mo", "year": 1986}').pipe(
+        ...     typed_partials(Person)).subscribe(print)
+        name='Ti' year=None
+        name='Timo' year=1986
+        name='Timo' year=1986
+
+    Args:
+        model: The pydantic model of the value.
+        name: The stream name errors mention.
+        cumulative: Whether each item is the whole text so far rather than a chunk.
+
+    Returns:
+        An operator from JSON text to partial, then validated, model instances.
+    """
+    from ._json import typed_partials_
+
+    return _from_text(typed_partials_(model, name), cumulative)
+
+
+def completed_items(
+    path: str,
+    item_model: type[BaseModel] | None = None,
+    *,
+    name: str = "value",
+    cumulative: bool = False,
+) -> Callable[[Observable[str]], Observable[Any]]:
+    """Emit each element of the array at ``path`` the moment it is complete.
+
+    For rendering records one by one: an element is emitted when its closing
+    bracket (or, for a scalar, its terminator) arrives, parsed by ijson's push
+    parser (its C backend when installed), and validated as ``item_model`` if
+    given. ``path`` is a dotted path of object keys to the array:
+    ``"items"`` for ``{"items": [...]}``, ``"result.records"`` for nested ones,
+    ``""`` for a top-level array. Prose and a code fence around the JSON are
+    skipped. An element that fails validation, or text that stops being JSON,
+    ends the stream with :class:`~kavalai.StreamValidationError`; elements
+    before it were emitted. The items are ``Any``: JSON values, or
+    ``item_model`` instances.
+
+    .. code::
+
+        --'{"items": [{"a": 1}, {"a'--'": 2}]}'--|
+        [       completed_items("items")        ]
+        --{'a': 1}----------------{'a': 2}-------|
+
+    Example:
+        >>> import reactivex
+        >>> _ = reactivex.of('{"items": [{"a": 1}, {"a', '": 2}]}').pipe(
+        ...     completed_items("items")).subscribe(print)
+        {'a': 1}
+        {'a': 2}
+
+    Args:
+        path: Dotted object keys leading to the array.
+        item_model: Optional pydantic model each element is validated as.
+        name: The stream name errors mention.
+        cumulative: Whether each item is the whole text so far rather than a chunk.
+
+    Returns:
+        An operator from JSON text to the array's elements.
+    """
+    from ._json import completed_items_
+
+    return _from_text(completed_items_(path, item_model, name), cumulative)
+
+
+_R = TypeVar("_R")
+
+
+def _from_text(
+    operator: Callable[[Observable[str]], Observable[_R]], cumulative: bool
+) -> Callable[[Observable[str]], Observable[_R]]:
+    if not cumulative:
+        return operator
+    return compose(to_deltas(), operator)

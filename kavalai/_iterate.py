@@ -1,0 +1,117 @@
+"""iterate(): read any observable with ``async for``."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from collections.abc import Callable
+from types import TracebackType
+from typing import Generic, TypeVar
+
+from reactivex import Observable, abc
+
+__all__ = ["ObservableIterator", "iterate"]
+
+_T = TypeVar("_T")
+
+
+def iterate(source: Observable[_T]) -> ObservableIterator[_T]:
+    """Subscribe to ``source`` and return an async iterator over its items.
+
+    The bridge from a ``.pipe(...)`` chain back to ``async for``: items are
+    buffered until taken, an ``on_error`` is raised from the loop, and
+    ``on_completed`` ends it. Leaving early? Use ``async with iterate(...) as
+    items:`` (or call ``aclose()``) so the subscription is disposed.
+
+    Example:
+        >>> import asyncio, reactivex
+        >>> from kavalai.operators import accumulate
+        >>> async def main() -> list[str]:
+        ...     return [text async for text in iterate(reactivex.of("a", "b").pipe(accumulate()))]
+        >>> asyncio.run(main())
+        ['a', 'ab']
+    """
+    return ObservableIterator(source)
+
+
+class ObservableIterator(Generic[_T]):
+    """The async iterator :func:`iterate` returns; owns its subscription."""
+
+    def __init__(self, source: Observable[_T]) -> None:
+        self._items: deque[_T] = deque()
+        self._done = False
+        self._error: Exception | None = None
+        self._waiter: asyncio.Future[None] | None = None
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+        self._thread = threading.get_ident()
+        self._subscription: abc.DisposableBase = source.subscribe(
+            self._on_next, self._on_error, self._on_completed
+        )
+
+    def __aiter__(self) -> ObservableIterator[_T]:
+        return self
+
+    async def __anext__(self) -> _T:
+        while not self._items:
+            if self._error is not None:
+                error, self._error = self._error, None
+                raise error
+            if self._done:
+                raise StopAsyncIteration
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._items.popleft()
+
+    async def aclose(self) -> None:
+        """Dispose the subscription; iteration then ends."""
+        self._subscription.dispose()
+        self._done = True
+        self._items.clear()
+
+    async def __aenter__(self) -> ObservableIterator[_T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def _on_next(self, item: _T) -> None:
+        if self._from_other_thread(self._on_next, item):
+            return
+        self._items.append(item)
+        self._wake()
+
+    def _on_error(self, error: Exception) -> None:
+        if self._from_other_thread(self._on_error, error):
+            return
+        self._error = error
+        self._done = True
+        self._wake()
+
+    def _on_completed(self) -> None:
+        if self._from_other_thread(self._on_completed):
+            return
+        self._done = True
+        self._wake()
+
+    def _from_other_thread(self, method: Callable[..., None], *args: object) -> bool:
+        loop = self._loop
+        if loop is None or threading.get_ident() == self._thread:
+            return False
+        loop.call_soon_threadsafe(method, *args)
+        return True
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
