@@ -1,0 +1,60 @@
+"""The command line: ``python -m kavalai demo [--fast]``, also installed as ``kavalai``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kavalai",
+        description="Stream several named values of AI output, text or partial JSON.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        help="replay a recorded two-stream model response and render it live",
+        description=(
+            "Replay a recorded model response, a text thought and a JSON result, "
+            "through one Streamer and render it as it streams. No network needed."
+        ),
+    )
+    demo.add_argument("--fast", action="store_true", help="skip the recorded pauses")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line.
+
+    Args:
+        argv: The arguments after the program name; ``sys.argv[1:]`` by default.
+
+    Returns:
+        The exit code: 0 on success, 2 when no command was given, 1 when the
+        output pipe closed early, 130 on Ctrl-C.
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    from ._demo import run_demo  # only the demo needs it; keeps --help quick
+
+    try:
+        return run_demo(fast=args.fast)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # The reader left early (``| head``). Pointing stdout at devnull keeps the
+        # interpreter's final flush from failing a second time, with a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

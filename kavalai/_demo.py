@@ -1,0 +1,290 @@
+"""The ``demo`` command: a recorded model response, replayed through a Streamer, live.
+
+A producer task pushes the chunks of ``data/demo_response.json``, a ``thought`` text stream
+and a ``result`` JSON stream (a :class:`ResearchAnswer`), into one Streamer, each after its
+recorded delay. The consumer iterates the Streamer and shows what it has so far: redrawn in
+place on a terminal, appended as plain lines without escape codes in a pipe or a log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import sys
+import textwrap
+import time
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any, Literal, TextIO
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from .content import StreamContent
+from .streamer import Streamer
+from .value_streamer import ValueStreamer
+
+__all__ = ["Event", "Record", "ResearchAnswer", "load_recording", "run_demo"]
+
+#: The longest a paced replay may take; a longer recording is sped up to fit.
+MAX_REPLAY_SECONDS = 7.5
+
+
+class Record(BaseModel):
+    """One row of the answer: a planet."""
+
+    name: str
+    order: int
+    radius_km: float
+    has_rings: bool
+    note: str | None = None
+
+
+#: The table columns: the record fields, named as in the JSON.
+_COLUMNS = tuple(Record.model_fields)
+
+
+class ResearchAnswer(BaseModel):
+    """The structured value the ``result`` stream writes."""
+
+    title: str
+    summary: str
+    records: list[Record]
+
+
+class Event(BaseModel):
+    """One step of the recording: a chunk for a stream, or that stream's completion."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    stream: Literal["thought", "result"]
+    delay_ms: int = Field(ge=0)
+    chunk: str | None = None
+    complete: bool = False
+
+    @model_validator(mode="after")
+    def _chunk_or_complete(self) -> Event:
+        if (self.chunk is None) != self.complete:
+            raise ValueError('an event carries either a "chunk" or "complete": true')
+        return self
+
+
+def load_recording() -> list[Event]:
+    """Read the recording shipped inside the package, events in the order written."""
+    resource = resources.files("kavalai").joinpath("data/demo_response.json")
+    return TypeAdapter(list[Event]).validate_json(resource.read_text(encoding="utf-8"))
+
+
+def run_demo(fast: bool = False, out: TextIO | None = None) -> int:
+    """Replay the recording through a Streamer and render it as it streams.
+
+    Args:
+        fast: Skip the recorded pauses between chunks.
+        out: Where to render; ``sys.stdout`` by default. A terminal gets a live
+            view redrawn in place, anything else plain lines without escape codes.
+
+    Returns:
+        The exit code, 0.
+    """
+    target = sys.stdout if out is None else out
+    return asyncio.run(_run(load_recording(), target, fast=fast))
+
+
+async def _run(events: list[Event], out: TextIO, *, fast: bool) -> int:
+    state = _State(streaming=["thought", "result"])
+    view: _PlainView | _TerminalView = _TerminalView(out) if out.isatty() else _PlainView(out)
+    # Leaving the block closes the Streamer, which cancels the replay if drawing failed.
+    async with Streamer() as streamer:
+        # Both value streamers exist before any chunk: the Streamer ends when every
+        # registered stream has completed, so a late registration could miss it.
+        streams = {
+            "thought": streamer.get_value_streamer("thought", stream_delta=True),
+            "result": streamer.get_value_streamer("result", response_model=ResearchAnswer),
+        }
+        # start() hands a failure of the replay to this loop, which raises it.
+        streamer.start(_replay(streams, events, fast=fast))
+        try:
+            async for message in streamer:
+                state.apply(message)
+                view.update(state, message)
+        finally:
+            view.close()
+    if state.answer is None:
+        raise RuntimeError("the result stream completed without a final value")
+    print(f"done: {len(streams)} streams, {state.messages} messages", file=out, flush=True)
+    return 0
+
+
+async def _replay(streams: dict[str, ValueStreamer], events: list[Event], *, fast: bool) -> None:
+    recorded = sum(event.delay_ms for event in events) / 1000
+    scale = min(1.0, MAX_REPLAY_SECONDS / recorded) if recorded else 1.0
+    loop = asyncio.get_running_loop()
+    # Sleeping until each event's due time, not for each delay, keeps the small
+    # oversleeps of hundreds of timers from adding up.
+    due = loop.time()
+    for event in events:
+        if not fast:
+            due += event.delay_ms / 1000 * scale
+            await asyncio.sleep(max(0.0, due - loop.time()))
+        if event.chunk is None:
+            await streams[event.stream].stream_complete()
+        else:
+            await streams[event.stream].stream_partial(event.chunk)
+
+
+@dataclass
+class _State:
+    """What the consumer has gathered from the messages so far."""
+
+    streaming: list[str]
+    messages: int = 0
+    thought: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+    answer: ResearchAnswer | None = None
+
+    def apply(self, message: StreamContent) -> None:
+        self.messages += 1
+        if message.type == "complete" and message.name in self.streaming:
+            self.streaming.remove(message.name)
+        if message.name == "thought" and message.type == "partial":
+            self.thought += message.value or ""
+        elif message.name == "result" and message.value is not None:
+            # A value that does not parse (yet) leaves the last one that did on show.
+            with contextlib.suppress(ValueError):
+                parsed = json.loads(message.value)
+                self.result = parsed if isinstance(parsed, dict) else self.result
+            if message.type == "complete":
+                self.answer = ResearchAnswer.model_validate_json(message.value)
+                self.result = self.answer.model_dump(mode="json")
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        """The records seen so far; the last may still be incomplete."""
+        records = self.result.get("records")
+        rows = records if isinstance(records, list) else []
+        return [row for row in rows if isinstance(row, dict)]
+
+    @property
+    def final_records(self) -> list[dict[str, Any]]:
+        """The records no later chunk can change: each once the next one has begun."""
+        records = self.records
+        return records if self.answer is not None else records[:-1]
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+    return "" if value is None else str(value)
+
+
+class _PlainView:
+    """Appends to a pipe or a log: no escape codes, nothing written twice."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._thought_shown = 0
+        self._records_shown = 0
+
+    def update(self, state: _State, message: StreamContent) -> None:
+        out = self._out
+        if len(state.thought) > self._thought_shown:
+            if not self._thought_shown:
+                out.write("thought: ")
+            out.write(state.thought[self._thought_shown :])
+            self._thought_shown = len(state.thought)
+        # Records wait for the thought to end, so that its text stays in one piece.
+        if message.name == "thought" and message.type == "complete" and self._thought_shown:
+            out.write("\n")
+        if "thought" not in state.streaming:
+            records = state.final_records
+            for number in range(self._records_shown, len(records)):
+                cells = " | ".join(_cell(records[number].get(key)) for key in _COLUMNS)
+                out.write(f"record {number + 1}: {cells}".rstrip() + "\n")
+            self._records_shown = max(self._records_shown, len(records))
+        answer = state.answer
+        if answer is not None and not state.streaming:  # the very last message
+            out.write(f"result: {answer.title} ({len(answer.records)} records, validated)\n")
+            out.write(textwrap.indent(answer.summary, "  ") + "\n")
+        out.flush()
+
+    def close(self) -> None:
+        self._out.flush()
+
+
+class _TerminalView:
+    """Redraws a small frame in place on a terminal."""
+
+    #: Redraw at most this often; messages in between only update the state.
+    INTERVAL = 1 / 30
+    THOUGHT_LINES = 4
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._height = 0
+        self._drawn_at = float("-inf")
+        self._color = "NO_COLOR" not in os.environ
+        out.write("\x1b[?25l")  # hide the cursor, which would flicker across each redraw
+
+    def close(self) -> None:
+        self._out.write("\x1b[?25h")
+        self._out.flush()
+
+    def update(self, state: _State, message: StreamContent) -> None:
+        now = time.monotonic()
+        if now - self._drawn_at < self.INTERVAL and state.streaming:
+            return
+        self._drawn_at = now
+        columns, rows = shutil.get_terminal_size()
+        # Lines scrolled off the top are out of reach of the cursor, so a frame
+        # taller than the screen keeps its end: the newest rows and the status.
+        lines = self._frame(state, max(columns - 1, 20))[-max(rows - 1, 1) :]
+        back = f"\x1b[{self._height}F" if self._height else ""  # to the frame's first line
+        self._out.write(back + "\x1b[J" + "".join(line + "\n" for line in lines))
+        self._out.flush()
+        self._height = len(lines)
+
+    def _style(self, text: str, sgr: str) -> str:
+        return f"\x1b[{sgr}m{text}\x1b[0m" if self._color else text
+
+    def _frame(self, state: _State, width: int) -> list[str]:
+        style = self._style
+        lines = [style(_fit("kavalai demo: a recorded model response, streamed", width), "1")]
+        lines.append(style(("── thought " + "─" * width)[:width], "2"))
+        thought = textwrap.wrap(state.thought, width)
+        lines += [style(line, "2;3") for line in thought[-self.THOUGHT_LINES :]]
+        lines.append(style(("── result " + "─" * width)[:width], "2"))
+        title, summary = state.result.get("title"), state.result.get("summary")
+        if isinstance(title, str):
+            lines.append(style(_fit(title, width), "1"))
+        if isinstance(summary, str):
+            lines += [line for part in summary.splitlines() for line in textwrap.wrap(part, width)]
+        if state.records:
+            header, *rows = _table(state.records, width)
+            lines += ["", style(header, "4"), *rows]
+        streaming = ", ".join(state.streaming) or "nothing, all complete"
+        lines.append(style(_fit(f"{state.messages} messages · streaming: {streaming}", width), "7"))
+        return lines
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _table(records: list[dict[str, Any]], width: int) -> list[str]:
+    """A header and one aligned line per record, each cut to ``width``."""
+    rows = [list(_COLUMNS), *([_cell(record.get(key)) for key in _COLUMNS] for record in records)]
+    widths = [max(len(row[index]) for row in rows) for index in range(len(_COLUMNS))]
+    lines = []
+    for row in rows:
+        cells = [
+            cell.rjust(size)
+            if key in ("order", "radius_km")
+            else cell.ljust(size)  # digits line up
+            for key, cell, size in zip(_COLUMNS, row, widths, strict=True)
+        ]
+        lines.append(_fit("  ".join(cells).rstrip(), width))
+    return lines

@@ -1,0 +1,63 @@
+"""The ``demo`` command and the recording it replays."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from kavalai.__main__ import main
+from kavalai._demo import ResearchAnswer, load_recording
+
+
+def recorded_text(stream: str) -> str:
+    return "".join(event.chunk or "" for event in load_recording() if event.stream == stream)
+
+
+def test_demo_prints_plain_output_when_not_a_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--fast"]) == 0
+
+    out = capsys.readouterr().out
+    assert "\x1b" not in out  # no escape codes in pipes and logs
+    assert recorded_text("thought") in out
+    answer = ResearchAnswer.model_validate_json(recorded_text("result"))
+    record_lines = [line for line in out.splitlines() if line.startswith("record ")]
+    assert len(record_lines) == len(answer.records)
+    for line, record in zip(record_lines, answer.records, strict=True):
+        assert record.name in line
+    assert f"result: {answer.title} ({len(answer.records)} records, validated)" in out
+    events = len(load_recording())
+    assert out.splitlines()[-1] == f"done: 2 streams, {events} messages"
+
+
+def test_recording_is_a_valid_two_stream_response() -> None:
+    events = load_recording()
+
+    for stream in ("thought", "result"):
+        own = [event for event in events if event.stream == stream]
+        assert [event.complete for event in own] == [False] * (len(own) - 1) + [True]
+        assert all(event.chunk for event in own[:-1])
+    assert events[0].stream == "thought"
+    assert events[-1].stream == "result"
+    assert recorded_text("thought").strip()
+    result = recorded_text("result")
+    answer = ResearchAnswer.model_validate_json(result)
+    assert answer.records
+    assert json.loads(result) == answer.model_dump(mode="json")
+
+
+def test_recording_chunks_look_like_model_tokens() -> None:
+    result_chunks = [
+        event.chunk for event in load_recording() if event.stream == "result" and event.chunk
+    ]
+
+    assert all(2 <= len(chunk) <= 12 for chunk in result_chunks)
+    # Chunks split escapes, so the consumer sees partial values that are not valid JSON.
+    assert any(chunk.endswith("\\") for chunk in result_chunks)
+    assert any(not chunk.isascii() for chunk in result_chunks)
+
+
+def test_no_command_prints_help_and_returns_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+
+    assert "demo" in capsys.readouterr().err
