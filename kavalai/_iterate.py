@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections import deque
-from collections.abc import Callable
-from types import TracebackType
 from typing import Generic, TypeVar
 
 from reactivex import Observable, abc
+
+from ._loop import AsyncClosing, LoopAffinity
 
 __all__ = ["ObservableIterator", "iterate"]
 
@@ -35,7 +34,7 @@ def iterate(source: Observable[_T]) -> ObservableIterator[_T]:
     return ObservableIterator(source)
 
 
-class ObservableIterator(Generic[_T]):
+class ObservableIterator(AsyncClosing, Generic[_T]):
     """The async iterator :func:`iterate` returns; owns its subscription."""
 
     def __init__(self, source: Observable[_T]) -> None:
@@ -43,11 +42,7 @@ class ObservableIterator(Generic[_T]):
         self._done = False
         self._error: Exception | None = None
         self._waiter: asyncio.Future[None] | None = None
-        try:
-            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            self._loop = None
-        self._thread = threading.get_ident()
+        self._affinity = LoopAffinity()
         self._subscription: abc.DisposableBase = source.subscribe(
             self._on_next, self._on_error, self._on_completed
         )
@@ -75,42 +70,24 @@ class ObservableIterator(Generic[_T]):
         self._done = True
         self._items.clear()
 
-    async def __aenter__(self) -> ObservableIterator[_T]:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     def _on_next(self, item: _T) -> None:
-        if self._from_other_thread(self._on_next, item):
+        if self._affinity.hand_over(self._on_next, item):
             return
         self._items.append(item)
         self._wake()
 
     def _on_error(self, error: Exception) -> None:
-        if self._from_other_thread(self._on_error, error):
+        if self._affinity.hand_over(self._on_error, error):
             return
         self._error = error
         self._done = True
         self._wake()
 
     def _on_completed(self) -> None:
-        if self._from_other_thread(self._on_completed):
+        if self._affinity.hand_over(self._on_completed):
             return
         self._done = True
         self._wake()
-
-    def _from_other_thread(self, method: Callable[..., None], *args: object) -> bool:
-        loop = self._loop
-        if loop is None or threading.get_ident() == self._thread:
-            return False
-        loop.call_soon_threadsafe(method, *args)
-        return True
 
     def _wake(self) -> None:
         if self._waiter is not None and not self._waiter.done():

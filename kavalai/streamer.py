@@ -14,13 +14,12 @@ from reactivex.disposable import Disposable
 from . import _subscribers as subscribers
 from . import operators as kops
 from ._flow import MessageBuffer, validate_max_buffer
+from ._loop import AsyncClosing
 from .content import StreamContent
 from .errors import IncompleteStreamError, StreamClosedError, StreamerTimeoutException
 from .value_streamer import ValueStreamer
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from aioreactive import AsyncObservable
 
 __all__ = ["Streamer", "StreamerStatistics"]
@@ -38,7 +37,7 @@ class StreamerStatistics(NamedTuple):
     waiting_producers: int  #: producers waiting in ``stream_partial`` for room
 
 
-class Streamer(Observable[StreamContent]):
+class Streamer(Observable[StreamContent], AsyncClosing):
     """Multiplexes named value streamers into one stream of :class:`StreamContent`.
 
     A producer asks for one :class:`ValueStreamer` per value it will write
@@ -249,17 +248,6 @@ class Streamer(Observable[StreamContent]):
         from ._aio import to_async_observable
 
         return to_async_observable(self)
-
-    async def __aenter__(self) -> Streamer:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __aiter__(self) -> Streamer:
         self._start_iterating()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from typing import Protocol
 
 from pydantic import BaseModel
 from reactivex.subject import Subject
 
+from ._loop import LoopAffinity
 from .errors import StreamClosedError
 
 __all__ = ["ValueStreamer"]
@@ -63,11 +63,7 @@ class ValueStreamer(Subject[str]):
         self._closed_reason: str | None = None
         self._retired = False
         self._feeder: asyncio.Task[object] | None = None
-        try:
-            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            self._loop = None
-        self._loop_thread = threading.get_ident()
+        self._affinity = LoopAffinity()
 
     async def stream_partial(self, chunk: str) -> None:
         """Push the next chunk of the value.
@@ -108,9 +104,7 @@ class ValueStreamer(Subject[str]):
                 "convert the chunk to text (for JSON, push json.dumps(...) pieces)"
             )
         self._check_open("push every chunk before calling stream_complete()")
-        loop = self._foreign_loop()
-        if loop is not None:
-            loop.call_soon_threadsafe(self.on_next, value)
+        if self._affinity.hand_over(self.on_next, value):
             return
         super().on_next(value)
 
@@ -119,17 +113,13 @@ class ValueStreamer(Subject[str]):
         if self._retired:
             return  # a retry replaced this stream; its completion means nothing now
         self._check_open("call stream_complete() once per value streamer")
-        loop = self._foreign_loop()
-        if loop is not None:
-            loop.call_soon_threadsafe(self.on_completed)
+        if self._affinity.hand_over(self.on_completed):
             return
         super().on_completed()
 
     def on_error(self, error: Exception) -> None:
         """Fail the Streamer with ``error``: consumers get it after earlier messages."""
-        loop = self._foreign_loop()
-        if loop is not None:
-            loop.call_soon_threadsafe(self.on_error, error)
+        if self._affinity.hand_over(self.on_error, error):
             return
         super().on_error(error)
 
@@ -138,12 +128,6 @@ class ValueStreamer(Subject[str]):
             raise StreamClosedError(f"value streamer {self.name!r} {self._closed_reason}")
         if self.is_stopped:
             raise StreamClosedError(f"value streamer {self.name!r} is already complete; {fix}")
-
-    def _foreign_loop(self) -> asyncio.AbstractEventLoop | None:
-        """The owning loop when called from another thread, else None."""
-        if self._loop is not None and threading.get_ident() != self._loop_thread:
-            return self._loop
-        return None
 
     def _detach(self, reason: str, *, retired: bool = False) -> None:
         """Stop taking chunks because the Streamer no longer listens.
