@@ -14,6 +14,7 @@ from .errors import (
     IncompleteStreamError,
     StreamClosedError,
     StreamerTimeoutException,
+    StreamRestartedError,
     StreamValidationError,
 )
 from .streamer import Streamer, StreamerStatistics
@@ -24,6 +25,7 @@ __all__ = [
     "ObservableIterator",
     "StreamClosedError",
     "StreamContent",
+    "StreamRestartedError",
     "StreamValidationError",
     "Streamer",
     "StreamerStatistics",

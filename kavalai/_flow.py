@@ -105,7 +105,8 @@ class MessageBuffer:
                 waiter.set_result(None)
 
     def wake_all(self) -> None:
-        """Wake everyone: the Streamer ended or closed, so nobody should keep waiting."""
+        """Wake everyone for good: the Streamer ended or closed, so nobody should wait."""
+        self.iterating = False
         self.wake_consumers()
         while self._producers:
             waiter = self._producers.popleft()

@@ -41,7 +41,8 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         self._items: deque[_T] = deque()
         self._done = False
         self._error: Exception | None = None
-        self._waiter: asyncio.Future[None] | None = None
+        self._waiters: list[asyncio.Future[None]] = []
+        self._closed = False
         self._affinity = LoopAffinity()
         self._subscription: abc.DisposableBase = source.subscribe(
             self._on_next, self._on_error, self._on_completed
@@ -57,22 +58,27 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
                 raise error
             if self._done:
                 raise StopAsyncIteration
-            self._waiter = asyncio.get_running_loop().create_future()
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
             try:
-                await self._waiter
+                await waiter
             finally:
-                self._waiter = None
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
         return self._items.popleft()
 
     async def aclose(self) -> None:
-        """Dispose the subscription; iteration then ends."""
+        """Dispose the subscription; iteration then ends, in every task waiting on it."""
         self._subscription.dispose()
-        self._done = True
+        self._closed = self._done = True
         self._items.clear()
+        self._wake()
 
     def _on_next(self, item: _T) -> None:
         if self._affinity.hand_over(self._on_next, item):
             return
+        if self._closed:
+            return  # handed over from another thread before aclose() disposed the source
         self._items.append(item)
         self._wake()
 
@@ -90,5 +96,7 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         self._wake()
 
     def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)

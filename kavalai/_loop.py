@@ -33,13 +33,23 @@ class LoopAffinity:
         self._loop = running_loop()
         self._thread = threading.get_ident()
 
+    def foreign(self) -> bool:
+        """Whether the caller runs on another thread than the owning loop's."""
+        return self._loop is not None and threading.get_ident() != self._thread
+
     def hand_over(self, method: Callable[..., object], *args: object) -> bool:
         """If called off the loop thread, schedule ``method(*args)`` on it and return True."""
-        loop = self._loop
-        if loop is None or threading.get_ident() == self._thread:
+        if not self.foreign():
             return False
-        loop.call_soon_threadsafe(method, *args)
+        self.schedule(method, *args)
         return True
+
+    def schedule(self, method: Callable[..., object], *args: object) -> None:
+        """Run ``method(*args)`` on the owning loop, after everything scheduled before."""
+        if self._loop is None:
+            method(*args)
+        else:
+            self._loop.call_soon_threadsafe(method, *args)
 
 
 class AsyncClosing(ABC):

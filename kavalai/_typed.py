@@ -15,6 +15,7 @@ import types
 from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from ._partial_json import JsonValue
 
@@ -48,7 +49,7 @@ class PartialModelBuilder(Generic[_M]):
         values: dict[str, Any] = {}
         arrived: set[str] = set()
         for name, field in model.model_fields.items():
-            key = field.alias or name
+            key = _json_key(name, field)
             if key in data:
                 child_depth = depth - 1 if key == last_key else 0
                 values[name] = self._value(field.annotation, data[key], child_depth, (*path, key))
@@ -93,6 +94,13 @@ class PartialModelBuilder(Generic[_M]):
         if isinstance(item, dict):
             return self._object(model, item, depth, path)
         return item
+
+
+def _json_key(name: str, field: FieldInfo) -> str:
+    """The key a field is read from in JSON input."""
+    if isinstance(field.validation_alias, str):
+        return field.validation_alias
+    return field.alias or name
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

@@ -12,6 +12,7 @@ from typing import Any
 __all__ = [
     "IncompleteStreamError",
     "StreamClosedError",
+    "StreamRestartedError",
     "StreamValidationError",
     "StreamerTimeoutException",
 ]
@@ -34,6 +35,24 @@ class IncompleteStreamError(RuntimeError):
         super().__init__(
             f"the producer returned while value streamers {listed} were still active; "
             "call stream_complete() on each before the producer returns"
+        )
+
+
+class StreamRestartedError(RuntimeError):
+    """The producer restarted while a consumer followed one stream's values.
+
+    Raised by :func:`kavalai.operators.stream_values` at a ``restart`` message:
+    the values so far are void, and gluing the retry's onto them would show
+    text the model never wrote. ``reason`` is the restart message's value.
+    """
+
+    def __init__(self, name: str, reason: str | None) -> None:
+        self.name = name
+        self.reason = reason
+        super().__init__(
+            f"stream {name!r} restarted ({reason or 'no reason given'}); its values so far are "
+            "void: subscribe again (for example with reactivex.operators.retry()) to follow "
+            "the retry"
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Coroutine
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
@@ -91,7 +92,10 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._buffer = MessageBuffer(validate_max_buffer(max_buffer))
         self._active: dict[ValueStreamer, abc.DisposableBase] = {}
         self._observers: tuple[abc.ObserverBase[StreamContent], ...] = ()
-        self._producers: set[asyncio.Future[Any]] = set()
+        self._producers: set[asyncio.Future[Any]] = set()  # started and still running
+        self._started: set[asyncio.Future[Any]] = set()  # every producer ever started
+        self._reentrant: deque[StreamContent | None] = deque()  # None: the end
+        self._delivering = False
         # Until a consumer arrives the buffer keeps messages for it; once only Rx
         # subscribers consume, nothing needs buffering.
         self._buffering = True
@@ -143,9 +147,6 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         value_streamer = ValueStreamer(
             name, stream_delta=delta, response_model=response_model, pacer=self._buffer
         )
-        current = _current_task()
-        if current is not None and current in self._producers:
-            value_streamer._feeder = current
         self._active[value_streamer] = self._messages_of(value_streamer).subscribe(
             self._deliver, self._fail, partial(self._stream_completed, value_streamer)
         )
@@ -157,10 +158,14 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         """Run ``producer`` linked to this Streamer, and return its task.
 
         If the producer raises, consumers get that exception after the messages
-        it pushed before. If it returns while value streamers it was feeding (or,
-        once no started producer runs any more, any value streamer nobody feeds)
-        are still active, consumers get :class:`~kavalai.IncompleteStreamError`
-        naming them instead of waiting forever. Closing the Streamer cancels it.
+        it pushed before, and the other started producers are cancelled. If it
+        returns (or is cancelled) while value streamers it pushed to are still
+        active, and no other started producer that pushed to them still runs,
+        consumers get :class:`~kavalai.IncompleteStreamError` naming them
+        instead of waiting forever; once no started producer runs, the same
+        holds for value streamers nobody pushed to. While a started producer
+        runs, the Streamer does not end, so it may still register value
+        streamers. Closing the Streamer cancels it.
 
         Args:
             producer: A coroutine (run as a new task) or an existing task.
@@ -168,6 +173,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._ensure_open("start a producer")
         task = asyncio.ensure_future(producer)
         self._producers.add(task)
+        self._started.add(task)
         task.add_done_callback(self._producer_done)
         return task
 
@@ -228,12 +234,10 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._buffering = False
         self._buffer.iterating = False
         self._detach_active("cannot take chunks: its Streamer was closed; stop producing")
-        producers, self._producers = self._producers, set()
-        for task in producers:
-            task.cancel()
+        self._cancel_producers()
+        self._started.clear()
         if not self._finished:
             self._finish()
-        self._buffer.wake_all()
 
     async def aclose(self) -> None:
         """Close the Streamer; the async form of :meth:`close`."""
@@ -292,7 +296,30 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             return value_streamer.pipe(kops.partial_json(), kops.to_stream_content(name))
         return value_streamer.pipe(kops.accumulate(), kops.to_stream_content(name))
 
-    def _deliver(self, message: StreamContent) -> None:
+    def _deliver(self, message: StreamContent | None) -> None:
+        """Deliver a message (None: the end) to every consumer, in order.
+
+        A subscriber that pushes from inside its callback would otherwise have
+        its message overtake the one it is reacting to; such messages wait here.
+        """
+        if self._delivering:
+            self._reentrant.append(message)
+            return
+        self._delivering = True
+        try:
+            self._fan_out(message)
+            while self._reentrant:
+                self._fan_out(self._reentrant.popleft())
+        finally:
+            self._delivering = False
+
+    def _fan_out(self, message: StreamContent | None) -> None:
+        if message is None:
+            observers, self._observers = self._observers, ()
+            for observer in observers:
+                subscribers.send_terminal(observer, self._error)
+            self._buffer.wake_all()
+            return
         for observer in self._observers:
             if not subscribers.send(observer, message):
                 self._unsubscribe(observer)
@@ -301,21 +328,24 @@ class Streamer(Observable[StreamContent], AsyncClosing):
 
     def _stream_completed(self, value_streamer: ValueStreamer) -> None:
         self._active.pop(value_streamer, None)
-        if not self._active:
+        if not self._active and not self._producers:
             self._finish()
 
     def _fail(self, error: Exception) -> None:
         self._ensure_open("stream an error")
         self._error = error
         self._detach_active(f"cannot take chunks: its Streamer failed with {error!r}")
+        self._cancel_producers()
         self._finish()
 
     def _finish(self) -> None:
         self._finished = True
-        observers, self._observers = self._observers, ()
-        for observer in observers:
-            subscribers.send_terminal(observer, self._error)
-        self._buffer.wake_consumers()
+        self._deliver(None)
+
+    def _cancel_producers(self) -> None:
+        producers, self._producers = self._producers, set()
+        for task in producers:
+            task.cancel()
 
     def _detach_active(self, reason: str, *, retired: bool = False) -> None:
         active, self._active = self._active, {}
@@ -334,14 +364,23 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             return
         if error is not None:
             return  # KeyboardInterrupt and the like belong to the event loop
-        left_over = [
-            value_streamer.name
-            for value_streamer in self._active
-            if value_streamer._feeder is task
-            or (not self._producers and _unfed(value_streamer._feeder))
-        ]
+        left_over = [vs.name for vs in self._active if self._abandoned(vs)]
         if left_over:
             self._fail(IncompleteStreamError(left_over))
+        elif not self._active and not self._producers:
+            self._finish()
+
+    def _abandoned(self, value_streamer: ValueStreamer) -> bool:
+        """Whether no task that could still complete ``value_streamer`` runs.
+
+        Tasks this Streamer did not start (the caller's own, say) are not
+        supervised: a value streamer only they pushed to is never abandoned.
+        """
+        feeders = value_streamer._feeders
+        supervised = feeders & self._started
+        if supervised:
+            return all(task.done() for task in supervised)
+        return not self._producers and all(task.done() for task in feeders)
 
     def _ensure_open(self, action: str) -> None:
         if self._closed:
@@ -376,14 +415,3 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             self._error_raised = True
             raise self._error
         raise StopAsyncIteration
-
-
-def _current_task() -> asyncio.Task[Any] | None:
-    try:
-        return asyncio.current_task()
-    except RuntimeError:
-        return None
-
-
-def _unfed(feeder: asyncio.Task[object] | None) -> bool:
-    return feeder is None or feeder.done()

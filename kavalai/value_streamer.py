@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Protocol
+import threading
+from collections.abc import Callable
+from functools import partial
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from reactivex.subject import Subject
@@ -39,7 +42,13 @@ class ValueStreamer(Subject[str]):
     of ``on_next`` / ``on_completed`` / ``on_error`` from other threads (a
     blocking SDK's callback, an Rx source on a thread-pool scheduler) are handed
     over to the loop thread in order, so consumers never see a message from a
-    foreign thread. Argument checks still raise in the calling thread.
+    foreign thread; a completion never overtakes chunks handed over before it.
+    Argument and state checks still raise in the calling thread. Producers on
+    another thread's event loop are not slowed by ``max_buffer``.
+
+    Subscribing to a value streamer directly gives the raw chunks, with plain
+    Rx semantics: unlike a Streamer's subscribers, an error raised by such a
+    subscriber's callback propagates to the producer.
 
     Attributes:
         name: The name its messages carry.
@@ -62,8 +71,12 @@ class ValueStreamer(Subject[str]):
         self._pacer = pacer
         self._closed_reason: str | None = None
         self._retired = False
-        self._feeder: asyncio.Task[object] | None = None
+        self._ending = False  # completion or error asked for, perhaps not yet applied
+        self._feeders: set[asyncio.Task[Any]] = set()
+        self._last_feeder: asyncio.Task[Any] | None = None
         self._affinity = LoopAffinity()
+        self._in_flight = 0  # chunks handed to the loop thread and not yet applied
+        self._in_flight_lock = threading.Lock()
 
     async def stream_partial(self, chunk: str) -> None:
         """Push the next chunk of the value.
@@ -80,10 +93,12 @@ class ValueStreamer(Subject[str]):
                 longer listens (closed, failed, or retired it by
                 :meth:`kavalai.Streamer.reset_active`).
         """
-        if self._feeder is None:
-            self._feeder = asyncio.current_task()
+        task = asyncio.current_task()
+        if task is not self._last_feeder and task is not None:
+            self._last_feeder = task
+            self._feeders.add(task)
         pacer = self._pacer
-        if pacer is not None and pacer.congested:
+        if pacer is not None and pacer.congested and not self._affinity.foreign():
             await pacer.wait_for_room()
         self.on_next(chunk)
 
@@ -104,7 +119,10 @@ class ValueStreamer(Subject[str]):
                 "convert the chunk to text (for JSON, push json.dumps(...) pieces)"
             )
         self._check_open("push every chunk before calling stream_complete()")
-        if self._affinity.hand_over(self.on_next, value):
+        if self._affinity.foreign():
+            with self._in_flight_lock:
+                self._in_flight += 1
+            self._affinity.schedule(self._apply_handed_over, value)
             return
         super().on_next(value)
 
@@ -113,20 +131,32 @@ class ValueStreamer(Subject[str]):
         if self._retired:
             return  # a retry replaced this stream; its completion means nothing now
         self._check_open("call stream_complete() once per value streamer")
-        if self._affinity.hand_over(self.on_completed):
-            return
-        super().on_completed()
+        self._end(super().on_completed)
 
     def on_error(self, error: Exception) -> None:
         """Fail the Streamer with ``error``: consumers get it after earlier messages."""
-        if self._affinity.hand_over(self.on_error, error):
-            return
-        super().on_error(error)
+        if self._retired:
+            return  # the abandoned attempt's failure is not the retry's
+        self._check_open("report an error only while the stream is open")
+        self._end(partial(super().on_error, error))
+
+    def _end(self, apply: Callable[[], None]) -> None:
+        self._ending = True
+        if self._affinity.foreign() or self._in_flight:
+            self._affinity.schedule(apply)  # queued behind the chunks handed over before
+        else:
+            apply()
+
+    def _apply_handed_over(self, chunk: str) -> None:
+        with self._in_flight_lock:
+            self._in_flight -= 1
+        if self._closed_reason is None:  # nobody listens once the Streamer let go
+            super().on_next(chunk)
 
     def _check_open(self, fix: str) -> None:
         if self._closed_reason is not None:
             raise StreamClosedError(f"value streamer {self.name!r} {self._closed_reason}")
-        if self.is_stopped:
+        if self._ending:
             raise StreamClosedError(f"value streamer {self.name!r} is already complete; {fix}")
 
     def _detach(self, reason: str, *, retired: bool = False) -> None:

@@ -54,3 +54,24 @@ async def test_items_from_another_thread_arrive_in_order() -> None:
     received = [number async for number in iterator]
     thread.join()
     assert received == list(range(500))
+
+
+async def test_aclose_from_another_task_ends_a_waiting_iteration() -> None:
+    subject: Subject[str] = Subject()
+    items = iterate(subject)
+    waiting = asyncio.ensure_future(anext(items))
+    await asyncio.sleep(0)
+    await items.aclose()
+    with pytest.raises(StopAsyncIteration):
+        await waiting
+
+
+async def test_two_tasks_reading_one_iterator_both_wake() -> None:
+    subject: Subject[str] = Subject()
+    items = iterate(subject)
+    first = asyncio.ensure_future(anext(items))
+    second = asyncio.ensure_future(anext(items))
+    await asyncio.sleep(0)
+    subject.on_next("a")
+    subject.on_next("b")
+    assert sorted([await first, await second]) == ["a", "b"]

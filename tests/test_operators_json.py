@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 import reactivex
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from kavalai import StreamValidationError
 from kavalai.operators import completed_items, partial_json, typed_partials
@@ -156,3 +156,29 @@ def test_completed_items_equal_json_loads_for_any_chunking(chunk_size: int) -> N
     values, error = run(reactivex.from_iterable(chunks).pipe(completed_items("items")))
     assert error is None
     assert values == document["items"]
+
+
+def test_typed_partials_of_cut_off_json_fail_instead_of_validating_the_snapshot() -> None:
+    chunks = ['{"heading": "Gas giants", "records": [{"title": "Jup', "iter"]
+    items, error = run(reactivex.from_iterable(chunks).pipe(typed_partials(Page)))
+    assert isinstance(error, StreamValidationError)
+    assert "ended before" in str(error) or "end of input" in str(error)
+    assert error.text == "".join(chunks)
+    assert all(item.records is None or item.records[0].year is None for item in items)
+
+
+def test_completed_items_take_empty_chunks_in_stride() -> None:
+    chunks = ['{"items": [1, ', "", "2]}"]
+    values, error = run(reactivex.from_iterable(chunks).pipe(completed_items("items")))
+    assert values == [1, 2]
+    assert error is None
+
+
+def test_typed_partials_read_fields_by_their_validation_alias() -> None:
+    class Aliased(BaseModel):
+        title: str = Field(validation_alias="Title")
+        count: int
+
+    items, _ = run(reactivex.of('{"Title": "Ab', 'c", "count": 3}').pipe(typed_partials(Aliased)))
+    assert items[0].title == "Ab"
+    assert items[-1] == Aliased.model_validate({"Title": "Abc", "count": 3})

@@ -19,6 +19,8 @@ from kavalai import (
     StreamContent,
     Streamer,
     StreamerTimeoutException,
+    StreamRestartedError,
+    ValueStreamer,
     iterate,
 )
 from kavalai.operators import stream_values, typed_partials
@@ -728,25 +730,124 @@ async def test_producer_returning_leaves_streams_of_other_producers_alone() -> N
     ]
 
 
-async def test_value_streamer_registered_inside_a_producer_belongs_to_it() -> None:
+async def test_stream_handed_from_a_returning_producer_to_another_is_not_abandoned() -> None:
+    streamer = Streamer(stream_delta=True)
+
+    async def feed(answer: ValueStreamer) -> None:
+        await answer.stream_partial("42")
+        await answer.stream_complete()
+
+    async def orchestrate() -> None:
+        streamer.start(feed(streamer.get_value_streamer("answer")))
+
+    streamer.start(orchestrate())
+    assert [(m.name, m.value) async for m in streamer] == [("answer", "42"), ("answer", None)]
+
+
+async def test_producer_that_pushed_after_the_caller_is_still_supervised() -> None:
     streamer = Streamer()
-    keep_open = streamer.get_value_streamer("outside")
+    status = streamer.get_value_streamer("status")
+    await status.stream_partial("Thinking")
 
     async def produce() -> None:
-        streamer.get_value_streamer("inside")
+        await status.stream_partial("...")
 
-    async def other() -> None:
-        await keep_open.stream_partial("x")
-        await asyncio.Event().wait()
-
-    streamer.start(other())
-    await asyncio.sleep(0)
     streamer.start(produce())
-    with pytest.raises(IncompleteStreamError) as caught:
+    with pytest.raises(IncompleteStreamError, match="'status'"):
         async for _ in streamer:
             pass
-    assert caught.value.names == ["inside"]
-    streamer.close()
+
+
+async def test_streamer_ends_when_its_only_producer_gives_up_after_a_reset() -> None:
+    streamer = Streamer()
+
+    async def produce() -> None:
+        attempt = streamer.get_value_streamer("result")
+        await attempt.stream_partial("half")
+        await streamer.stream_restart("giving up")
+        streamer.reset_active()
+
+    streamer.start(produce())
+    assert [m.type async for m in streamer] == ["partial", "restart"]
+
+
+async def test_streamer_waits_for_started_producers_before_ending(consumer: Consumer) -> None:
+    streamer = Streamer(stream_delta=True)
+    first_done = asyncio.Event()
+
+    async def produce(name: str, after: asyncio.Event | None) -> None:
+        if after is not None:
+            await after.wait()
+        value_streamer = streamer.get_value_streamer(name)
+        await value_streamer.stream_partial(name)
+        await value_streamer.stream_complete()
+        first_done.set()
+
+    consumption = consumer.start(streamer)
+    streamer.start(produce("a", None))
+    streamer.start(produce("b", first_done))
+    consumed = await consumption
+    assert [(m.name, m.type) for m in consumed.messages] == [
+        ("a", "partial"),
+        ("a", "complete"),
+        ("b", "partial"),
+        ("b", "complete"),
+    ]
+    assert consumed.error is None
+
+
+async def test_failure_cancels_the_other_started_producers() -> None:
+    streamer = Streamer()
+    forever = streamer.start(asyncio.Event().wait())
+
+    async def fail() -> None:
+        raise OSError("lost")
+
+    streamer.start(fail())
+    with pytest.raises(OSError, match="lost"):
+        async for _ in streamer:
+            pass
+    with pytest.raises(asyncio.CancelledError):
+        await forever
+
+
+async def test_failure_wakes_every_producer_waiting_for_room() -> None:
+    streamer = Streamer(stream_delta=True, max_buffer=1)
+    streams = [streamer.get_value_streamer(f"s{i}") for i in range(3)]
+    aiter(streamer)
+    await streams[0].stream_partial("fills the buffer")
+    waiting = [asyncio.ensure_future(stream.stream_partial("x")) for stream in streams]
+    await asyncio.sleep(0)
+    await streamer.stream_error(RuntimeError("boom"))
+    for task in waiting:
+        with pytest.raises(StreamClosedError, match="failed"):
+            await task
+
+
+async def test_message_pushed_by_a_subscriber_follows_the_one_it_reacts_to(
+    consumer: Consumer,
+) -> None:
+    streamer = Streamer(stream_delta=True)
+    question = streamer.get_value_streamer("question")
+    audit = streamer.get_value_streamer("audit")
+
+    def react(message: StreamContent) -> None:
+        if message.name == "question" and message.type == "partial":
+            audit.on_next(f"saw {message.value}")
+            audit.on_completed()
+
+    consumption = consumer.start(streamer)
+    await asyncio.sleep(0)  # let the consumer under test claim the buffered messages first
+    streamer.subscribe(react)
+    await question.stream_partial("why?")
+    await question.stream_complete()
+    consumed = await consumption
+    assert [(m.name, m.type) for m in consumed.messages] == [
+        ("question", "partial"),
+        ("audit", "partial"),
+        ("audit", "complete"),
+        ("question", "complete"),
+    ]
 
 
 async def test_chunks_from_several_threads_keep_per_stream_order() -> None:
@@ -833,3 +934,95 @@ async def test_started_producer_cancelled_from_outside_reports_its_streams() -> 
     task.cancel()
     with pytest.raises(IncompleteStreamError, match="'result'"):
         await anext(streamer)
+
+
+async def test_completion_on_the_loop_waits_for_chunks_handed_over_by_a_thread() -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+
+    def callback_thread() -> None:
+        for number in range(200):
+            result.on_next(str(number))
+
+    thread = threading.Thread(target=callback_thread)
+    thread.start()
+    thread.join()  # blocks the loop: every chunk is still queued for it
+    await result.stream_complete()
+    values = [m.value async for m in streamer]
+    assert values == [str(number) for number in range(200)] + [None]
+
+
+async def test_chunk_after_a_completion_from_the_same_thread_raises_there() -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")
+    raised: list[Exception] = []
+
+    def callback_thread() -> None:
+        result.on_next("all")
+        result.on_completed()
+        try:
+            result.on_next("late")
+        except StreamClosedError as error:
+            raised.append(error)
+
+    thread = threading.Thread(target=callback_thread)
+    thread.start()
+    thread.join()
+    assert [m.value async for m in streamer] == ["all", "all"]
+    assert "'result' is already complete" in str(raised[0])
+
+
+async def test_producer_on_another_threads_loop_is_not_held_by_max_buffer() -> None:
+    streamer = Streamer(stream_delta=True, max_buffer=2)
+    result = streamer.get_value_streamer("result")
+
+    async def produce() -> None:
+        for number in range(100):
+            await result.stream_partial(str(number))
+        await result.stream_complete()
+
+    thread = threading.Thread(target=asyncio.run, args=(produce(),))
+    thread.start()
+    values = [m.value async for m in streamer]
+    thread.join()
+    assert values == [str(number) for number in range(100)] + [None]
+
+
+async def test_on_error_after_close_raises_instead_of_vanishing() -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")
+    streamer.close()
+    with pytest.raises(StreamClosedError, match="'result'"):
+        result.on_error(RuntimeError("late failure"))
+
+
+async def test_retired_stream_failing_later_does_not_fail_the_retry() -> None:
+    streamer = Streamer()
+    stale = streamer.get_value_streamer("result")
+    streamer.reset_active()
+    retry = streamer.get_value_streamer("result")
+    stale.on_error(RuntimeError("the abandoned attempt"))
+    await retry.stream_partial("ok")
+    await retry.stream_complete()
+    assert [m.value async for m in streamer] == ["ok", "ok"]
+
+
+async def test_stream_values_end_at_a_restart_and_retry_follows_the_new_attempt() -> None:
+    streamer = Streamer(stream_delta=True)
+    attempt = streamer.get_value_streamer("answer", response_model=PersonRecord)
+    errors: list[Exception] = []
+    streamer.pipe(stream_values("answer")).subscribe(on_error=errors.append)
+    people: list[PersonRecord] = []
+    streamer.pipe(stream_values("answer"), typed_partials(PersonRecord), rx_ops.retry()).subscribe(
+        people.append
+    )
+    await attempt.stream_partial('{"name": "Ti')
+    await streamer.stream_restart("rate limited")
+    streamer.reset_active()
+    retry = streamer.get_value_streamer("answer", response_model=PersonRecord)
+    await retry.stream_partial('{"name": "Timo", "birth_year": 1986}')
+    await retry.stream_complete()
+    assert isinstance(errors[0], StreamRestartedError)
+    assert errors[0].reason == "rate limited"
+    assert people[-1] == PersonRecord(name="Timo", birth_year=1986)
+    assert all(person.name in ("Ti", "Timo") for person in people)

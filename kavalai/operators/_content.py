@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
 
-from reactivex import Observable, abc, compose
-from reactivex import operators as ops
+from reactivex import Observable, abc
 
 from ..content import StreamContent
+from ..errors import StreamRestartedError
 
 __all__ = ["stream_values_", "to_stream_content_"]
 
@@ -41,21 +40,25 @@ def to_stream_content_(
 
 
 def stream_values_(name: str) -> Callable[[Observable[StreamContent]], Observable[str]]:
-    def belongs(message: StreamContent) -> bool:
-        return message.name == name
+    def stream_values(source: Observable[StreamContent]) -> Observable[str]:
+        def subscribe(
+            observer: abc.ObserverBase[str], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            def on_next(message: StreamContent) -> None:
+                if message.type == "restart":
+                    observer.on_error(StreamRestartedError(name, message.value))
+                elif message.name != name:
+                    return
+                elif message.type == "partial":
+                    if message.value is not None:
+                        observer.on_next(message.value)
+                elif message.type == "complete":
+                    observer.on_completed()
 
-    def is_open(message: StreamContent) -> bool:
-        return message.type != "complete"
+            return source.subscribe(
+                on_next, observer.on_error, observer.on_completed, scheduler=scheduler
+            )
 
-    def carries_partial_value(message: StreamContent) -> bool:
-        return message.type == "partial" and message.value is not None
+        return Observable(subscribe)
 
-    def value_of(message: StreamContent) -> str:
-        return cast(str, message.value)  # carries_partial_value let only str values through
-
-    return compose(
-        ops.filter(belongs),
-        ops.take_while(is_open),
-        ops.filter(carries_partial_value),
-        ops.map(value_of),
-    )
+    return stream_values

@@ -62,16 +62,21 @@ def typed_partials_(model: type[_M], name: str) -> Callable[[Observable[str]], O
                     if instance is not None:
                         observer.on_next(instance)
 
+            def invalid(errors: list[Any]) -> None:
+                text = "".join(chunks)
+                observer.on_error(
+                    StreamValidationError(name, model.__name__, text, parser.snapshot(), errors)
+                )
+
             def on_completed() -> None:
                 final = parser.close()
+                if not parser.done:  # cut off or broken: the snapshot is not the answer
+                    invalid([parser.error or "the text ended before the JSON value did"])
+                    return
                 try:
                     instance = model.model_validate_json(final or "")
                 except ValidationError as error:
-                    observer.on_error(
-                        StreamValidationError(
-                            name, model.__name__, "".join(chunks), parser.snapshot(), error.errors()
-                        )
-                    )
+                    invalid(list(error.errors()))
                     return
                 observer.on_next(instance)
                 observer.on_completed()
@@ -131,8 +136,10 @@ def completed_items_(
                 was_done = parser.done
                 parser.feed(chunk)
                 start, end = parser.start, parser.end
+                piece = ""
                 if start is not None and not was_done:
                     piece = chunk[max(start - fed, 0) : len(chunk) if end is None else end - fed]
+                if piece:  # ijson's C backend takes an empty send for the end of input
                     try:
                         items.send(piece.encode())
                     except ijson.JSONError as error:
