@@ -11,6 +11,8 @@ from typing import Self
 
 __all__ = ["AsyncClosing", "LoopAffinity", "running_loop"]
 
+_get_ident = threading.get_ident
+
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
     """The running event loop, or None outside one (plain synchronous Rx use)."""
@@ -35,7 +37,7 @@ class LoopAffinity:
 
     def foreign(self) -> bool:
         """Whether the caller runs on another thread than the owning loop's."""
-        return self._loop is not None and threading.get_ident() != self._thread
+        return _get_ident() != self._thread and self._loop is not None
 
     def hand_over(self, method: Callable[..., object], *args: object) -> bool:
         """If called off the loop thread, schedule ``method(*args)`` on it and return True."""

@@ -147,6 +147,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         value_streamer = ValueStreamer(
             name, stream_delta=delta, response_model=response_model, pacer=self._buffer
         )
+        value_streamer._supervised = bool(self._started)
         self._active[value_streamer] = self._messages_of(value_streamer).subscribe(
             self._deliver, self._fail, partial(self._stream_completed, value_streamer)
         )
@@ -174,6 +175,8 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         task = asyncio.ensure_future(producer)
         self._producers.add(task)
         self._started.add(task)
+        for value_streamer in self._active:
+            value_streamer._supervised = True
         task.add_done_callback(self._producer_done)
         return task
 

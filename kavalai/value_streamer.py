@@ -72,6 +72,8 @@ class ValueStreamer(Subject[str]):
         self._closed_reason: str | None = None
         self._retired = False
         self._ending = False  # completion or error asked for, perhaps not yet applied
+        # Which tasks pushed, for a Streamer supervising started producers.
+        self._supervised = False
         self._feeders: set[asyncio.Task[Any]] = set()
         self._last_feeder: asyncio.Task[Any] | None = None
         self._affinity = LoopAffinity()
@@ -93,10 +95,8 @@ class ValueStreamer(Subject[str]):
                 longer listens (closed, failed, or retired it by
                 :meth:`kavalai.Streamer.reset_active`).
         """
-        task = asyncio.current_task()
-        if task is not self._last_feeder and task is not None:
-            self._last_feeder = task
-            self._feeders.add(task)
+        if self._supervised:
+            self._note_feeder()
         pacer = self._pacer
         if pacer is not None and pacer.congested and not self._affinity.foreign():
             await pacer.wait_for_room()
@@ -118,7 +118,8 @@ class ValueStreamer(Subject[str]):
                 f"value streamer {self.name!r} takes str chunks, got {type(value).__name__}; "
                 "convert the chunk to text (for JSON, push json.dumps(...) pieces)"
             )
-        self._check_open("push every chunk before calling stream_complete()")
+        if self._ending or self._closed_reason is not None:
+            self._check_open("push every chunk before calling stream_complete()")
         if self._affinity.foreign():
             with self._in_flight_lock:
                 self._in_flight += 1
@@ -139,6 +140,12 @@ class ValueStreamer(Subject[str]):
             return  # the abandoned attempt's failure is not the retry's
         self._check_open("report an error only while the stream is open")
         self._end(partial(super().on_error, error))
+
+    def _note_feeder(self) -> None:
+        task = asyncio.current_task()
+        if task is not self._last_feeder and task is not None:
+            self._last_feeder = task
+            self._feeders.add(task)
 
     def _end(self, apply: Callable[[], None]) -> None:
         self._ending = True
