@@ -29,9 +29,10 @@ pytest: $(VENV)/.test $(VENV_LATEST)/.test
 	$(VENV_LATEST)/bin/pytest
 
 bench: $(VENV)/.test
-	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[bench]'
 	$(VENV)/bin/python benchmarks/bench_streamer.py
+	$(VENV)/bin/python benchmarks/bench_partial_json_engine.py
 	$(VENV)/bin/python benchmarks/bench_partial_json.py
+	$(VENV)/bin/python benchmarks/soak_streamer.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
