@@ -543,7 +543,7 @@ class Scanner:
         return end if end < 0 else i + end - len(esc)
 
     def _code_unit(self, code: int) -> None:
-        """Add one ``\\uXXXX`` code unit, pairing surrogates as ``json.loads`` does."""
+        """Add one code unit of a ``\\u`` escape, pairing surrogates as ``json.loads`` does."""
         high = self.high
         if high:
             self.high = ""
