@@ -7,7 +7,7 @@ from collections import deque
 
 from .content import StreamContent
 
-__all__ = ["MessageBuffer", "validate_max_buffer"]
+__all__ = ["MessageBuffer", "Waiters", "validate_max_buffer"]
 
 #: Without a ``max_buffer``, a producer still hands the event loop to an
 #: iterating consumer once this many messages wait, so a producer that never
@@ -26,6 +26,37 @@ def validate_max_buffer(max_buffer: object) -> int | None:
     return max_buffer
 
 
+class Waiters:
+    """Tasks waiting for something to happen; :meth:`wake` releases them all.
+
+    A waiter that is cancelled loses nothing: what it waited for stays where it
+    was, for the next wait.
+    """
+
+    __slots__ = ("_futures",)
+
+    def __init__(self) -> None:
+        self._futures: list[asyncio.Future[None]] = []
+
+    def __bool__(self) -> bool:
+        return bool(self._futures)
+
+    async def wait(self) -> None:
+        waiter = asyncio.get_running_loop().create_future()
+        self._futures.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._futures:
+                self._futures.remove(waiter)
+
+    def wake(self) -> None:
+        futures, self._futures = self._futures, []
+        for waiter in futures:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
 class MessageBuffer:
     """Messages waiting for an iterating consumer, and the tasks waiting on them.
 
@@ -34,23 +65,20 @@ class MessageBuffer:
     are one task (push everything, then iterate), so messages are kept instead.
     """
 
-    __slots__ = ("_consumers", "_producers", "iterating", "max_buffer", "queue")
+    __slots__ = ("_consumers", "_limit", "_producers", "iterating", "max_buffer", "queue")
 
     def __init__(self, max_buffer: int | None) -> None:
         self.queue: deque[StreamContent] = deque()
         self.max_buffer = max_buffer
         self.iterating = False
-        self._consumers: list[asyncio.Future[None]] = []
+        self._limit = YIELD_THRESHOLD if max_buffer is None else max_buffer
+        self._consumers = Waiters()
         self._producers: deque[asyncio.Future[None]] = deque()
-
-    @property
-    def limit(self) -> int:
-        return YIELD_THRESHOLD if self.max_buffer is None else self.max_buffer
 
     @property
     def congested(self) -> bool:
         """Whether the next push should first let the consumer catch up."""
-        return self.iterating and len(self.queue) >= self.limit
+        return self.iterating and len(self.queue) >= self._limit
 
     @property
     def waiting_producers(self) -> int:
@@ -77,7 +105,7 @@ class MessageBuffer:
     def put(self, message: StreamContent) -> None:
         self.queue.append(message)
         if self._consumers:
-            self.wake_consumers()
+            self._consumers.wake()
 
     def take(self) -> StreamContent:
         message = self.queue.popleft()
@@ -86,35 +114,20 @@ class MessageBuffer:
         return message
 
     async def wait_for_message(self) -> None:
-        """Wait until a message is put or :meth:`wake_consumers` is called.
-
-        Cancelling the wait loses nothing: messages stay queued until taken.
-        """
-        waiter = asyncio.get_running_loop().create_future()
-        self._consumers.append(waiter)
-        try:
-            await waiter
-        finally:
-            if waiter in self._consumers:
-                self._consumers.remove(waiter)
-
-    def wake_consumers(self) -> None:
-        waiters, self._consumers = self._consumers, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+        """Wait until a message is put or everyone is woken; cancelling loses nothing."""
+        await self._consumers.wait()
 
     def wake_all(self) -> None:
         """Wake everyone for good: the Streamer ended or closed, so nobody should wait."""
         self.iterating = False
-        self.wake_consumers()
+        self._consumers.wake()
         while self._producers:
             waiter = self._producers.popleft()
             if not waiter.done():
                 waiter.set_result(None)
 
     def _wake_producer(self) -> None:
-        while self._producers and len(self.queue) < self.limit:
+        while self._producers and len(self.queue) < self._limit:
             waiter = self._producers.popleft()
             if not waiter.done():
                 waiter.set_result(None)

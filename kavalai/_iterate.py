@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
 from typing import Generic, TypeVar
 
 from reactivex import Observable, abc
 
+from ._flow import Waiters
 from ._loop import AsyncClosing, LoopAffinity
 
 __all__ = ["ObservableIterator", "iterate"]
@@ -41,8 +41,7 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         self._items: deque[_T] = deque()
         self._done = False
         self._error: Exception | None = None
-        self._waiters: list[asyncio.Future[None]] = []
-        self._closed = False
+        self._waiters = Waiters()
         self._affinity = LoopAffinity()
         self._subscription: abc.DisposableBase = source.subscribe(
             self._on_next, self._on_error, self._on_completed
@@ -58,45 +57,35 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
                 raise error
             if self._done:
                 raise StopAsyncIteration
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                await waiter
-            finally:
-                if waiter in self._waiters:
-                    self._waiters.remove(waiter)
+            await self._waiters.wait()
         return self._items.popleft()
 
     async def aclose(self) -> None:
         """Dispose the subscription; iteration then ends, in every task waiting on it."""
         self._subscription.dispose()
-        self._closed = self._done = True
+        self._done = True
         self._items.clear()
-        self._wake()
+        self._waiters.wake()
 
     def _on_next(self, item: _T) -> None:
         if self._affinity.hand_over(self._on_next, item):
             return
-        if self._closed:
+        if self._done:
             return  # handed over from another thread before aclose() disposed the source
         self._items.append(item)
-        self._wake()
+        self._waiters.wake()
 
     def _on_error(self, error: Exception) -> None:
         if self._affinity.hand_over(self._on_error, error):
             return
+        if self._done:
+            return
         self._error = error
         self._done = True
-        self._wake()
+        self._waiters.wake()
 
     def _on_completed(self) -> None:
         if self._affinity.hand_over(self._on_completed):
             return
         self._done = True
-        self._wake()
-
-    def _wake(self) -> None:
-        waiters, self._waiters = self._waiters, []
-        for waiter in waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+        self._waiters.wake()

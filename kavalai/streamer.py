@@ -235,7 +235,6 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             return
         self._closed = True
         self._buffering = False
-        self._buffer.iterating = False
         self._detach_active("cannot take chunks: its Streamer was closed; stop producing")
         self._cancel_producers()
         self._started.clear()
