@@ -105,22 +105,25 @@ def _json_key(name: str, field: FieldInfo) -> str:
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The model class of ``Model`` or ``Model | None``, else None."""
+    annotation = _without_none(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
-    if get_origin(annotation) in (Union, types.UnionType):
-        models = [_model_in(arg) for arg in get_args(annotation) if arg is not type(None)]
-        if len(models) == 1:
-            return models[0]
     return None
 
 
 def _list_item(annotation: Any) -> Any:
     """The item annotation of ``list[X]`` or ``list[X] | None``, else None."""
+    annotation = _without_none(annotation)
     if get_origin(annotation) is list:
         args = get_args(annotation)
         return args[0] if args else None
-    if get_origin(annotation) in (Union, types.UnionType):
-        items = [_list_item(arg) for arg in get_args(annotation) if arg is not type(None)]
-        if len(items) == 1:
-            return items[0]
     return None
+
+
+def _without_none(annotation: Any) -> Any:
+    """``X`` for ``X | None`` (or ``Optional[X]``), else ``annotation`` itself."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        others = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(others) == 1:
+            return others[0]
+    return annotation
