@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from hypothesis import assume, given, settings
@@ -238,6 +238,14 @@ def streams(draw: st.DrawFn) -> tuple[list[str], str]:
 _settings = settings(max_examples=300, deadline=None)
 
 
+def feeding(chunks: list[str]) -> Iterator[PartialJsonParser]:
+    """One parser, yielded after each chunk is fed to it."""
+    parser = PartialJsonParser()
+    for chunk in chunks:
+        parser.feed(chunk)
+        yield parser
+
+
 # Properties
 
 
@@ -248,9 +256,7 @@ def test_every_snapshot_is_prefix_consistent_with_the_final_value(
 ) -> None:
     chunks, json_text = stream
     final = json.loads(json_text)
-    parser = PartialJsonParser()
-    for chunk in chunks:
-        parser.feed(chunk)
+    for parser in feeding(chunks):
         if parser.has_value:
             assert_prefix(parser.snapshot(), final)
         else:
@@ -266,8 +272,7 @@ def test_snapshot_json_equals_json_dumps_of_snapshot(
     # Skipping calls at random exercises members finished while not rendered.
     chunks, _ = stream
     parser = PartialJsonParser()
-    for chunk in chunks:
-        parser.feed(chunk)
+    for parser in feeding(chunks):
         if rng.random() < 0.6 and parser.has_value:
             assert parser.snapshot_json() == json.dumps(parser.snapshot())
     assert parser.close() == json.dumps(parser.snapshot())
@@ -280,8 +285,7 @@ def test_final_value_equals_json_loads_of_the_json_part(
 ) -> None:
     chunks, json_text = stream
     parser = PartialJsonParser()
-    for chunk in chunks:
-        parser.feed(chunk)
+    for parser in feeding(chunks):
         if render_each:
             parser.snapshot_json()
     final = parser.close()
@@ -300,8 +304,7 @@ def test_depth_counts_the_open_containers_on_the_rightmost_spine(
     chunks, json_text = stream
     final = json.loads(json_text)
     parser = PartialJsonParser()
-    for chunk in chunks:
-        parser.feed(chunk)
+    for parser in feeding(chunks):
         assert_open_spine(parser.snapshot(), final, parser.depth)
         if parser.done or not parser.has_value:
             assert parser.depth == 0
@@ -319,8 +322,7 @@ def test_start_and_end_cut_the_json_text_out_of_the_answer(
     expected_start = text.index(json_text)
     expected_end = expected_start + len(json_text)
     parser = PartialJsonParser()
-    for chunk in chunks:
-        parser.feed(chunk)
+    for parser in feeding(chunks):
         assert parser.start in (None, expected_start)
         assert parser.end == (expected_end if parser.done else None)
     parser.close()
