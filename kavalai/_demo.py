@@ -2,15 +2,15 @@
 
 A producer task pushes the chunks of ``data/demo_response.json``, a ``thought`` text stream
 and a ``result`` JSON stream (a :class:`ResearchAnswer`), into one Streamer, each after its
-recorded delay. The consumer iterates the Streamer and shows what it has so far: redrawn in
-place on a terminal, appended as plain lines without escape codes in a pipe or a log.
+recorded delay. The consumer reads the result through the library's operators, typed
+partials of the answer and each record as soon as it closes, iterates the Streamer for the
+rest, and shows what it has so far: redrawn in place on a terminal, appended as plain lines
+without escape codes in a pipe or a log.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import json
 import os
 import shutil
 import sys
@@ -18,11 +18,12 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Literal, TextIO
+from typing import Literal, TextIO
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from .content import StreamContent
+from .operators import completed_items, stream_values, typed_partials
 from .streamer import Streamer
 from .value_streamer import ValueStreamer
 
@@ -101,8 +102,19 @@ async def _run(events: list[Event], out: TextIO, *, fast: bool) -> int:
         # registered stream has completed, so a late registration could miss it.
         streams = {
             "thought": streamer.get_value_streamer("thought", stream_delta=True),
-            "result": streamer.get_value_streamer("result", response_model=ResearchAnswer),
+            "result": streamer.get_value_streamer(
+                "result", stream_delta=True, response_model=ResearchAnswer
+            ),
         }
+        # The operators parse the raw result chunks once, incrementally; subscribed
+        # before the replay starts, they see every chunk.
+        result_text = streamer.pipe(stream_values("result"))
+        result_text.pipe(typed_partials(ResearchAnswer, name="result")).subscribe(
+            state.show_answer, state.fail, state.answer_validated
+        )
+        result_text.pipe(completed_items("records", Record, name="result")).subscribe(
+            state.records.append, state.fail
+        )
         # start() hands a failure of the replay to this loop, which raises it.
         streamer.start(_replay(streams, events, fast=fast))
         try:
@@ -111,6 +123,8 @@ async def _run(events: list[Event], out: TextIO, *, fast: bool) -> int:
                 view.update(state, message)
         finally:
             view.close()
+    if state.error is not None:
+        raise state.error
     if state.answer is None:
         raise RuntimeError("the result stream completed without a final value")
     print(f"done: {len(streams)} streams, {state.messages} messages", file=out, flush=True)
@@ -136,13 +150,15 @@ async def _replay(streams: dict[str, ValueStreamer], events: list[Event], *, fas
 
 @dataclass
 class _State:
-    """What the consumer has gathered from the messages so far."""
+    """What the consumer has gathered from the messages and the operators so far."""
 
     streaming: list[str]
     messages: int = 0
     thought: str = ""
-    result: dict[str, Any] = field(default_factory=dict)
-    answer: ResearchAnswer | None = None
+    shown: ResearchAnswer | None = None  # partial: fields not yet arrived are None
+    records: list[Record] = field(default_factory=list)  # each complete and validated
+    answer: ResearchAnswer | None = None  # the whole answer, validated
+    error: Exception | None = None
 
     def apply(self, message: StreamContent) -> None:
         self.messages += 1
@@ -150,30 +166,19 @@ class _State:
             self.streaming.remove(message.name)
         if message.name == "thought" and message.type == "partial":
             self.thought += message.value or ""
-        elif message.name == "result" and message.value is not None:
-            # A value that does not parse (yet) leaves the last one that did on show.
-            with contextlib.suppress(ValueError):
-                parsed = json.loads(message.value)
-                self.result = parsed if isinstance(parsed, dict) else self.result
-            if message.type == "complete":
-                self.answer = ResearchAnswer.model_validate_json(message.value)
-                self.result = self.answer.model_dump(mode="json")
 
-    @property
-    def records(self) -> list[dict[str, Any]]:
-        """The records seen so far; the last may still be incomplete."""
-        records = self.result.get("records")
-        rows = records if isinstance(records, list) else []
-        return [row for row in rows if isinstance(row, dict)]
+    def show_answer(self, answer: ResearchAnswer) -> None:
+        self.shown = answer
 
-    @property
-    def final_records(self) -> list[dict[str, Any]]:
-        """The records no later chunk can change: each once the next one has begun."""
-        records = self.records
-        return records if self.answer is not None else records[:-1]
+    def answer_validated(self) -> None:
+        self.answer = self.shown  # typed_partials ends with the validated instance
+
+    def fail(self, error: Exception) -> None:
+        self.error = error
 
 
-def _cell(value: Any) -> str:
+def _cell(record: Record, column: str) -> str:
+    value = getattr(record, column)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float):
@@ -200,11 +205,11 @@ class _PlainView:
         if message.name == "thought" and message.type == "complete" and self._thought_shown:
             out.write("\n")
         if "thought" not in state.streaming:
-            records = state.final_records
+            records = state.records
             for number in range(self._records_shown, len(records)):
-                cells = " | ".join(_cell(records[number].get(key)) for key in _COLUMNS)
+                cells = " | ".join(_cell(records[number], column) for column in _COLUMNS)
                 out.write(f"record {number + 1}: {cells}".rstrip() + "\n")
-            self._records_shown = max(self._records_shown, len(records))
+            self._records_shown = len(records)
         answer = state.answer
         if answer is not None and not state.streaming:  # the very last message
             out.write(f"result: {answer.title} ({len(answer.records)} records, validated)\n")
@@ -257,13 +262,15 @@ class _TerminalView:
         thought = textwrap.wrap(state.thought, width)
         lines += [style(line, "2;3") for line in thought[-self.THOUGHT_LINES :]]
         lines.append(style(("── result " + "─" * width)[:width], "2"))
-        title, summary = state.result.get("title"), state.result.get("summary")
-        if isinstance(title, str):
-            lines.append(style(_fit(title, width), "1"))
-        if isinstance(summary, str):
-            lines += [line for part in summary.splitlines() for line in textwrap.wrap(part, width)]
-        if state.records:
-            header, *rows = _table(state.records, width)
+        shown = state.shown
+        if shown is not None and shown.title is not None:
+            lines.append(style(_fit(shown.title, width), "1"))
+        if shown is not None and shown.summary is not None:
+            lines += [
+                line for part in shown.summary.splitlines() for line in textwrap.wrap(part, width)
+            ]
+        if shown is not None and shown.records:  # rows fill in as their fields arrive
+            header, *rows = _table(shown.records, width)
             lines += ["", style(header, "4"), *rows]
         streaming = ", ".join(state.streaming) or "nothing, all complete"
         lines.append(style(_fit(f"{state.messages} messages · streaming: {streaming}", width), "7"))
@@ -274,9 +281,9 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _table(records: list[dict[str, Any]], width: int) -> list[str]:
+def _table(records: list[Record], width: int) -> list[str]:
     """A header and one aligned line per record, each cut to ``width``."""
-    rows = [list(_COLUMNS), *([_cell(record.get(key)) for key in _COLUMNS] for record in records)]
+    rows = [list(_COLUMNS), *([_cell(record, column) for column in _COLUMNS] for record in records)]
     widths = [max(len(row[index]) for row in rows) for index in range(len(_COLUMNS))]
     lines = []
     for row in rows:
