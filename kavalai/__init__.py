@@ -8,6 +8,7 @@ Streamer (or subscribe to it as a ReactiveX observable) and receive
 
 from __future__ import annotations
 
+from ._consumers import MessageIterator
 from ._iterate import ObservableIterator, iterate
 from .content import StreamContent
 from .errors import (
@@ -22,6 +23,7 @@ from .value_streamer import ValueStreamer
 
 __all__ = [
     "IncompleteStreamError",
+    "MessageIterator",
     "ObservableIterator",
     "StreamClosedError",
     "StreamContent",

@@ -1,17 +1,18 @@
-"""The buffer between a Streamer's producers and its iterating consumers."""
+"""Flow control: where a Streamer's iterating readers are, and the producers waiting for them."""
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from typing import TYPE_CHECKING
 
-from .content import StreamContent
+if TYPE_CHECKING:
+    from ._history import Cursor, History
 
-__all__ = ["MessageBuffer", "Waiters", "validate_max_buffer"]
+__all__ = ["YIELD_THRESHOLD", "Pacing", "Waiters", "validate_max_buffer"]
 
-#: Without a ``max_buffer``, a producer still hands the event loop to an
-#: iterating consumer once this many messages wait, so a producer that never
-#: suspends cannot pile up every cumulative value before the consumer runs.
+#: Without a ``max_buffer``, a producer still hands the event loop to the
+#: iterating readers once the slowest is this many messages behind, so a
+#: producer that never suspends cannot pile up every message before they run.
 YIELD_THRESHOLD = 64
 
 
@@ -41,6 +42,9 @@ class Waiters:
     def __bool__(self) -> bool:
         return bool(self._futures)
 
+    def __len__(self) -> int:
+        return len(self._futures)
+
     async def wait(self) -> None:
         waiter = asyncio.get_running_loop().create_future()
         self._futures.append(waiter)
@@ -57,78 +61,87 @@ class Waiters:
                 waiter.set_result(None)
 
 
-class MessageBuffer:
-    """Messages waiting for an iterating consumer, and the tasks waiting on them.
+class Pacing:
+    """The iterating readers of a History, the slowest one, and producers waiting for it.
 
-    Producers wait for room only while a consumer iterates: before the first
-    consumer arrives, waiting could never end when the producer and the consumer
-    are one task (push everything, then iterate), so messages are kept instead.
+    Producers are paced to the slowest reader that iterates: with ``max_buffer``
+    they wait while it is that many messages behind; without, they hand the
+    event loop over once it is :data:`YIELD_THRESHOLD` behind. Tracking the
+    slowest costs O(1) per message read: only the last reader to leave the
+    slowest position looks for the next one.
     """
 
-    __slots__ = ("_consumers", "_limit", "_producers", "iterating", "max_buffer", "queue")
+    __slots__ = (
+        "_at_slowest",
+        "_history",
+        "_producers",
+        "limit",
+        "max_buffer",
+        "readers",
+        "slowest",
+    )
 
-    def __init__(self, max_buffer: int | None) -> None:
-        self.queue: deque[StreamContent] = deque()
+    def __init__(self, history: History, max_buffer: int | None) -> None:
+        self._history = history
         self.max_buffer = max_buffer
-        self.iterating = False
-        self._limit = YIELD_THRESHOLD if max_buffer is None else max_buffer
-        self._consumers = Waiters()
-        self._producers: deque[asyncio.Future[None]] = deque()
+        self.limit = YIELD_THRESHOLD if max_buffer is None else max_buffer
+        self.readers: set[Cursor] = set()
+        self.slowest: int | None = None  # the position of the slowest reader
+        self._at_slowest = 0
+        self._producers = Waiters()
 
     @property
     def congested(self) -> bool:
-        """Whether the next push should first let the consumer catch up."""
-        return self.iterating and len(self.queue) >= self._limit
+        """Whether the next push should first let the slowest reader catch up."""
+        slowest = self.slowest
+        return slowest is not None and self._history.head - slowest >= self.limit
 
     @property
     def waiting_producers(self) -> int:
         return len(self._producers)
 
     async def wait_for_room(self) -> None:
-        """Wait until the consumer has taken enough (or, unbounded, yield once)."""
+        """Wait until the slowest reader has caught up (or, unbounded, yield once)."""
         if self.max_buffer is None:
             await asyncio.sleep(0)
             return
         while self.congested:
-            waiter = asyncio.get_running_loop().create_future()
-            self._producers.append(waiter)
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled():
-                    self._wake_producer()  # pass the room on to the next producer
-                raise
-            finally:
-                if waiter in self._producers:
-                    self._producers.remove(waiter)
+            await self._producers.wait()
 
-    def put(self, message: StreamContent) -> None:
-        self.queue.append(message)
-        if self._consumers:
-            self._consumers.wake()
+    def join(self, reader: Cursor) -> None:
+        self.readers.add(reader)
+        pos = reader.pos
+        if self.slowest is None or pos < self.slowest:
+            self.slowest, self._at_slowest = pos, 1
+        elif pos == self.slowest:
+            self._at_slowest += 1
 
-    def take(self) -> StreamContent:
-        message = self.queue.popleft()
-        if self._producers:
-            self._wake_producer()
-        return message
+    def leave(self, reader: Cursor) -> None:
+        if reader not in self.readers:
+            return
+        self.readers.remove(reader)
+        self.moved(reader.pos)
 
-    async def wait_for_message(self) -> None:
-        """Wait until a message is put or everyone is woken; cancelling loses nothing."""
-        await self._consumers.wait()
+    def moved(self, old: int) -> None:
+        """A reader left position ``old`` (it read on, or left)."""
+        if old != self.slowest:
+            return
+        self._at_slowest -= 1
+        if self._at_slowest:
+            return
+        if self.readers:
+            slowest = min(reader.pos for reader in self.readers)
+            self._at_slowest = sum(1 for reader in self.readers if reader.pos == slowest)
+        else:
+            slowest = self._history.head
+        history = self._history
+        history.release(old, slowest)
+        history.trim(slowest)
+        self.slowest = slowest if self.readers else None
+        if self._producers and not self.congested:
+            self._producers.wake()
 
     def wake_all(self) -> None:
-        """Wake everyone for good: the Streamer ended or closed, so nobody should wait."""
-        self.iterating = False
-        self._consumers.wake()
-        while self._producers:
-            waiter = self._producers.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-
-    def _wake_producer(self) -> None:
-        while self._producers and len(self.queue) < self._limit:
-            waiter = self._producers.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
+        """Wake every waiting producer for good: the Streamer ended or closed."""
+        self.slowest = None
+        self._producers.wake()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
-__all__ = ["AsyncClosing", "LoopAffinity", "running_loop"]
+__all__ = ["AsyncClosing", "HomeLoop", "LoopAffinity", "running_loop"]
+
+_T = TypeVar("_T")
 
 _get_ident = threading.get_ident
 
@@ -71,3 +75,88 @@ class AsyncClosing(ABC):
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+class HomeLoop:
+    """The event loop a Streamer's state lives in, and the hand-over queue to it.
+
+    A Streamer made at module level, or in a worker thread, has no loop yet: it
+    adopts the first running loop that uses it (a consumer, a producer awaiting
+    ``stream_partial``). From then on, calls from any other thread are queued
+    and run on that loop in the order they were made; a call on the loop thread
+    first runs what other threads queued before it, so a chunk handed over by a
+    thread is never overtaken by a later push on the loop thread.
+    """
+
+    __slots__ = ("_lock", "_queue", "loop", "thread")
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = 0
+        self._lock = threading.RLock()
+        self._queue: deque[tuple[Callable[..., object], tuple[object, ...]]] = deque()
+
+    def adopt(self) -> None:
+        """Make the running loop the home loop, if there is none yet (or it closed)."""
+        if self.loop is not None and not self.loop.is_closed():
+            return
+        loop = running_loop()
+        if loop is not None:
+            with self._lock:
+                self.loop, self.thread = loop, _get_ident()
+
+    def foreign(self) -> bool:
+        """Whether the caller runs on another thread than the home loop's."""
+        return self.loop is not None and _get_ident() != self.thread
+
+    @property
+    def queued(self) -> int:
+        """Calls from other threads not yet run."""
+        return len(self._queue)
+
+    def call(self, method: Callable[..., object], *args: object) -> None:
+        """Run ``method(*args)`` on the home loop, in call order across threads."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            with self._lock:  # no loop (plain synchronous use): run here, one caller at a time
+                if self.loop is None or self.loop.is_closed():
+                    method(*args)
+                    return
+            loop = self.loop
+        if _get_ident() == self.thread:
+            if self._queue:
+                self.run_queued()
+            method(*args)
+            return
+        self._queue.append((method, args))
+        loop.call_soon_threadsafe(self.run_queued)
+
+    def call_and_wait(self, method: Callable[[], _T]) -> _T:
+        """Run ``method()`` on the home loop and return its result here.
+
+        From another thread this waits for the loop; if the loop is not running,
+        nothing else touches the state, and it runs here.
+        """
+        loop = self.loop
+        if loop is None or not loop.is_running() or _get_ident() == self.thread:
+            with self._lock:
+                if _get_ident() == self.thread and self._queue:
+                    self.run_queued()
+                return method()
+        done: concurrent.futures.Future[_T] = concurrent.futures.Future()
+
+        def run() -> None:
+            try:
+                done.set_result(method())
+            except BaseException as error:
+                done.set_exception(error)
+
+        self._queue.append((run, ()))
+        loop.call_soon_threadsafe(self.run_queued)
+        return done.result()
+
+    def run_queued(self) -> None:
+        queue = self._queue
+        while queue:
+            method, args = queue.popleft()
+            method(*args)

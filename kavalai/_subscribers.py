@@ -8,17 +8,18 @@ consumer. Instead the subscriber gets ``on_error`` and is dropped.
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from reactivex import abc
 
-from .content import StreamContent
-
 __all__ = ["send", "send_terminal"]
+
+_T = TypeVar("_T")
 
 _logger = logging.getLogger("kavalai")
 
 
-def send(observer: abc.ObserverBase[StreamContent], message: StreamContent) -> bool:
+def send(observer: abc.ObserverBase[_T], message: _T) -> bool:
     """Deliver one message; False if the subscriber failed and got ``on_error``."""
     try:
         observer.on_next(message)
@@ -28,7 +29,7 @@ def send(observer: abc.ObserverBase[StreamContent], message: StreamContent) -> b
     return True
 
 
-def send_terminal(observer: abc.ObserverBase[StreamContent], error: Exception | None) -> None:
+def send_terminal(observer: abc.ObserverBase[_T], error: Exception | None) -> None:
     """Deliver the end of the stream: ``on_error(error)``, or ``on_completed()``."""
     if error is not None:
         _send_error(observer, error)
@@ -39,7 +40,7 @@ def send_terminal(observer: abc.ObserverBase[StreamContent], error: Exception | 
         _logger.exception("an on_completed callback of a Streamer subscriber raised")
 
 
-def _send_error(observer: abc.ObserverBase[StreamContent], error: Exception) -> None:
+def _send_error(observer: abc.ObserverBase[_T], error: Exception) -> None:
     try:
         observer.on_error(error)
     except Exception:

@@ -17,8 +17,8 @@ class StreamContent(BaseModel):
     Attributes:
         type: ``"partial"`` while the value is being written, ``"complete"`` once
             it is final, ``"restart"`` when the producer starts over (consumers
-            drop what they accumulated; a retry follows), ``"error"`` for
-            producers that report failures as messages.
+            drop what they accumulated; a retry or a catch-up follows),
+            ``"error"`` for producers that report failures as messages.
         name: The name of the value streamer the message belongs to.
         value: The text the message carries: the whole value so far in cumulative
             mode, only the new chunk in delta mode; ``None`` when there is nothing
@@ -29,6 +29,34 @@ class StreamContent(BaseModel):
     ``{"type":"partial","name":"result","value":"Hello,"}``.
     """
 
+    # A slot, not a field: the position is not part of the message's content, so
+    # it stays out of model_dump_json() and of equality.
+    __slots__ = ("_seq",)
+
     type: StreamContentType
     name: str
     value: str | None = None
+
+    @property
+    def seq(self) -> int | None:
+        """The message's position in its Streamer (0, 1, 2, ...).
+
+        ``None`` for a message made by hand, and for the messages of a catch-up
+        but its last (see :meth:`kavalai.Streamer.messages`). Resume a consumer
+        with ``streamer.messages(after=message.seq)``.
+        """
+        seq: int | None = getattr(self, "_seq", None)
+        return seq
+
+
+_SEQ = StreamContent.__dict__["_seq"]
+
+
+def message(
+    type: StreamContentType, name: str, value: str | None, seq: int | None
+) -> StreamContent:
+    """A message at position ``seq`` of a Streamer."""
+    made = StreamContent(type=type, name=name, value=value)
+    if seq is not None:
+        _SEQ.__set__(made, seq)
+    return made

@@ -23,18 +23,21 @@ class StreamClosedError(RuntimeError):
 
 
 class IncompleteStreamError(RuntimeError):
-    """A producer started with ``Streamer.start`` returned without completing its streams.
+    """A producer started with ``Streamer.start`` ended without completing its streams.
 
-    ``names`` lists the value streamers it left active; without this error the
+    ``names`` lists the value streamers it left active, and ``cancelled`` says
+    whether it was cancelled rather than returned; without this error the
     consumer would wait for their ``complete`` messages forever.
     """
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(self, names: Sequence[str], *, cancelled: bool = False) -> None:
         self.names = list(names)
+        self.cancelled = cancelled
         listed = ", ".join(repr(name) for name in self.names)
+        how = "was cancelled" if cancelled else "returned"
         super().__init__(
-            f"the producer returned while value streamers {listed} were still active; "
-            "call stream_complete() on each before the producer returns"
+            f"the producer {how} while value streamers {listed} were still active; "
+            "call stream_complete() on each before the producer ends"
         )
 
 

@@ -1,4 +1,4 @@
-"""Streamer: many named values, one stream of messages."""
+"""Streamer: many named values, one history of messages, any number of consumers."""
 
 from __future__ import annotations
 
@@ -6,64 +6,89 @@ import asyncio
 from collections import deque
 from collections.abc import Coroutine
 from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from pydantic import BaseModel
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
+from reactivex.subject import Subject
 
+from . import _consumers as consumers
 from . import _subscribers as subscribers
-from . import operators as kops
-from ._flow import MessageBuffer, validate_max_buffer
-from ._loop import AsyncClosing
-from .content import StreamContent
-from .errors import IncompleteStreamError, StreamClosedError, StreamerTimeoutException
+from ._consumers import MessageIterator
+from ._flow import Pacing, Waiters, validate_max_buffer
+from ._history import Cursor, Entry, History, Stream
+from ._loop import AsyncClosing, HomeLoop
+from ._supervision import Supervision
+from .content import StreamContent, message
+from .errors import (
+    StreamClosedError,
+    StreamerTimeoutException,
+    StreamRestartedError,
+)
 from .value_streamer import ValueStreamer
 
 if TYPE_CHECKING:
     from aioreactive import AsyncObservable
 
-__all__ = ["Streamer", "StreamerStatistics"]
+__all__ = ["DEFAULT_HISTORY", "Streamer", "StreamerStatistics"]
 
 #: The name restart messages carry, kept from the original API.
 RESTART_NAME = "response"
+
+#: How many of the latest messages a Streamer keeps for exact replay by default.
+DEFAULT_HISTORY = 10_000
 
 
 class StreamerStatistics(NamedTuple):
     """A snapshot of a Streamer's state, for monitoring and tests."""
 
-    buffered: int  #: messages waiting for an iterating consumer
+    buffered: int  #: messages the slowest iterating consumer has yet to take
     max_buffer: int | None  #: the limit set at construction, None for none
     active_streams: int  #: value streamers not yet complete
     waiting_producers: int  #: producers waiting in ``stream_partial`` for room
+    consumers: int = 0  #: iterating consumers and Rx subscribers following live messages
+    history: int = 0  #: messages kept for exact replay
+
+
+class _Subscriber(NamedTuple):
+    observer: abc.ObserverBase[StreamContent]
+    start: int  # the first position it gets live; it replayed those before
 
 
 class Streamer(Observable[StreamContent], AsyncClosing):
-    """Multiplexes named value streamers into one stream of :class:`StreamContent`.
+    """Multiplexes named value streamers into one history of :class:`StreamContent`.
 
     A producer asks for one :class:`ValueStreamer` per value it will write
-    (:meth:`get_value_streamer`), pushes chunks into each and completes each. A
-    consumer either iterates the Streamer (``async for message in streamer``) or
-    subscribes to it as a ReactiveX observable (``streamer.pipe(...)``,
-    ``streamer.subscribe(...)``); both end right after the ``complete`` message of
-    the last active value streamer.
+    (:meth:`get_value_streamer`), pushes chunks into each and completes each.
+    Every message gets a position (``message.seq``: 0, 1, 2, ...), and every
+    consumer receives every message from the first, whenever it starts: each
+    ``async for`` loop, each :meth:`messages` iterator, each Rx subscription
+    (direct or through ``.pipe(...)``) is independent, replays what it missed,
+    then follows live messages, and ends right after the ``complete`` message
+    of the last active value streamer. So a notebook can show a stream live
+    while code collects its result, and a web page that reconnects resumes
+    where it stopped (``streamer.messages(after=last_seq)``).
 
-    Messages pushed while nobody consumes are kept for the first consumer, so a
-    producer may run ahead of, or entirely before, the consumer. Rx subscribers
-    that come later see messages from the moment they subscribe, as with any hot
-    observable.
+    History: the latest ``history`` messages are kept for exact replay. Older
+    ones are folded into each stream's value at that point, so memory grows with
+    the values, not with the number of messages; a consumer that starts before
+    the kept messages first gets a ``restart`` message and then one message per
+    stream carrying its value so far (the catch-up), then the rest. Messages a
+    consumer still has to take are never trimmed.
 
-    Choosing ``max_buffer``: without it, a producer that outruns an iterating
-    consumer only yields the event loop each time a few dozen messages wait,
-    which keeps up with a consumer that does not itself wait on I/O. A consumer
-    that does (a websocket, a slow UI) should set ``max_buffer``: the producer
-    then waits in ``stream_partial`` while that many messages are unconsumed,
-    so memory stays bounded and a paid model call slows to the consumer's pace.
-    Before any consumer has started, pushes never wait (so pushing everything
-    and then iterating, in one task, cannot deadlock); messages are kept.
+    Choosing ``max_buffer``: without it, a producer that outruns its iterating
+    consumers only yields the event loop each time the slowest is a few dozen
+    messages behind, which keeps up with consumers that do not themselves wait
+    on I/O. Consumers that do (a websocket, a slow UI) call for ``max_buffer``:
+    the producer then waits in ``stream_partial`` while the slowest iterating
+    consumer is that many messages behind, so memory stays bounded and a paid
+    model call slows to the consumers' pace. A consumer that leaves stops
+    holding producers back. Before any consumer has started, pushes never wait
+    (so pushing everything and then iterating, in one task, cannot deadlock).
 
     Close the Streamer (``await streamer.aclose()``, or leave ``async with``)
-    when the consumer stops early: producers then get
+    when nobody listens any more: producers then get
     :class:`~kavalai.StreamClosedError` at their next push and stop spending
     tokens, and producers started with :meth:`start` are cancelled.
 
@@ -73,11 +98,15 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             ``True`` for deltas (each partial carries only its chunk).
         timeout_seconds: If iterating waits longer than this for a message, it
             raises :class:`StreamerTimeoutException` naming the quiet streams.
-        max_buffer: How many unconsumed messages make ``stream_partial`` wait
-            while a consumer iterates; ``None`` (the default) for no limit.
+        max_buffer: How many messages the slowest iterating consumer may be
+            behind before ``stream_partial`` waits; ``None`` (the default) for
+            no limit.
+        history: How many of the latest messages to keep for exact replay
+            (default :data:`DEFAULT_HISTORY`); ``None`` keeps them all.
 
     Raises:
-        ValueError: ``max_buffer`` is not a positive int or None.
+        ValueError: ``max_buffer`` is not a positive int or None, or
+            ``history`` not a non-negative int or None.
     """
 
     def __init__(
@@ -85,25 +114,27 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         stream_delta: bool = False,
         timeout_seconds: float | None = None,
         max_buffer: int | None = None,
+        history: int | None = DEFAULT_HISTORY,
     ) -> None:
         super().__init__()
         self._stream_delta = stream_delta
         self._timeout_seconds = timeout_seconds
-        self._buffer = MessageBuffer(validate_max_buffer(max_buffer))
-        self._active: dict[ValueStreamer, abc.DisposableBase] = {}
-        self._observers: tuple[abc.ObserverBase[StreamContent], ...] = ()
-        self._producers: set[asyncio.Future[Any]] = set()  # started and still running
-        self._started: set[asyncio.Future[Any]] = set()  # every producer ever started
-        self._reentrant: deque[StreamContent | None] = deque()  # None: the end
+        self._history = History(_validate_history(history))
+        self._pacing = Pacing(self._history, validate_max_buffer(max_buffer))
+        self._waiting = Waiters()  # iterating consumers waiting at the head
+        self._home = HomeLoop()
+        self._home.adopt()
+        self._active: dict[ValueStreamer, None] = {}
+        self._by_name: dict[str, Stream] = {}  # the latest stream of each name
+        self._awaiting_values: dict[str, list[abc.ObserverBase[str]]] = {}
+        self._subscribers: tuple[_Subscriber, ...] = ()
+        self._supervision = Supervision(self)
+        self._reentrant: deque[tuple[int, StreamContent] | None] = deque()  # None: the end
         self._delivering = False
-        # Until a consumer arrives the buffer keeps messages for it; once only Rx
-        # subscribers consume, nothing needs buffering.
-        self._buffering = True
-        self._claimed = False
-        self._finished = False
+        self._ending: Literal["finished", "failed", "closed"] | None = None
         self._closed = False
         self._error: Exception | None = None
-        self._error_raised = False
+        self._restart_reason: str | None = None
 
     def get_value_streamer(
         self,
@@ -114,7 +145,8 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         """Register a named value and return the handle to produce it.
 
         Args:
-            name: The name its messages carry; unique among the active streams.
+            name: The name its messages carry, a non-empty ``str``; unique among
+                the active streams.
             stream_delta: Overrides the Streamer's ``stream_delta`` for this value,
                 in either direction.
             response_model: A pydantic model class for a structured value. In
@@ -127,14 +159,20 @@ class Streamer(Observable[StreamContent], AsyncClosing):
 
         Raises:
             StreamClosedError: the Streamer has already ended or was closed.
-            ValueError: a value streamer of that name is still active.
-            TypeError: ``response_model`` is not a pydantic model class.
+            TypeError: ``name`` is not a ``str``, or ``response_model`` not a
+                pydantic model class.
+            ValueError: ``name`` is empty, or a value streamer of that name is
+                still active.
         """
-        self._ensure_open(f"add value streamer {name!r}")
-        if any(active.name == name for active in self._active):
+        if not isinstance(name, str):
+            raise TypeError(
+                f"the name of a value streamer must be a str, got {type(name).__name__} "
+                f"{name!r}; pass the name its messages should carry, such as 'answer'"
+            )
+        if not name:
             raise ValueError(
-                f"value streamer {name!r} is still active; complete it first, or call "
-                "reset_active() before a retry registers it again"
+                "the name of a value streamer must not be empty; pass the name its "
+                "messages should carry, such as 'answer'"
             )
         if response_model is not None and not (
             isinstance(response_model, type) and issubclass(response_model, BaseModel)
@@ -145,12 +183,10 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             )
         delta = self._stream_delta if stream_delta is None else stream_delta
         value_streamer = ValueStreamer(
-            name, stream_delta=delta, response_model=response_model, pacer=self._buffer
+            name, stream_delta=delta, response_model=response_model, streamer=self
         )
-        value_streamer._supervised = bool(self._started)
-        self._active[value_streamer] = self._messages_of(value_streamer).subscribe(
-            self._deliver, self._fail, partial(self._stream_completed, value_streamer)
-        )
+        self._home.adopt()
+        self._home.call_and_wait(partial(self._register, value_streamer))
         return value_streamer
 
     def start(
@@ -168,25 +204,79 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         runs, the Streamer does not end, so it may still register value
         streamers. Closing the Streamer cancels it.
 
+        Any task that pushes to a value streamer is watched too, however it was
+        started: if it raises while a stream it pushed to is active, consumers
+        get the exception. Only :meth:`start` adds the check for streams left
+        incomplete, since a task of the caller's own may complete them later.
+
         Args:
             producer: A coroutine (run as a new task) or an existing task.
         """
         self._ensure_open("start a producer")
-        task = asyncio.ensure_future(producer)
-        self._producers.add(task)
-        self._started.add(task)
-        for value_streamer in self._active:
-            value_streamer._supervised = True
-        task.add_done_callback(self._producer_done)
-        return task
+        self._home.adopt()
+        return self._supervision.start(producer)
+
+    def messages(self, after: int | None = None, delta: bool | None = None) -> MessageIterator:
+        """An independent consumer of the messages after position ``after``.
+
+        Use it as an async iterator, and as an async context manager that
+        releases it when left early::
+
+            async with streamer.messages(after=last_seq) as messages:
+                async for message in messages:
+                    ...
+
+        Args:
+            after: The position of the last message already seen (a
+                ``message.seq``), or ``None`` to start from the first. A position
+                whose successors were trimmed from history gets the catch-up.
+            delta: ``True`` for every stream's raw chunks as delta partials
+                (structured streams included: the JSON text as written),
+                ``False`` for cumulative values, ``None`` for each stream's own mode.
+
+        Raises:
+            ValueError: ``after`` is not a position this Streamer has given.
+            TypeError: ``delta`` is not a bool or None.
+        """
+        head = self._history.head
+        if after is not None and (
+            isinstance(after, bool) or not isinstance(after, int) or not -1 <= after < head
+        ):
+            raise ValueError(
+                f"after={after!r} is not the position of a message of this Streamer (its "
+                f"positions so far run from 0 to {head - 1}); pass a message.seq, or None "
+                "to start from the first message"
+            )
+        if delta is not None and not isinstance(delta, bool):
+            raise TypeError(f"delta must be True, False or None, got {delta!r}")
+        self._home.adopt()
+        return MessageIterator(self, after, delta)
+
+    def values(self, name: str) -> Observable[str]:
+        """The raw text chunks of one stream, as the producer pushed them.
+
+        Replayed from the first chunk, then live, completing with that stream,
+        whatever its mode: so the JSON operators read a cumulative structured
+        stream too (``streamer.values("answer").pipe(typed_partials(Answer))``).
+        Chunks trimmed from history arrive joined into one. It follows the latest
+        stream of that name, or the first one registered under it later; it
+        fails with :class:`~kavalai.StreamRestartedError` if that stream is
+        retired by :meth:`reset_active`, and with ``ValueError`` if the Streamer
+        ends without such a stream.
+        """
+        return consumers.values_of(self, name)
 
     def statistics(self) -> StreamerStatistics:
-        """Return the buffer fill, its limit, active streams and waiting producers."""
+        """Return the backlog, its limit, active streams, waiting producers and consumers."""
+        pacing = self._pacing
+        slowest = pacing.slowest
         return StreamerStatistics(
-            buffered=len(self._buffer.queue),
-            max_buffer=self._buffer.max_buffer,
+            buffered=0 if slowest is None else self._history.head - slowest,
+            max_buffer=pacing.max_buffer,
             active_streams=len(self._active),
-            waiting_producers=self._buffer.waiting_producers,
+            waiting_producers=pacing.waiting_producers,
+            consumers=len(pacing.readers) + len(self._subscribers),
+            history=len(self._history.entries),
         )
 
     async def stream_error(self, error: Exception) -> None:
@@ -196,7 +286,8 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         ``error`` itself and Rx subscribers get ``on_error(error)``. Value streamers
         still active refuse further chunks.
         """
-        self._fail(error)
+        self._ensure_open("stream an error")
+        self._home.call(self._fail, error)
 
     async def stream_restart(self, value: str | None = None) -> None:
         """Tell consumers the producer starts over.
@@ -209,7 +300,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             value: Optional text for the consumer, such as the reason.
         """
         self._ensure_open("stream a restart")
-        self._deliver(StreamContent(type="restart", name=RESTART_NAME, value=value))
+        self._home.call(self._apply_restart, value)
 
     def reset_active(self) -> None:
         """Forget the value streamers that have not completed.
@@ -218,28 +309,17 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         Streamer must not wait for them. Forgotten value streamers refuse further
         chunks; completing one later is harmless.
         """
-        self._detach_active(
-            "was retired by reset_active(); push to the value streamer of the retry instead",
-            retired=True,
-        )
+        self._home.call(self._apply_reset)
 
     def close(self) -> None:
-        """Close the Streamer: the consumer is done, whatever the producers do.
+        """Close the Streamer: nobody listens any more, whatever the producers do.
 
         Idempotent. Value streamers still active refuse further chunks with
         :class:`~kavalai.StreamClosedError`, waiting producers wake up to that
         error, started producers are cancelled, Rx subscribers complete and are
-        let go, and iteration ends once the messages already buffered are taken.
+        let go, and iterating consumers end after the messages pushed before.
         """
-        if self._closed:
-            return
-        self._closed = True
-        self._buffering = False
-        self._detach_active("cannot take chunks: its Streamer was closed; stop producing")
-        self._cancel_producers()
-        self._started.clear()
-        if not self._finished:
-            self._finish()
+        self._home.call(self._apply_close)
 
     async def aclose(self) -> None:
         """Close the Streamer; the async form of :meth:`close`."""
@@ -248,172 +328,261 @@ class Streamer(Observable[StreamContent], AsyncClosing):
     def to_async_observable(self) -> AsyncObservable[StreamContent]:
         """The same messages as an aioreactive ``AsyncObservable``.
 
-        Subscribing consumes the Streamer the way ``async for`` does. Needs the
-        ``aio`` extra: ``pip install 'kavalai[aio]'``.
+        Each subscription is an independent consumer, as with ``async for``,
+        and gets the Streamer's error through ``athrow``. Needs the ``aio``
+        extra: ``pip install 'kavalai[aio]'``.
         """
         from ._aio import to_async_observable
 
         return to_async_observable(self)
 
-    def __aiter__(self) -> Streamer:
-        self._start_iterating()
-        return self
-
-    async def __anext__(self) -> StreamContent:
-        buffer = self._buffer
-        while not buffer.queue:
-            if self._finished:
-                self._end_iteration()
-            self._start_iterating()
-            await self._wait_for_message()
-        return buffer.take()
+    def __aiter__(self) -> MessageIterator:
+        return self.messages()
 
     def _subscribe_core(
         self,
         observer: abc.ObserverBase[StreamContent],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
-        if not self._claimed:
-            self._claimed = True
-            self._buffering = False
-            buffered = list(self._buffer.queue)
-            self._buffer.queue.clear()
-            for message in buffered:
-                if not subscribers.send(observer, message):
-                    return Disposable()
-        if self._finished:
+        self._home.adopt()
+        cursor = Cursor(self._history, 0, None)
+        while (replayed := cursor.read()) is not None:
+            if not subscribers.send(observer, replayed):
+                return Disposable()
+        if self._ending is not None:
             subscribers.send_terminal(observer, self._error)
             return Disposable()
-        self._observers = (*self._observers, observer)
-        return Disposable(partial(self._unsubscribe, observer))
+        subscriber = _Subscriber(observer, cursor.pos)
+        self._subscribers = (*self._subscribers, subscriber)
+        return Disposable(partial(self._unsubscribe, subscriber))
 
-    def _unsubscribe(self, observer: abc.ObserverBase[StreamContent]) -> None:
-        self._observers = tuple(other for other in self._observers if other is not observer)
+    def _unsubscribe(self, subscriber: _Subscriber) -> None:
+        self._subscribers = tuple(other for other in self._subscribers if other is not subscriber)
 
-    def _messages_of(self, value_streamer: ValueStreamer) -> Observable[StreamContent]:
+    # The producer's side, called by value streamers.
+
+    async def _pace(self) -> None:
+        """Wait, before a push, while the slowest iterating consumer is too far behind."""
+        pacing, home = self._pacing, self._home
+        if not pacing.congested:
+            return
+        home.adopt()
+        if not home.foreign():
+            await pacing.wait_for_room()
+        elif pacing.max_buffer is not None and home.loop is not None:
+            room = asyncio.run_coroutine_threadsafe(pacing.wait_for_room(), home.loop)
+            await asyncio.wrap_future(room)
+
+    def _push(self, value_streamer: ValueStreamer, chunk: str) -> None:
+        home = self._home
+        if not home.foreign():
+            self._supervision.note_feeder(value_streamer)
+        elif self._pacing.max_buffer is not None and home.loop is not None:
+            self._block_for_room(value_streamer, home.loop)
+        home.call(self._apply_push, value_streamer, chunk)
+
+    def _complete(self, value_streamer: ValueStreamer) -> None:
+        self._home.call(self._apply_complete, value_streamer)
+
+    def _error_from(self, value_streamer: ValueStreamer, error: Exception) -> None:
+        self._home.call(self._apply_error, value_streamer, error)
+
+    def _block_for_room(
+        self, value_streamer: ValueStreamer, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        """Pace a producer on another thread: block it until the slowest consumer caught up."""
+        pacing = self._pacing
+        slowest = pacing.slowest
+        queued = self._home.queued
+        if slowest is None or self._history.head + queued - slowest < pacing.limit:
+            return
+        if loop.is_running():
+            asyncio.run_coroutine_threadsafe(pacing.wait_for_room(), loop).result()
+            value_streamer._check_open("push every chunk before calling stream_complete()")
+
+    # Applying changes, on the home loop's thread.
+
+    def _register(self, value_streamer: ValueStreamer) -> None:
         name = value_streamer.name
-        if value_streamer.stream_delta:
-            return value_streamer.pipe(kops.to_stream_content(name, delta=True))
-        if value_streamer.response_model is not None:
-            return value_streamer.pipe(kops.partial_json(), kops.to_stream_content(name))
-        return value_streamer.pipe(kops.accumulate(), kops.to_stream_content(name))
+        self._ensure_open(f"add value streamer {name!r}")
+        if any(active.name == name for active in self._active):
+            raise ValueError(
+                f"value streamer {name!r} is still active; complete it first, or call "
+                "reset_active() before a retry registers it again"
+            )
+        stream = Stream(
+            name, value_streamer.stream_delta, value_streamer.response_model is not None
+        )
+        value_streamer._record = stream
+        self._active[value_streamer] = None
+        self._by_name[name] = stream
+        stream.watchers.extend(self._awaiting_values.pop(name, ()))
 
-    def _deliver(self, message: StreamContent | None) -> None:
-        """Deliver a message (None: the end) to every consumer, in order.
+    def _apply_push(self, value_streamer: ValueStreamer, chunk: str) -> None:
+        if value_streamer._closed_reason is not None:
+            return  # handed over by a thread before the Streamer let go of the stream
+        stream = value_streamer._record
+        assert stream is not None
+        text = stream.text
+        text.append(chunk)
+        stream.chunks += 1
+        self._append(Entry("partial", stream, chunk, text.length))
+        for observer in stream.watchers:
+            observer.on_next(chunk)
+        Subject.on_next(value_streamer, chunk)
+
+    def _apply_complete(self, value_streamer: ValueStreamer) -> None:
+        if value_streamer._closed_reason is not None:
+            return
+        stream = value_streamer._record
+        assert stream is not None
+        self._append(Entry("complete", stream, None, stream.text.length))
+        consumers.end_watchers(stream, consumers.completed)
+        Subject.on_completed(value_streamer)
+        self._active.pop(value_streamer, None)
+        if not self._active and not self._supervision.running:
+            self._finish("finished")
+
+    def _apply_error(self, value_streamer: ValueStreamer, error: Exception) -> None:
+        if value_streamer._closed_reason is not None:
+            return
+        Subject.on_error(value_streamer, error)
+        self._fail(error)
+
+    def _apply_restart(self, value: str | None) -> None:
+        if self._ending is not None:
+            return
+        self._restart_reason = value
+        seq = self._history.head
+        restart = message("restart", RESTART_NAME, value, seq)
+        self._append(Entry("restart", None, built=restart))
+
+    def _apply_reset(self) -> None:
+        for value_streamer in self._active:
+            stream = value_streamer._record
+            assert stream is not None
+            self._history.forget(stream)
+            stream.retired = True
+            error = StreamRestartedError(stream.name, self._restart_reason)
+            consumers.end_watchers(stream, consumers.failed(error))
+        self._detach_active(
+            "was retired by reset_active(); push to the value streamer of the retry instead",
+            retired=True,
+        )
+
+    def _apply_close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._end_active(consumers.completed)
+        self._detach_active("cannot take chunks: its Streamer was closed; stop producing")
+        self._supervision.cancel_all()
+        if self._ending is None:
+            self._finish("closed")
+
+    def _fail(self, error: Exception) -> None:
+        if self._ending is not None:
+            return
+        self._error = error
+        self._end_active(consumers.failed(error))
+        self._detach_active(f"cannot take chunks: its Streamer failed with {error!r}")
+        self._supervision.cancel_running()
+        self._finish("failed")
+
+    def _append(self, entry: Entry) -> None:
+        history, pacing = self._history, self._pacing
+        subscribers_ = self._subscribers
+        readers = pacing.readers
+        seq = history.append(entry, bool(subscribers_ or readers))
+        built = entry.message
+        if subscribers_ and built is not None:
+            self._deliver((seq, built))
+        if self._waiting:
+            self._waiting.wake()
+        if not readers:
+            if built is not None and entry.stream is not None and not entry.stream.delta:
+                entry.message = None  # a cumulative value nobody else will read now
+            history.trim(history.head)
+
+    def _deliver(self, item: tuple[int, StreamContent] | None) -> None:
+        """Deliver a message (None: the end) to every Rx subscriber, in order.
 
         A subscriber that pushes from inside its callback would otherwise have
         its message overtake the one it is reacting to; such messages wait here.
         """
         if self._delivering:
-            self._reentrant.append(message)
+            self._reentrant.append(item)
             return
         self._delivering = True
         try:
-            self._fan_out(message)
+            self._fan_out(item)
             while self._reentrant:
                 self._fan_out(self._reentrant.popleft())
         finally:
             self._delivering = False
 
-    def _fan_out(self, message: StreamContent | None) -> None:
-        if message is None:
-            observers, self._observers = self._observers, ()
-            for observer in observers:
-                subscribers.send_terminal(observer, self._error)
-            self._buffer.wake_all()
+    def _fan_out(self, item: tuple[int, StreamContent] | None) -> None:
+        if item is None:
+            ended, self._subscribers = self._subscribers, ()
+            for subscriber in ended:
+                subscribers.send_terminal(subscriber.observer, self._error)
             return
-        for observer in self._observers:
-            if not subscribers.send(observer, message):
-                self._unsubscribe(observer)
-        if self._buffering:
-            self._buffer.put(message)
+        seq, delivered = item
+        for subscriber in self._subscribers:
+            if seq >= subscriber.start and not subscribers.send(subscriber.observer, delivered):
+                self._unsubscribe(subscriber)
 
-    def _stream_completed(self, value_streamer: ValueStreamer) -> None:
-        self._active.pop(value_streamer, None)
-        if not self._active and not self._producers:
-            self._finish()
-
-    def _fail(self, error: Exception) -> None:
-        self._ensure_open("stream an error")
-        self._error = error
-        self._detach_active(f"cannot take chunks: its Streamer failed with {error!r}")
-        self._cancel_producers()
-        self._finish()
-
-    def _finish(self) -> None:
-        self._finished = True
+    def _finish(self, ending: Literal["finished", "failed", "closed"]) -> None:
+        self._ending = ending
+        self._supervision.release()
+        self._pacing.wake_all()
+        self._waiting.wake()
+        awaiting, self._awaiting_values = self._awaiting_values, {}
+        for name, observers in awaiting.items():
+            for observer in observers:
+                subscribers.send_terminal(observer, consumers._never_registered(name))
         self._deliver(None)
 
-    def _cancel_producers(self) -> None:
-        producers, self._producers = self._producers, set()
-        for task in producers:
-            task.cancel()
+    def _end_active(self, ended: Any) -> None:
+        for value_streamer in self._active:
+            if value_streamer._record is not None:
+                consumers.end_watchers(value_streamer._record, ended)
 
     def _detach_active(self, reason: str, *, retired: bool = False) -> None:
         active, self._active = self._active, {}
-        for value_streamer, subscription in active.items():
-            subscription.dispose()
+        for value_streamer in active:
             value_streamer._detach(reason, retired=retired)
-
-    def _producer_done(self, task: asyncio.Future[Any]) -> None:
-        self._producers.discard(task)
-        if self._closed or self._finished:
-            return
-        # Cancelled from outside: its streams will never complete, as if it returned.
-        error = None if task.cancelled() else task.exception()
-        if isinstance(error, Exception):
-            self._fail(error)
-            return
-        if error is not None:
-            return  # KeyboardInterrupt and the like belong to the event loop
-        left_over = [vs.name for vs in self._active if self._abandoned(vs)]
-        if left_over:
-            self._fail(IncompleteStreamError(left_over))
-        elif not self._active and not self._producers:
-            self._finish()
-
-    def _abandoned(self, value_streamer: ValueStreamer) -> bool:
-        """Whether no task that could still complete ``value_streamer`` runs.
-
-        Tasks this Streamer did not start (the caller's own, say) are not
-        supervised: a value streamer only they pushed to is never abandoned.
-        """
-        feeders = value_streamer._feeders
-        supervised = feeders & self._started
-        if supervised:
-            return all(task.done() for task in supervised)
-        return not self._producers and all(task.done() for task in feeders)
 
     def _ensure_open(self, action: str) -> None:
         if self._closed:
             raise StreamClosedError(f"cannot {action}: the Streamer was closed; use a new Streamer")
-        if self._finished:
+        if self._ending is not None:
             raise StreamClosedError(
                 f"cannot {action}: the Streamer already ended when its last value streamer "
                 "completed (or it failed); get every value streamer before completing the "
                 "last one, or use a new Streamer"
             )
 
-    def _start_iterating(self) -> None:
-        if self._closed:
-            return
-        self._claimed = True
-        self._buffering = True
-        self._buffer.iterating = True
-
     async def _wait_for_message(self) -> None:
+        """Wait at the head until a message is pushed or the Streamer ends."""
+        self._home.adopt()
         if self._timeout_seconds is None:
-            await self._buffer.wait_for_message()
+            await self._waiting.wait()
             return
         try:
             async with asyncio.timeout(self._timeout_seconds):
-                await self._buffer.wait_for_message()
+                await self._waiting.wait()
         except TimeoutError:
             names = [value_streamer.name for value_streamer in self._active]
             raise StreamerTimeoutException(names, self._timeout_seconds) from None
 
-    def _end_iteration(self) -> NoReturn:
-        if self._error is not None and not self._error_raised:
-            self._error_raised = True
-            raise self._error
-        raise StopAsyncIteration
+
+def _validate_history(history: object) -> int | None:
+    if history is None:
+        return None
+    if isinstance(history, bool) or not isinstance(history, int) or history < 0:
+        raise ValueError(
+            f"history must be a non-negative int (messages kept for exact replay), or None "
+            f"to keep every message; got {history!r}"
+        )
+    return history

@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Callable
-from functools import partial
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from reactivex.subject import Subject
 
-from ._loop import LoopAffinity
 from .errors import StreamClosedError
 
+if TYPE_CHECKING:
+    from ._history import Stream
+    from .streamer import Streamer
+
 __all__ = ["ValueStreamer"]
-
-
-class _Pacer(Protocol):
-    """What a value streamer asks of its Streamer before each chunk."""
-
-    @property
-    def congested(self) -> bool: ...
-
-    async def wait_for_room(self) -> None: ...
 
 
 class ValueStreamer(Subject[str]):
@@ -38,13 +29,12 @@ class ValueStreamer(Subject[str]):
     streamer refuses them with :class:`~kavalai.StreamClosedError`: a producer that
     keeps pushing has a bug, and losing its output silently would hide it.
 
-    A value streamer made inside a running event loop belongs to that loop. Calls
-    of ``on_next`` / ``on_completed`` / ``on_error`` from other threads (a
-    blocking SDK's callback, an Rx source on a thread-pool scheduler) are handed
-    over to the loop thread in order, so consumers never see a message from a
-    foreign thread; a completion never overtakes chunks handed over before it.
-    Argument and state checks still raise in the calling thread. Producers on
-    another thread's event loop are not slowed by ``max_buffer``.
+    ``on_next`` / ``on_completed`` / ``on_error`` may be called from any thread
+    (a blocking SDK's callback, an Rx source on a thread-pool scheduler): the
+    Streamer runs them on its event loop in the order they were made, and with
+    ``max_buffer`` a thread that pushes while the slowest consumer is behind
+    blocks until there is room. Argument and state checks raise in the calling
+    thread.
 
     Subscribing to a value streamer directly gives the raw chunks, with plain
     Rx semantics: unlike a Streamer's subscribers, an error raised by such a
@@ -62,28 +52,26 @@ class ValueStreamer(Subject[str]):
         *,
         stream_delta: bool = False,
         response_model: type[BaseModel] | None = None,
-        pacer: _Pacer | None = None,
+        streamer: Streamer | None = None,
     ) -> None:
         super().__init__()
         self.name = name
         self.stream_delta = stream_delta
         self.response_model = response_model
-        self._pacer = pacer
+        self._streamer = streamer
+        self._record: Stream | None = None  # its history, once its Streamer registered it
         self._closed_reason: str | None = None
         self._retired = False
         self._ending = False  # completion or error asked for, perhaps not yet applied
-        # Which tasks pushed, for a Streamer supervising started producers.
-        self._supervised = False
+        # The tasks that pushed, so a task that fails can fail the Streamer.
         self._feeders: set[asyncio.Task[Any]] = set()
         self._last_feeder: asyncio.Task[Any] | None = None
-        self._affinity = LoopAffinity()
-        self._in_flight = 0  # chunks handed to the loop thread and not yet applied
-        self._in_flight_lock = threading.Lock()
 
     async def stream_partial(self, chunk: str) -> None:
         """Push the next chunk of the value.
 
-        Waits first if the Streamer's consumer is ``max_buffer`` messages behind.
+        Waits first if the Streamer's slowest consumer is ``max_buffer``
+        messages behind.
 
         Args:
             chunk: The new text, never the whole value so far: the Streamer does
@@ -95,11 +83,9 @@ class ValueStreamer(Subject[str]):
                 longer listens (closed, failed, or retired it by
                 :meth:`kavalai.Streamer.reset_active`).
         """
-        if self._supervised:
-            self._note_feeder()
-        pacer = self._pacer
-        if pacer is not None and pacer.congested and not self._affinity.foreign():
-            await pacer.wait_for_room()
+        self._check_chunk(chunk)
+        if self._streamer is not None:
+            await self._streamer._pace()
         self.on_next(chunk)
 
     async def stream_complete(self) -> None:
@@ -113,52 +99,42 @@ class ValueStreamer(Subject[str]):
 
     def on_next(self, value: str) -> None:
         """Push a chunk; the Rx form of :meth:`stream_partial`."""
-        if not isinstance(value, str):
-            raise TypeError(
-                f"value streamer {self.name!r} takes str chunks, got {type(value).__name__}; "
-                "convert the chunk to text (for JSON, push json.dumps(...) pieces)"
-            )
+        self._check_chunk(value)
         if self._ending or self._closed_reason is not None:
             self._check_open("push every chunk before calling stream_complete()")
-        if self._affinity.foreign():
-            with self._in_flight_lock:
-                self._in_flight += 1
-            self._affinity.schedule(self._apply_handed_over, value)
-            return
-        super().on_next(value)
+        if self._streamer is None:
+            super().on_next(value)
+        else:
+            self._streamer._push(self, value)
 
     def on_completed(self) -> None:
         """Mark the value final; the Rx form of :meth:`stream_complete`."""
         if self._retired:
             return  # a retry replaced this stream; its completion means nothing now
         self._check_open("call stream_complete() once per value streamer")
-        self._end(super().on_completed)
+        self._ending = True
+        if self._streamer is None:
+            super().on_completed()
+        else:
+            self._streamer._complete(self)
 
     def on_error(self, error: Exception) -> None:
         """Fail the Streamer with ``error``: consumers get it after earlier messages."""
         if self._retired:
             return  # the abandoned attempt's failure is not the retry's
         self._check_open("report an error only while the stream is open")
-        self._end(partial(super().on_error, error))
-
-    def _note_feeder(self) -> None:
-        task = asyncio.current_task()
-        if task is not self._last_feeder and task is not None:
-            self._last_feeder = task
-            self._feeders.add(task)
-
-    def _end(self, apply: Callable[[], None]) -> None:
         self._ending = True
-        if self._affinity.foreign() or self._in_flight:
-            self._affinity.schedule(apply)  # queued behind the chunks handed over before
+        if self._streamer is None:
+            super().on_error(error)
         else:
-            apply()
+            self._streamer._error_from(self, error)
 
-    def _apply_handed_over(self, chunk: str) -> None:
-        with self._in_flight_lock:
-            self._in_flight -= 1
-        if self._closed_reason is None:  # nobody listens once the Streamer let go
-            super().on_next(chunk)
+    def _check_chunk(self, chunk: object) -> None:
+        if not isinstance(chunk, str):
+            raise TypeError(
+                f"value streamer {self.name!r} takes str chunks, got {type(chunk).__name__}; "
+                "convert the chunk to text (for JSON, push json.dumps(...) pieces)"
+            )
 
     def _check_open(self, fix: str) -> None:
         if self._closed_reason is not None:

@@ -39,7 +39,7 @@ async def test_producer_waits_while_max_buffer_messages_are_unconsumed() -> None
     third = asyncio.ensure_future(result.stream_partial("c"))
     await settle()
     assert not third.done()
-    assert streamer.statistics() == StreamerStatistics(2, 2, 1, 1)
+    assert streamer.statistics() == StreamerStatistics(2, 2, 1, 1, consumers=1, history=2)
     assert (await anext(iterator)).value == "a"
     await third
     assert [(await anext(iterator)).value for _ in range(2)] == ["b", "c"]
@@ -51,7 +51,7 @@ async def test_pushing_before_anyone_iterates_never_waits() -> None:
     for chunk in "abcde":
         await result.stream_partial(chunk)
     await result.stream_complete()
-    assert streamer.statistics().buffered == 6
+    assert streamer.statistics().history == 6
     assert [m.value async for m in streamer] == ["a", "b", "c", "d", "e", None]
 
 
@@ -96,13 +96,14 @@ async def test_several_waiting_producers_all_get_through() -> None:
 async def test_close_wakes_a_waiting_producer_with_stream_closed_error() -> None:
     streamer = Streamer(stream_delta=True, max_buffer=1)
     result = streamer.get_value_streamer("result")
-    aiter(streamer)
+    consuming = aiter(streamer)  # kept: a consumer that lets go no longer paces anyone
     await result.stream_partial("a")
     blocked = asyncio.ensure_future(result.stream_partial("b"))
     await settle()
     await streamer.aclose()
     with pytest.raises(StreamClosedError, match=r"'result'.*closed"):
         await blocked
+    assert [m.value async for m in consuming] == ["a"]
 
 
 async def test_cancelled_waiting_producer_passes_room_on() -> None:

@@ -196,10 +196,11 @@ async def test_timeout_names_the_quiet_streams() -> None:
 async def test_iteration_goes_on_after_a_timeout() -> None:
     streamer = Streamer(timeout_seconds=0.01)
     result = streamer.get_value_streamer("result")
+    iterator = aiter(streamer)
     with pytest.raises(StreamerTimeoutException):
-        await anext(streamer)
+        await anext(iterator)
     await result.stream_partial("late")
-    assert (await anext(streamer)).value == "late"
+    assert (await anext(iterator)).value == "late"
 
 
 async def test_stream_error_reaches_consumer_after_earlier_messages(consumer: Consumer) -> None:
@@ -321,7 +322,7 @@ async def test_pipe_chains_rx_operators_on_the_streamer() -> None:
     assert types == ["partial", "partial", "complete"]
 
 
-async def test_later_rx_subscriber_sees_messages_from_subscription_on() -> None:
+async def test_later_rx_subscriber_replays_then_follows_live() -> None:
     streamer = Streamer(stream_delta=True)
     result = streamer.get_value_streamer("result")
     first: list[str | None] = []
@@ -331,34 +332,34 @@ async def test_later_rx_subscriber_sees_messages_from_subscription_on() -> None:
     streamer.subscribe(lambda message: later.append(message.value))
     await result.stream_partial("late")
     assert first == ["early", "late"]
-    assert later == ["late"]
+    assert later == ["early", "late"]
 
 
-async def test_iteration_after_an_rx_consumer_sees_messages_from_then_on() -> None:
+async def test_iteration_after_an_rx_consumer_gets_every_message() -> None:
     streamer = Streamer(stream_delta=True)
     result = streamer.get_value_streamer("result")
     await result.stream_partial("early")
     streamer.subscribe(lambda message: None)
     iterator = aiter(streamer)
     await result.stream_partial("late")
-    assert (await anext(iterator)).value == "late"
+    assert [(await anext(iterator)).value for _ in range(2)] == ["early", "late"]
 
 
-async def test_subscriber_after_the_end_completes_at_once() -> None:
+async def test_subscriber_after_the_end_replays_and_completes(consumer: Consumer) -> None:
     streamer = Streamer()
     await push_hello(streamer)
     first = await Consumer("rx").consume(streamer)
-    second = await Consumer("rx").consume(streamer)
+    second = await consumer.consume(streamer)
     assert first.lines == SEED_CUMULATIVE
-    assert second.messages == []
+    assert second.lines == SEED_CUMULATIVE
     assert second.error is None
 
 
-async def test_iteration_after_the_end_stops_at_once() -> None:
+async def test_each_async_for_starts_from_the_first_message() -> None:
     streamer = Streamer()
     await push_hello(streamer)
-    assert len([m async for m in streamer]) == 3
-    assert [m async for m in streamer] == []
+    assert [m.model_dump_json() async for m in streamer] == SEED_CUMULATIVE
+    assert [m.model_dump_json() async for m in streamer] == SEED_CUMULATIVE
 
 
 async def test_failing_subscriber_gets_on_error_and_producer_goes_on() -> None:
@@ -423,11 +424,12 @@ async def test_async_with_yields_the_streamer() -> None:
         assert isinstance(streamer, Streamer)
 
 
-async def test_two_iterators_share_the_messages() -> None:
+async def test_two_tasks_reading_one_iterator_share_its_messages() -> None:
     streamer = Streamer(stream_delta=True)
     result = streamer.get_value_streamer("result")
-    first = asyncio.ensure_future(anext(streamer))
-    second = asyncio.ensure_future(anext(streamer))
+    iterator = aiter(streamer)
+    first = asyncio.ensure_future(anext(iterator))
+    second = asyncio.ensure_future(anext(iterator))
     await result.stream_partial("a")
     await result.stream_partial("b")
     assert sorted([(await first).value or "", (await second).value or ""]) == ["a", "b"]
@@ -603,7 +605,7 @@ async def test_leaving_async_with_closes_the_streamer() -> None:
 async def test_close_ends_a_waiting_iteration() -> None:
     streamer = Streamer()
     streamer.get_value_streamer("result")
-    waiting = asyncio.ensure_future(anext(streamer))
+    waiting = asyncio.ensure_future(anext(aiter(streamer)))
     await asyncio.sleep(0)
     streamer.close()
     with pytest.raises(StopAsyncIteration):
@@ -618,7 +620,7 @@ async def test_close_completes_and_lets_go_of_rx_subscribers() -> None:
     consumed = await consumption
     assert consumed.messages == []
     assert consumed.error is None
-    assert streamer._observers == ()
+    assert streamer.statistics().consumers == 0
 
 
 async def test_closed_streamer_keeps_no_value_streamer_alive() -> None:
@@ -648,10 +650,11 @@ async def test_close_cancels_started_producers() -> None:
 async def test_cancelled_anext_loses_no_message() -> None:
     streamer = Streamer(stream_delta=True)
     result = streamer.get_value_streamer("result")
+    iterator = aiter(streamer)
     with pytest.raises(TimeoutError):
-        await asyncio.wait_for(anext(streamer), timeout=0.01)
+        await asyncio.wait_for(anext(iterator), timeout=0.01)
     await result.stream_partial("arrived meanwhile")
-    assert (await anext(streamer)).value == "arrived meanwhile"
+    assert (await anext(iterator)).value == "arrived meanwhile"
 
 
 async def test_started_producer_error_follows_its_messages(consumer: Consumer) -> None:
@@ -814,7 +817,7 @@ async def test_failure_cancels_the_other_started_producers() -> None:
 async def test_failure_wakes_every_producer_waiting_for_room() -> None:
     streamer = Streamer(stream_delta=True, max_buffer=1)
     streams = [streamer.get_value_streamer(f"s{i}") for i in range(3)]
-    aiter(streamer)
+    consuming = aiter(streamer)  # kept: a consumer that lets go no longer paces anyone
     await streams[0].stream_partial("fills the buffer")
     waiting = [asyncio.ensure_future(stream.stream_partial("x")) for stream in streams]
     await asyncio.sleep(0)
@@ -822,6 +825,7 @@ async def test_failure_wakes_every_producer_waiting_for_room() -> None:
     for task in waiting:
         with pytest.raises(StreamClosedError, match="failed"):
             await task
+    assert (await anext(consuming)).value == "fills the buffer"
 
 
 async def test_message_pushed_by_a_subscriber_follows_the_one_it_reacts_to(
@@ -930,10 +934,13 @@ async def test_started_producer_cancelled_from_outside_reports_its_streams() -> 
         await asyncio.Event().wait()
 
     task = streamer.start(produce())
-    assert (await anext(streamer)).value == "half"
+    iterator = aiter(streamer)
+    assert (await anext(iterator)).value == "half"
     task.cancel()
-    with pytest.raises(IncompleteStreamError, match="'result'"):
-        await anext(streamer)
+    with pytest.raises(IncompleteStreamError, match="'result' were still active") as caught:
+        await anext(iterator)
+    assert "was cancelled" in str(caught.value)
+    assert caught.value.cancelled
 
 
 async def test_completion_on_the_loop_waits_for_chunks_handed_over_by_a_thread() -> None:
@@ -1013,7 +1020,7 @@ async def test_stream_values_end_at_a_restart_and_retry_follows_the_new_attempt(
     errors: list[Exception] = []
     streamer.pipe(stream_values("answer")).subscribe(on_error=errors.append)
     people: list[PersonRecord] = []
-    streamer.pipe(stream_values("answer"), typed_partials(PersonRecord), rx_ops.retry()).subscribe(
+    streamer.values("answer").pipe(typed_partials(PersonRecord), rx_ops.retry()).subscribe(
         people.append
     )
     await attempt.stream_partial('{"name": "Ti')

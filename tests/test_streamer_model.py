@@ -18,7 +18,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from kavalai import StreamClosedError, StreamContent, Streamer, ValueStreamer
+from kavalai import MessageIterator, StreamClosedError, StreamContent, Streamer, ValueStreamer
 
 _T = TypeVar("_T")
 
@@ -60,9 +60,14 @@ class StreamerMachine(RuleBasedStateMachine):
         self.streamer = self.run(self._new_streamer(delta))
         if way == "rx":
             self.streamer.subscribe(self._rx_next, self._rx_error, self._rx_completed)
+        else:
+            self.iterator = self.run(self._iterate())
 
     async def _new_streamer(self, delta: bool) -> Streamer:
         return Streamer(stream_delta=delta)
+
+    async def _iterate(self) -> MessageIterator:
+        return aiter(self.streamer)
 
     def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
         return self.loop.run_until_complete(coroutine)
@@ -159,7 +164,7 @@ class StreamerMachine(RuleBasedStateMachine):
             if len(self.received) == len(self.model.expected) and self.model.ending is None:
                 return  # nothing to take yet: waiting would block this one task
             try:
-                self.received.append(_key(await anext(self.streamer)))
+                self.received.append(_key(await anext(self.iterator)))
             except StopAsyncIteration:
                 self.iteration_ended = "completed"
             except RuntimeError as error:

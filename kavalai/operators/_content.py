@@ -44,13 +44,18 @@ def stream_values_(name: str) -> Callable[[Observable[StreamContent]], Observabl
         def subscribe(
             observer: abc.ObserverBase[str], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
+            emitted = False
+
             def on_next(message: StreamContent) -> None:
+                nonlocal emitted
                 if message.type == "restart":
-                    observer.on_error(StreamRestartedError(name, message.value))
+                    if emitted:  # values were shown that the restart takes back
+                        observer.on_error(StreamRestartedError(name, message.value))
                 elif message.name != name:
                     return
                 elif message.type == "partial":
                     if message.value is not None:
+                        emitted = True
                         observer.on_next(message.value)
                 elif message.type == "complete":
                     observer.on_completed()

@@ -1,0 +1,139 @@
+"""A Streamer's consumers: async iterators over its history, and the values of one stream."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from reactivex import Observable, abc
+from reactivex.disposable import Disposable
+
+from . import _subscribers as subscribers
+from ._history import Cursor, Stream
+from ._loop import AsyncClosing
+from .content import StreamContent
+
+if TYPE_CHECKING:
+    from .streamer import Streamer
+
+__all__ = ["MessageIterator", "completed", "end_watchers", "failed", "values_of"]
+
+
+class MessageIterator(AsyncClosing):
+    """The messages of a Streamer from a position on: one independent consumer.
+
+    Returned by :meth:`kavalai.Streamer.messages` and by ``aiter(streamer)``. It
+    reads the Streamer's history at its own pace, then follows live messages,
+    and ends after the Streamer's last message (raising the Streamer's error,
+    once, if it failed). While it iterates, the Streamer's ``max_buffer`` paces
+    producers to it; it stops holding them back once it ends, when it is closed
+    (``aclose()``, or leaving ``async with``), or when it is garbage-collected,
+    which is what happens when a loop ``break``s out of ``async for``.
+    """
+
+    def __init__(self, streamer: Streamer, after: int | None, delta: bool | None) -> None:
+        self._streamer = streamer
+        self._cursor = Cursor(streamer._history, 0 if after is None else after + 1, delta)
+        self._reading = streamer._ending is None
+        self._error_raised = False
+        if self._reading:
+            streamer._pacing.join(self._cursor)
+
+    def __aiter__(self) -> MessageIterator:
+        return self
+
+    async def __anext__(self) -> StreamContent:
+        cursor = self._cursor
+        streamer = self._streamer
+        while True:
+            old = cursor.pos
+            message = cursor.read()
+            if message is not None:
+                if self._reading:
+                    streamer._pacing.moved(old)
+                return message
+            if streamer._ending is not None or not self._reading:
+                self._leave()
+                error = streamer._error
+                if error is not None and not self._error_raised:
+                    self._error_raised = True
+                    raise error
+                raise StopAsyncIteration
+            await streamer._wait_for_message()
+
+    async def aclose(self) -> None:
+        """Stop consuming: iteration ends and producers no longer wait for this consumer."""
+        self._leave()
+        self._cursor.pos = self._streamer._history.head
+        self._error_raised = True
+
+    def __del__(self) -> None:
+        if self._reading:
+            self._leave()
+
+    def _leave(self) -> None:
+        if self._reading:
+            self._reading = False
+            self._streamer._pacing.leave(self._cursor)
+
+
+def values_of(streamer: Streamer, name: str) -> Observable[str]:
+    """The observable behind :meth:`kavalai.Streamer.values`."""
+
+    def subscribe(
+        observer: abc.ObserverBase[str], scheduler: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        stream = streamer._by_name.get(name)
+        if stream is None or stream.retired:  # follow the next stream of that name
+            if streamer._ending is not None:
+                observer.on_error(_never_registered(name))
+                return Disposable()
+            waiting = streamer._awaiting_values.setdefault(name, [])
+            waiting.append(observer)
+            return Disposable(partial(_discard, waiting, observer))
+        if stream.base_chunks:
+            observer.on_next(stream.text.slice(0, stream.base_end))
+        for entry in streamer._history.entries:
+            if entry.stream is stream and entry.chunk is not None:
+                observer.on_next(entry.chunk)
+        ended = stream.ended
+        if ended is not None:
+            ended(observer)
+            return Disposable()
+        stream.watchers.append(observer)
+        return Disposable(partial(_discard, stream.watchers, observer))
+
+    return Observable(subscribe)
+
+
+def _discard(observers: list[abc.ObserverBase[str]], observer: abc.ObserverBase[str]) -> None:
+    if observer in observers:
+        observers.remove(observer)
+
+
+def _never_registered(name: str) -> ValueError:
+    return ValueError(
+        f"the Streamer ended without a value streamer named {name!r}; check the name "
+        "passed to values()"
+    )
+
+
+def end_watchers(stream: Stream, ended: Callable[[abc.ObserverBase[str]], None]) -> None:
+    """End the values observers of ``stream`` and let later ones end at once too."""
+    stream.ended = ended
+    watchers, stream.watchers = stream.watchers, []
+    for observer in watchers:
+        ended(observer)
+
+
+def completed(observer: abc.ObserverBase[str]) -> None:
+    subscribers.send_terminal(observer, None)
+
+
+def failed(error: Exception) -> Callable[[abc.ObserverBase[str]], None]:
+    return partial(_fail, error)
+
+
+def _fail(error: Exception, observer: abc.ObserverBase[str]) -> None:
+    subscribers.send_terminal(observer, error)

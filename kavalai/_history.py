@@ -1,0 +1,319 @@
+"""A Streamer's history: every message at its position, kept compactly.
+
+What is kept per message is the raw chunk the producer pushed and the stream it
+belongs to; a message's value, in either mode, is derived from that. So a
+cumulative value is never kept as one string per message: each stream keeps its
+raw text once, and a built message is shared by the consumers that read it at
+about the same time, then dropped.
+
+The latest ``keep`` messages stay for exact replay. Older ones are folded into
+each stream's state at the trim point; a reader that starts before that point
+gets a ``restart`` message and then each stream's value so far (the catch-up),
+from which it reconstructs every value exactly. Messages a reader still has to
+take are never trimmed.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Callable
+from typing import Literal
+
+from reactivex import abc
+
+from ._partial_json import PartialJsonParser
+from .content import StreamContent, message
+
+__all__ = ["Cursor", "Entry", "History", "Stream", "Text"]
+
+Kind = Literal["partial", "complete", "restart"]
+
+#: Chunks a stream's text gathers before folding them into one string.
+_FOLD = 256
+
+
+class Text:
+    """Append-only text kept as a few large blocks rather than many small chunks."""
+
+    __slots__ = ("_blocks", "_ends", "_tail", "length")
+
+    def __init__(self) -> None:
+        self._blocks: list[str] = []
+        self._ends: list[int] = []  # where each block ends in the text
+        self._tail: list[str] = []  # chunks after the last block
+        self.length = 0
+
+    def append(self, chunk: str) -> None:
+        self._tail.append(chunk)
+        self.length += len(chunk)
+        if len(self._tail) >= _FOLD:
+            self._blocks.append("".join(self._tail))
+            self._ends.append(self.length)
+            self._tail.clear()
+
+    def slice(self, start: int, end: int) -> str:
+        """The text from ``start`` to ``end``."""
+        if start >= end:
+            return ""
+        pieces: list[str] = []
+        index = bisect_right(self._ends, start)
+        block_start = self._ends[index - 1] if index else 0
+        while index < len(self._blocks) and block_start < end:
+            pieces.append(self._blocks[index][start - block_start : end - block_start])
+            start = block_start = self._ends[index]
+            index += 1
+        if block_start < end:
+            pieces.append("".join(self._tail)[start - block_start : end - block_start])
+        return "".join(pieces)
+
+
+class Stream:
+    """The history of one value streamer: its raw text and its state at the trim point."""
+
+    __slots__ = (
+        "base_chunks",
+        "base_done",
+        "base_end",
+        "chunks",
+        "delta",
+        "ended",
+        "name",
+        "retired",
+        "structured",
+        "text",
+        "watchers",
+    )
+
+    def __init__(self, name: str, delta: bool, structured: bool) -> None:
+        self.name = name
+        self.delta = delta
+        self.structured = structured
+        self.text = Text()
+        self.chunks = 0
+        self.retired = False  # by a Streamer's reset_active(), for a retry
+        # What the trimmed messages of this stream amount to.
+        self.base_end = 0
+        self.base_chunks = 0
+        self.base_done = False
+        # Observers of Streamer.values(), and how to end a late one once the stream has.
+        self.watchers: list[abc.ObserverBase[str]] = []
+        self.ended: Callable[[abc.ObserverBase[str]], None] | None = None
+
+
+class Entry:
+    """One message: its kind, its stream, the raw chunk, and the message once built."""
+
+    __slots__ = ("chunk", "end", "kind", "message", "stream")
+
+    def __init__(
+        self,
+        kind: Kind,
+        stream: Stream | None,
+        chunk: str | None = None,
+        end: int = 0,
+        built: StreamContent | None = None,
+    ) -> None:
+        self.kind = kind
+        self.stream = stream
+        self.chunk = chunk  # None for a completion or a restart
+        self.end = end  # the length of the stream's text after this message
+        self.message = built
+
+
+class _TextValues:
+    """The cumulative values of a text stream, computed forwards."""
+
+    __slots__ = ("_end", "_text", "_value")
+
+    def __init__(self, text: Text) -> None:
+        self._text = text
+        self._value = ""
+        self._end = 0
+
+    def partial(self, end: int) -> str:
+        if end != self._end:
+            self._value += self._text.slice(self._end, end)
+            self._end = end
+        return self._value
+
+    complete = partial
+
+
+class _JsonValues:
+    """The best-effort JSON snapshots of a structured stream, computed forwards."""
+
+    __slots__ = ("_end", "_parser", "_text")
+
+    def __init__(self, text: Text) -> None:
+        self._text = text
+        self._parser = PartialJsonParser()
+        self._end = 0
+
+    def partial(self, end: int) -> str | None:
+        self._feed(end)
+        return self._parser.snapshot_json()
+
+    def complete(self, end: int) -> str | None:
+        self._feed(end)
+        return self._parser.close()
+
+    def _feed(self, end: int) -> None:
+        if end != self._end:
+            self._parser.feed(self._text.slice(self._end, end))
+            self._end = end
+
+
+Builders = dict[Stream, "_TextValues | _JsonValues"]
+
+
+class History:
+    """Every message of a Streamer by position, trimmed to the latest ``keep``."""
+
+    __slots__ = ("_base", "_live", "entries", "keep", "offset")
+
+    def __init__(self, keep: int | None) -> None:
+        self.entries: list[Entry] = []
+        self.offset = 0  # the position of entries[0]
+        self.keep = keep
+        self._base: dict[Stream, None] = {}  # streams of trimmed messages, since a restart
+        self._live: Builders = {}  # values of the messages built as they are pushed
+
+    @property
+    def head(self) -> int:
+        """The position the next message will get."""
+        return self.offset + len(self.entries)
+
+    def append(self, entry: Entry, build: bool) -> int:
+        """Add ``entry``; build its message now if someone will read it at once."""
+        seq = self.offset + len(self.entries)
+        self.entries.append(entry)
+        if build and entry.message is None:
+            entry.message = self.render(entry, seq, None, self._live)
+        return seq
+
+    def render(
+        self, entry: Entry, seq: int, delta: bool | None, builders: Builders
+    ) -> StreamContent:
+        """The message at ``entry`` in a mode (``None``: its stream's own)."""
+        stream = entry.stream
+        if stream is None or (entry.message is not None and delta in (None, stream.delta)):
+            assert entry.message is not None  # a restart is built when it is pushed
+            return entry.message
+        kind, name = entry.kind, stream.name
+        if stream.delta if delta is None else delta:
+            built = message(kind, name, entry.chunk, seq)
+            if delta in (None, stream.delta):
+                entry.message = built  # small: kept for the next reader
+            return built
+        values = builders.get(stream)
+        if values is None:
+            values = builders[stream] = _values(stream)
+        if kind == "partial":
+            return message(kind, name, values.partial(entry.end), seq)
+        del builders[stream]
+        return message(kind, name, values.complete(entry.end) if stream.chunks else None, seq)
+
+    def release(self, start: int, end: int) -> None:
+        """Drop the cumulative messages built for positions ``start`` to ``end``."""
+        entries, offset = self.entries, self.offset
+        for seq in range(max(start, offset), end):
+            entry = entries[seq - offset]
+            if entry.stream is not None and not entry.stream.delta:
+                entry.message = None
+
+    def trim(self, needed: int) -> None:
+        """Fold messages older than the latest ``keep``, but none before ``needed``."""
+        if self.keep is None:
+            return
+        end = min(needed, self.offset + len(self.entries) - self.keep) - self.offset
+        if end < max(self.keep // 8, 64):
+            return  # trim in batches, so each message is folded in O(1)
+        base = self._base
+        for entry in self.entries[:end]:
+            stream = entry.stream
+            if stream is None:
+                base.clear()  # a restart: consumers drop what came before
+            elif entry.kind == "partial":
+                base[stream] = None
+                stream.base_end = entry.end
+                stream.base_chunks += 1
+            else:
+                base[stream] = None
+                stream.base_done = True
+        del self.entries[:end]
+        self.offset += end
+
+    def catch_up(self, delta: bool | None, builders: Builders) -> list[StreamContent]:
+        """The restart and the values so far that stand for the trimmed messages.
+
+        Only the last carries a position (the last trimmed one), so a consumer
+        that resumes after a message of a catch-up gets the whole catch-up again.
+        """
+        caught: list[tuple[Kind, str, str | None]] = [("restart", "response", "catch-up")]
+        builders.clear()
+        for stream in self._base:
+            end, chunks, done = stream.base_end, stream.base_chunks, stream.base_done
+            if stream.delta if delta is None else delta:
+                if chunks:
+                    caught.append(("partial", stream.name, stream.text.slice(0, end)))
+                if done:
+                    caught.append(("complete", stream.name, None))
+                continue
+            values = _values(stream)
+            if done:
+                caught.append(("complete", stream.name, values.complete(end) if chunks else None))
+            elif chunks:
+                caught.append(("partial", stream.name, values.partial(end)))
+                builders[stream] = values
+        last = len(caught) - 1
+        return [
+            message(kind, name, value, self.offset - 1 if index == last else None)
+            for index, (kind, name, value) in enumerate(caught)
+        ]
+
+    def forget(self, stream: Stream) -> None:
+        """Drop the live values of a stream that will get no more messages."""
+        self._live.pop(stream, None)
+
+
+def _values(stream: Stream) -> _TextValues | _JsonValues:
+    return _JsonValues(stream.text) if stream.structured else _TextValues(stream.text)
+
+
+class Cursor:
+    """A reader's position in a History, and what reading from it needs.
+
+    Attributes:
+        pos: The position of the next message to read.
+    """
+
+    __slots__ = ("_builders", "_caught", "_delta", "_history", "pos")
+
+    def __init__(self, history: History, pos: int, delta: bool | None) -> None:
+        self._history = history
+        self.pos = pos
+        self._delta = delta
+        self._caught: deque[StreamContent] = deque()
+        self._builders: Builders = {}
+
+    def read(self) -> StreamContent | None:
+        """The next message, or None at the head."""
+        if self._caught:
+            return self._caught.popleft()
+        history, pos = self._history, self.pos
+        index = pos - history.offset
+        if index >= len(history.entries):
+            return None
+        if index < 0:
+            self._caught.extend(history.catch_up(self._delta, self._builders))
+            self.pos = history.offset
+            return self._caught.popleft()
+        self.pos = pos + 1
+        entry = history.entries[index]
+        built = entry.message
+        if built is not None and self._delta is None:
+            if entry.kind == "complete":
+                self._builders.pop(entry.stream, None)  # type: ignore[arg-type]
+            return built
+        return history.render(entry, pos, self._delta, self._builders)
