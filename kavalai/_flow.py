@@ -16,6 +16,10 @@ __all__ = ["YIELD_THRESHOLD", "Pacing", "Waiters", "validate_max_buffer"]
 YIELD_THRESHOLD = 64
 
 
+#: How far the slowest reader moves before what it passed is released and trimmed.
+_SETTLE_EVERY = 16
+
+
 def validate_max_buffer(max_buffer: object) -> int | None:
     """Return ``max_buffer`` if it is a positive int or None, else raise ValueError."""
     if max_buffer is None:
@@ -75,6 +79,7 @@ class Pacing:
         "_at_slowest",
         "_history",
         "_producers",
+        "_settled",
         "limit",
         "max_buffer",
         "readers",
@@ -88,6 +93,7 @@ class Pacing:
         self.readers: set[Cursor] = set()
         self.slowest: int | None = None  # the position of the slowest reader
         self._at_slowest = 0
+        self._settled = 0  # how far history was released and trimmed for the readers
         self._producers = Waiters()
 
     @property
@@ -129,15 +135,25 @@ class Pacing:
         self._at_slowest -= 1
         if self._at_slowest:
             return
-        if self.readers:
-            slowest = min(reader.pos for reader in self.readers)
-            self._at_slowest = sum(1 for reader in self.readers if reader.pos == slowest)
+        readers = self.readers
+        if len(readers) == 1:
+            slowest = next(iter(readers)).pos
+            self._at_slowest = 1
+        elif readers:
+            slowest = min(reader.pos for reader in readers)
+            self._at_slowest = sum(1 for reader in readers if reader.pos == slowest)
         else:
             slowest = self._history.head
+        self.slowest = slowest if readers else None
+        if self._producers or slowest - self._settled >= _SETTLE_EVERY or not readers:
+            self._settle(slowest)
+
+    def _settle(self, slowest: int) -> None:
+        """Release and trim what no reader needs any more; let waiting producers on."""
         history = self._history
-        history.release(old, slowest)
+        history.release(self._settled, slowest)
         history.trim(slowest)
-        self.slowest = slowest if self.readers else None
+        self._settled = slowest
         if self._producers and not self.congested:
             self._producers.wake()
 

@@ -23,7 +23,7 @@ from typing import Literal
 from reactivex import abc
 
 from ._partial_json import PartialJsonParser
-from .content import StreamContent, message
+from .content import _SEQ, StreamContent, message
 
 __all__ = ["Cursor", "Entry", "History", "Stream", "Text"]
 
@@ -170,26 +170,32 @@ Builders = dict[Stream, "_TextValues | _JsonValues"]
 class History:
     """Every message of a Streamer by position, trimmed to the latest ``keep``."""
 
-    __slots__ = ("_base", "_live", "entries", "keep", "offset")
+    __slots__ = ("_base", "_batch", "_live", "entries", "head", "keep", "offset")
 
     def __init__(self, keep: int | None) -> None:
         self.entries: list[Entry] = []
         self.offset = 0  # the position of entries[0]
+        self.head = 0  # the position the next message will get
         self.keep = keep
+        # Trim in batches, so each message is folded in O(1).
+        self._batch = 0 if keep is None else max(keep // 8, 64)
         self._base: dict[Stream, None] = {}  # streams of trimmed messages, since a restart
         self._live: Builders = {}  # values of the messages built as they are pushed
 
-    @property
-    def head(self) -> int:
-        """The position the next message will get."""
-        return self.offset + len(self.entries)
-
     def append(self, entry: Entry, build: bool) -> int:
         """Add ``entry``; build its message now if someone will read it at once."""
-        seq = self.offset + len(self.entries)
+        seq = self.head
+        self.head = seq + 1
         self.entries.append(entry)
         if build and entry.message is None:
-            entry.message = self.render(entry, seq, None, self._live)
+            stream = entry.stream
+            if stream is not None and stream.delta:  # the common case, kept short
+                built = entry.message = StreamContent(
+                    type=entry.kind, name=stream.name, value=entry.chunk
+                )
+                _SEQ.__set__(built, seq)
+            else:
+                entry.message = self.render(entry, seq, None, self._live)
         return seq
 
     def render(
@@ -202,7 +208,8 @@ class History:
             return entry.message
         kind, name = entry.kind, stream.name
         if stream.delta if delta is None else delta:
-            built = message(kind, name, entry.chunk, seq)
+            built = StreamContent(type=kind, name=name, value=entry.chunk)
+            _SEQ.__set__(built, seq)
             if delta in (None, stream.delta):
                 entry.message = built  # small: kept for the next reader
             return built
@@ -224,11 +231,12 @@ class History:
 
     def trim(self, needed: int) -> None:
         """Fold messages older than the latest ``keep``, but none before ``needed``."""
-        if self.keep is None:
+        keep = self.keep
+        if keep is None or len(self.entries) - keep < self._batch:
             return
-        end = min(needed, self.offset + len(self.entries) - self.keep) - self.offset
-        if end < max(self.keep // 8, 64):
-            return  # trim in batches, so each message is folded in O(1)
+        end = min(needed - self.offset, len(self.entries) - keep)
+        if end < self._batch:
+            return
         base = self._base
         for entry in self.entries[:end]:
             stream = entry.stream

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections import deque
 from collections.abc import Coroutine
 from functools import partial
@@ -35,6 +36,8 @@ __all__ = ["DEFAULT_HISTORY", "Streamer", "StreamerStatistics"]
 
 #: The name restart messages carry, kept from the original API.
 RESTART_NAME = "response"
+
+_get_ident = threading.get_ident
 
 #: How many of the latest messages a Streamer keeps for exact replay by default.
 DEFAULT_HISTORY = 10_000
@@ -375,8 +378,11 @@ class Streamer(Observable[StreamContent], AsyncClosing):
 
     def _push(self, value_streamer: ValueStreamer, chunk: str) -> None:
         home = self._home
-        if not home.foreign():
+        if home.thread == _get_ident():
             self._supervision.note_feeder(value_streamer)
+            if not home.queued:
+                self._apply_push(value_streamer, chunk)  # the common case, kept short
+                return
         elif self._pacing.max_buffer is not None and home.loop is not None:
             self._block_for_room(value_streamer, home.loop)
         home.call(self._apply_push, value_streamer, chunk)
@@ -429,7 +435,8 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._append(Entry("partial", stream, chunk, text.length))
         for observer in stream.watchers:
             observer.on_next(chunk)
-        Subject.on_next(value_streamer, chunk)
+        if value_streamer.observers:
+            Subject.on_next(value_streamer, chunk)
 
     def _apply_complete(self, value_streamer: ValueStreamer) -> None:
         if value_streamer._closed_reason is not None:

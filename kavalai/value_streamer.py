@@ -83,10 +83,16 @@ class ValueStreamer(Subject[str]):
                 longer listens (closed, failed, or retired it by
                 :meth:`kavalai.Streamer.reset_active`).
         """
+        streamer = self._streamer
+        if streamer is None:
+            self.on_next(chunk)
+            return
         self._check_chunk(chunk)
-        if self._streamer is not None:
-            await self._streamer._pace()
-        self.on_next(chunk)
+        if streamer._pacing.congested:
+            await streamer._pace()
+        if self._ending or self._closed_reason is not None:
+            self._check_open("push every chunk before calling stream_complete()")
+        streamer._push(self, chunk)
 
     async def stream_complete(self) -> None:
         """Mark the value final; its ``complete`` message follows the last partial.
