@@ -40,7 +40,7 @@ RESTART_NAME = "response"
 _get_ident = threading.get_ident
 
 #: How many of the latest messages a Streamer keeps for exact replay by default.
-DEFAULT_HISTORY = 10_000
+DEFAULT_HISTORY = 1024
 
 
 class StreamerStatistics(NamedTuple):
