@@ -58,8 +58,12 @@ class Waiters:
             if waiter in self._futures:
                 self._futures.remove(waiter)
 
-    def wake(self) -> None:
-        futures, self._futures = self._futures, []
+    def wake(self, count: int | None = None) -> None:
+        """Wake every waiter, or the ``count`` that waited longest."""
+        if count is None:
+            futures, self._futures = self._futures, []
+        else:
+            futures, self._futures = self._futures[:count], self._futures[count:]
         for waiter in futures:
             if not waiter.done():
                 waiter.set_result(None)
@@ -112,7 +116,12 @@ class Pacing:
             await asyncio.sleep(0)
             return
         while self.congested:
-            await self._producers.wait()
+            try:
+                await self._producers.wait()
+            except asyncio.CancelledError:
+                if not self.congested:
+                    self._producers.wake(1)  # it may have been woken: pass the room on
+                raise
 
     def join(self, reader: Cursor) -> None:
         self.readers.add(reader)
@@ -154,8 +163,10 @@ class Pacing:
         history.release(self._settled, slowest)
         history.trim(slowest)
         self._settled = slowest
-        if self._producers and not self.congested:
-            self._producers.wake()
+        if self._producers:
+            room = self.limit - (history.head - slowest)
+            if room > 0:
+                self._producers.wake(room)
 
     def wake_all(self) -> None:
         """Wake every waiting producer for good: the Streamer ended or closed."""
