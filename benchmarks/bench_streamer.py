@@ -25,6 +25,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
+from functools import partial
+from typing import Any
 
 from kavalai import StreamContent, Streamer
 
@@ -141,10 +144,10 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-CHILDREN = {
+CHILDREN: dict[str, Callable[[], Coroutine[Any, Any, float]]] = {
     "million": million_default,
-    "cumulative-1": lambda: cumulative(1),
-    "cumulative-10": lambda: cumulative(10),
+    "cumulative-1": partial(cumulative, 1),
+    "cumulative-10": partial(cumulative, 10),
 }
 
 

@@ -36,6 +36,7 @@ class MessageIterator(AsyncClosing):
         self._streamer = streamer
         self._cursor = Cursor(streamer._history, 0 if after is None else after + 1, delta)
         self._reading = streamer._ending is None
+        self._closed = False
         self._error_raised = False
         if self._reading:
             streamer._pacing.join(self._cursor)
@@ -46,6 +47,8 @@ class MessageIterator(AsyncClosing):
     async def __anext__(self) -> StreamContent:
         cursor = self._cursor
         streamer = self._streamer
+        if self._closed:
+            raise StopAsyncIteration
         while True:
             old = cursor.pos
             message = cursor.read()
@@ -65,8 +68,8 @@ class MessageIterator(AsyncClosing):
     async def aclose(self) -> None:
         """Stop consuming: iteration ends and producers no longer wait for this consumer."""
         self._leave()
-        self._cursor.pos = self._streamer._history.head
-        self._error_raised = True
+        self._closed = True
+        self._streamer._waiting.wake()  # another task may wait on this iterator
 
     def __del__(self) -> None:
         if self._reading:
