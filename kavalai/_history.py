@@ -321,7 +321,7 @@ class Cursor:
         entry = history.entries[index]
         built = entry.message
         if built is not None and self._delta is None:
-            if entry.kind == "complete":
-                self._builders.pop(entry.stream, None)  # type: ignore[arg-type]
+            if self._builders and entry.stream is not None and entry.kind == "complete":
+                self._builders.pop(entry.stream, None)  # the stream is done: drop its parser
             return built
         return history.render(entry, pos, self._delta, self._builders)

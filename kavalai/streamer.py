@@ -73,9 +73,10 @@ class Streamer(Observable[StreamContent], AsyncClosing):
     while code collects its result, and a web page that reconnects resumes
     where it stopped (``streamer.messages(after=last_seq)``).
 
-    History: the latest ``history`` messages are kept for exact replay. Older
-    ones are folded into each stream's value at that point, so memory grows with
-    the values, not with the number of messages; a consumer that starts before
+    History: at least the latest ``history`` messages are kept for exact
+    replay. Older ones are folded, in batches of an eighth of ``history`` (at
+    least 64), into each stream's value at that point, so memory grows with the
+    values, not with the number of messages; a consumer that starts before
     the kept messages first gets a ``restart`` message and then one message per
     stream carrying its value so far (the catch-up), then the rest. Messages a
     consumer still has to take are never trimmed.
