@@ -53,7 +53,7 @@ class MessageIterator(AsyncClosing):
             old = cursor.pos
             message = cursor.read()
             if message is not None:
-                if self._reading:
+                if self._reading and cursor.pos != old:
                     streamer._pacing.moved(old)
                 return message
             if streamer._ending is not None or not self._reading:

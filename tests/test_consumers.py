@@ -461,3 +461,24 @@ async def test_stream_values_ignore_a_restart_before_their_stream_began() -> Non
     await text.stream_complete()
     late = [value async for value in iterate(streamer.pipe(stream_values("text")))]
     assert "".join(late) == "x" * 100
+
+
+async def test_consumer_reading_a_catch_up_still_paces_producers() -> None:
+    streamer = Streamer(history=0, stream_delta=True, max_buffer=2)
+    first, second = (streamer.get_value_streamer(name) for name in ("first", "second"))
+    for _ in range(64):
+        first.on_next("x")
+        second.on_next("y")
+    late = streamer.messages(after=0)
+    caught = [await anext(late) for _ in range(3)]  # restart, then the two values so far
+    assert [message.type for message in caught] == ["restart", "partial", "partial"]
+    assert streamer.statistics().buffered == 0
+    pushing = asyncio.ensure_future(first.stream_partial("z"))
+    await settle()
+    assert pushing.done()
+    await second.stream_partial("w")
+    blocked = asyncio.ensure_future(first.stream_partial("!"))
+    await settle()
+    assert not blocked.done()  # the late consumer is 2 behind
+    assert [(await anext(late)).value for _ in range(2)] == ["z", "w"]
+    await blocked
