@@ -252,32 +252,43 @@ class History:
         del self.entries[:end]
         self.offset += end
 
-    def catch_up(self, delta: bool | None, builders: Builders) -> list[StreamContent]:
+    def catch_up(
+        self, delta: bool | None, builders: Builders
+    ) -> list[tuple[StreamContent, Stream | None]]:
         """The restart and the values so far that stand for the trimmed messages.
 
-        Only the last carries a position (the last trimmed one), so a consumer
-        that resumes after a message of a catch-up gets the whole catch-up again.
+        Each comes with its stream. Only the last carries a position (the last
+        trimmed one), so a consumer that resumes after a message of a catch-up
+        gets the whole catch-up again.
         """
-        caught: list[tuple[Kind, str, str | None]] = [("restart", "response", "catch-up")]
+        caught: list[tuple[Kind, Stream | None, str | None]] = [("restart", None, "catch-up")]
         builders.clear()
         for stream in self._base:
             end, chunks, done = stream.base_end, stream.base_chunks, stream.base_done
             if stream.delta if delta is None else delta:
                 if chunks:
-                    caught.append(("partial", stream.name, stream.text.slice(0, end)))
+                    caught.append(("partial", stream, stream.text.slice(0, end)))
                 if done:
-                    caught.append(("complete", stream.name, None))
+                    caught.append(("complete", stream, None))
                 continue
             values = _values(stream)
             if done:
-                caught.append(("complete", stream.name, values.complete(end) if chunks else None))
+                caught.append(("complete", stream, values.complete(end) if chunks else None))
             elif chunks:
-                caught.append(("partial", stream.name, values.partial(end)))
+                caught.append(("partial", stream, values.partial(end)))
                 builders[stream] = values
         last = len(caught) - 1
         return [
-            message(kind, name, value, self.offset - 1 if index == last else None)
-            for index, (kind, name, value) in enumerate(caught)
+            (
+                message(
+                    kind,
+                    "response" if stream is None else stream.name,
+                    value,
+                    self.offset - 1 if index == last else None,
+                ),
+                stream,
+            )
+            for index, (kind, stream, value) in enumerate(caught)
         ]
 
     def forget(self, stream: Stream) -> None:
@@ -294,21 +305,25 @@ class Cursor:
 
     Attributes:
         pos: The position of the next message to read.
+        stream: The stream of the message read last (None for a restart), for
+            encoders that need its mode.
     """
 
-    __slots__ = ("_builders", "_caught", "_delta", "_history", "pos")
+    __slots__ = ("_builders", "_caught", "_delta", "_history", "pos", "stream")
 
     def __init__(self, history: History, pos: int, delta: bool | None) -> None:
         self._history = history
         self.pos = pos
+        self.stream: Stream | None = None
         self._delta = delta
-        self._caught: deque[StreamContent] = deque()
+        self._caught: deque[tuple[StreamContent, Stream | None]] = deque()
         self._builders: Builders = {}
 
     def read(self) -> StreamContent | None:
         """The next message, or None at the head."""
         if self._caught:
-            return self._caught.popleft()
+            caught, self.stream = self._caught.popleft()
+            return caught
         history, pos = self._history, self.pos
         index = pos - history.offset
         if index >= len(history.entries):
@@ -316,9 +331,11 @@ class Cursor:
         if index < 0:
             self._caught.extend(history.catch_up(self._delta, self._builders))
             self.pos = history.offset
-            return self._caught.popleft()
+            caught, self.stream = self._caught.popleft()
+            return caught
         self.pos = pos + 1
         entry = history.entries[index]
+        self.stream = entry.stream
         built = entry.message
         if built is not None and self._delta is None:
             if self._builders and entry.stream is not None and entry.kind == "complete":
