@@ -45,25 +45,37 @@ class MessageIterator(AsyncClosing):
         return self
 
     async def __anext__(self) -> StreamContent:
+        while True:
+            message = self._take_ready()
+            if message is not None:
+                return message
+            await self._streamer._wait_for_message()
+
+    def _take_ready(self) -> StreamContent | None:
+        """The next message if one is ready, None if it has to wait for one.
+
+        Raises:
+            StopAsyncIteration: the Streamer ended and every message was taken.
+            Exception: the Streamer's error, once, after its last message.
+        """
         cursor = self._cursor
         streamer = self._streamer
         if self._closed:
             raise StopAsyncIteration
-        while True:
-            old = cursor.pos
-            message = cursor.read()
-            if message is not None:
-                if self._reading and cursor.pos != old:
-                    streamer._pacing.moved(old)
-                return message
-            if streamer._ending is not None or not self._reading:
-                self._leave()
-                error = streamer._error
-                if error is not None and not self._error_raised:
-                    self._error_raised = True
-                    raise error
-                raise StopAsyncIteration
-            await streamer._wait_for_message()
+        old = cursor.pos
+        message = cursor.read()
+        if message is not None:
+            if self._reading and cursor.pos != old:
+                streamer._pacing.moved(old)
+            return message
+        if streamer._ending is None and self._reading:
+            return None
+        self._leave()
+        error = streamer._error
+        if error is not None and not self._error_raised:
+            self._error_raised = True
+            raise error
+        raise StopAsyncIteration
 
     async def aclose(self) -> None:
         """Stop consuming: iteration ends and producers no longer wait for this consumer."""

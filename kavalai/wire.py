@@ -1,0 +1,214 @@
+"""The wire record: what a Streamer's message looks like outside the process.
+
+One definition, shared by the web transport, the Redis log and the client that
+rebuilds a Streamer in another process. Every stream travels as its raw chunks,
+whatever its mode, so an answer of n bytes costs O(n) bytes on the wire rather
+than one cumulative copy per chunk; each stream is announced with its mode once
+per connection, so the receiving side rebuilds exactly the messages a local
+consumer would see (cumulative values and JSON snapshots included).
+
+A record is one JSON object:
+
+=========  ==================================================================
+kind       fields
+=========  ==================================================================
+stream     ``name``, ``delta``, ``structured``: a stream's mode, before its
+           first message on this connection
+partial    ``seq``, ``name``, ``chunks``: consecutive partial messages of one
+           stream at positions ``seq``, ``seq + 1``, ... (raw chunks)
+complete   ``seq``, ``name``
+restart    ``seq``, ``value``: consumers drop what they accumulated
+end        the Streamer ended (every stream completed, or it was closed)
+error      ``type``, ``message``: the Streamer failed with that exception
+=========  ==================================================================
+
+``seq`` is ``null`` for the messages of a catch-up but its last, as in
+:attr:`kavalai.StreamContent.seq`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, cast
+
+from .content import StreamContent
+
+if TYPE_CHECKING:
+    from ._history import Stream
+    from .streamer import Streamer
+
+__all__ = ["Record", "RecordKind", "RecordReader"]
+
+RecordKind = Literal["stream", "partial", "complete", "restart", "end", "error"]
+_KINDS = frozenset(("stream", "partial", "complete", "restart", "end", "error"))
+
+#: How much chunk text one partial record gathers at most.
+MAX_RECORD_TEXT = 32 * 1024
+#: How many records one read returns at most.
+MAX_RECORDS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One wire record; see the module docstring for the fields of each kind."""
+
+    kind: RecordKind
+    seq: int | None = None
+    name: str | None = None
+    chunks: tuple[str, ...] = ()
+    value: str | None = None  # a restart's reason, an error's message
+    delta: bool = False
+    structured: bool = False
+    error_type: str | None = None
+
+    @property
+    def last_seq(self) -> int | None:
+        """The position of the last message the record carries, if it has one."""
+        if self.seq is not None and self.chunks:
+            return self.seq + len(self.chunks) - 1
+        return self.seq
+
+    def to_json(self) -> str:
+        """The compact JSON text of the record."""
+        kind = self.kind
+        fields: dict[str, object] = {"kind": kind}
+        if kind == "stream":
+            fields.update(name=self.name, delta=self.delta, structured=self.structured)
+        elif kind == "partial":
+            fields.update(seq=self.seq, name=self.name, chunks=self.chunks)
+        elif kind == "complete":
+            fields.update(seq=self.seq, name=self.name)
+        elif kind == "restart":
+            fields.update(seq=self.seq, value=self.value)
+        elif kind == "error":
+            fields.update(type=self.error_type, message=self.value)
+        return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Record:
+        """Parse a record.
+
+        Raises:
+            ValueError: the text is not a record of a known kind with its fields.
+        """
+        try:
+            fields = json.loads(text)
+            kind = fields["kind"]
+            if kind not in _KINDS:
+                raise ValueError(f"unknown kind {kind!r}")
+            seq = fields.get("seq")
+            if seq is not None and (isinstance(seq, bool) or not isinstance(seq, int)):
+                raise ValueError(f"seq must be an int or null, got {seq!r}")
+            chunks = tuple(fields.get("chunks", ()))
+            if not all(isinstance(chunk, str) for chunk in chunks):
+                raise ValueError("chunks must be strings")
+            if kind in ("stream", "partial", "complete") and not isinstance(fields["name"], str):
+                raise ValueError("name must be a string")
+            return cls(
+                kind=cast(RecordKind, kind),
+                seq=seq,
+                name=fields.get("name"),
+                chunks=chunks,
+                value=fields.get("message") if kind == "error" else fields.get("value"),
+                delta=bool(fields.get("delta", False)),
+                structured=bool(fields.get("structured", False)),
+                error_type=fields.get("type"),
+            )
+        except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as error:
+            raise ValueError(f"not a kavalai wire record: {text[:80]!r} ({error})") from error
+
+
+class RecordReader:
+    """Reads a Streamer's messages after a position as wire records.
+
+    An independent consumer (see :meth:`kavalai.Streamer.messages`): it paces
+    the Streamer's producers like any iterating consumer, and lets go when
+    closed. Messages that are ready together are gathered into few records.
+    """
+
+    def __init__(self, streamer: Streamer, after: int | None = None) -> None:
+        self._streamer = streamer
+        self._messages = streamer.messages(after=after, delta=True)
+        self._announced: set[Stream] = set()
+        self._held: tuple[StreamContent, Stream | None] | None = None
+        self._final: Record | None = None  # the end or error, once the messages ran out
+        self.done = False
+
+    async def read(self, timeout: float | None = None) -> list[Record]:
+        """The records ready now, waiting up to ``timeout`` seconds for the first.
+
+        Returns an empty list when the wait timed out, and after the last
+        record (``end`` or ``error``); then :attr:`done` is true.
+        """
+        if self.done:
+            return []
+        if self._held is None and self._final is None:
+            self._held = self._next_ready()
+            if self._held is None and self._final is None:
+                try:
+                    await asyncio.wait_for(self._streamer._wait_for_message(), timeout)
+                except TimeoutError:
+                    return []
+        records: list[Record] = []
+        while len(records) < MAX_RECORDS and (item := self._next_ready()) is not None:
+            message, stream = item
+            if stream is not None and stream not in self._announced:
+                self._announced.add(stream)
+                records.append(
+                    Record(
+                        "stream", name=stream.name, delta=stream.delta, structured=stream.structured
+                    )
+                )
+            records.append(self._record(message, stream))
+        if self._held is None and self._final is not None:
+            records.append(self._final)
+            self.done = True
+        return records
+
+    async def aclose(self) -> None:
+        """Stop reading: producers no longer wait for this reader."""
+        self.done = True
+        await self._messages.aclose()
+
+    def _record(self, message: StreamContent, stream: Stream | None) -> Record:
+        seq, name = message.seq, message.name
+        if message.type == "complete":
+            return Record("complete", seq, name)
+        if message.type == "restart":
+            return Record("restart", seq, value=message.value)
+        chunks = [message.value or ""]
+        if stream is not None and seq is not None:  # gather what follows on the same stream
+            size = len(chunks[0])
+            while size < MAX_RECORD_TEXT and (following := self._next_ready()) is not None:
+                after, its_stream = following
+                if (
+                    after.type != "partial"
+                    or its_stream is not stream
+                    or after.seq != seq + len(chunks)
+                ):
+                    self._held = following
+                    break
+                chunks.append(after.value or "")
+                size += len(chunks[-1])
+        return Record("partial", seq, name, tuple(chunks))
+
+    def _next_ready(self) -> tuple[StreamContent, Stream | None] | None:
+        """The next ready message and its stream; None when it has to wait or ran out."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            return held
+        if self._final is not None:
+            return None
+        try:
+            message = self._messages._take_ready()
+        except StopAsyncIteration:
+            self._final = Record("end")
+            return None
+        except Exception as error:
+            self._final = Record("error", value=str(error), error_type=type(error).__name__)
+            return None
+        if message is None:
+            return None
+        return message, self._messages._cursor.stream
