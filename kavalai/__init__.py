@@ -13,6 +13,7 @@ from ._iterate import ObservableIterator, iterate
 from .content import StreamContent
 from .errors import (
     IncompleteStreamError,
+    RemoteStreamError,
     StreamClosedError,
     StreamerTimeoutException,
     StreamRestartedError,
@@ -25,6 +26,7 @@ __all__ = [
     "IncompleteStreamError",
     "MessageIterator",
     "ObservableIterator",
+    "RemoteStreamError",
     "StreamClosedError",
     "StreamContent",
     "StreamRestartedError",

@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "IncompleteStreamError",
+    "RemoteStreamError",
     "StreamClosedError",
     "StreamRestartedError",
     "StreamValidationError",
@@ -39,6 +40,21 @@ class IncompleteStreamError(RuntimeError):
             f"the producer {how} while value streamers {listed} were still active; "
             "call stream_complete() on each before the producer ends"
         )
+
+
+class RemoteStreamError(RuntimeError):
+    """The Streamer in another process failed; this carries its error's type name and message.
+
+    The exception object itself cannot cross the process boundary, so a Streamer
+    rebuilt from the wire (:func:`kavalai.web.connect`, the Redis reader) fails
+    with this instead. ``type_name`` is the producer's exception class name, such
+    as ``"ConnectionError"``, and ``message`` its text.
+    """
+
+    def __init__(self, type_name: str, message: str) -> None:
+        self.type_name = type_name
+        self.message = message
+        super().__init__(f"the remote Streamer failed with {type_name}: {message}")
 
 
 class StreamRestartedError(RuntimeError):
