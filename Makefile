@@ -42,12 +42,12 @@ $(VENV)/.demo: pyproject.toml | $(VENV)/bin/python
 	touch $@
 
 $(VENV)/.test: pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[aio,test,bench]' 'reactivex>=4.1,<5'
+	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[aio,web,test,bench]' 'reactivex>=4.1,<5'
 	touch $@
 
 $(VENV_LATEST)/.test: pyproject.toml
 	$(PYTHON) -m venv $(VENV_LATEST)
-	$(VENV_LATEST)/bin/pip install $(PIP_FLAGS) --upgrade -e '.[test,bench]' reactivex
+	$(VENV_LATEST)/bin/pip install $(PIP_FLAGS) --upgrade -e '.[web,test,bench]' reactivex
 	touch $@
 
 clean:

@@ -242,15 +242,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             ValueError: ``after`` is not a position this Streamer has given.
             TypeError: ``delta`` is not a bool or None.
         """
-        head = self._history.head
-        if after is not None and (
-            isinstance(after, bool) or not isinstance(after, int) or not -1 <= after < head
-        ):
-            raise ValueError(
-                f"after={after!r} is not the position of a message of this Streamer (its "
-                f"positions so far run from 0 to {head - 1}); pass a message.seq, or None "
-                "to start from the first message"
-            )
+        self._check_position(after)
         if delta is not None and not isinstance(delta, bool):
             raise TypeError(f"delta must be True, False or None, got {delta!r}")
         self._home.adopt()
@@ -560,6 +552,17 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         active, self._active = self._active, {}
         for value_streamer in active:
             value_streamer._detach(reason, retired=retired)
+
+    def _check_position(self, after: int | None) -> None:
+        head = self._history.head
+        if after is not None and (
+            isinstance(after, bool) or not isinstance(after, int) or not -1 <= after < head
+        ):
+            raise ValueError(
+                f"after={after!r} is not the position of a message of this Streamer (its "
+                f"positions so far run from 0 to {head - 1}); pass a message.seq, or None "
+                "to start from the first message"
+            )
 
     def _ensure_open(self, action: str) -> None:
         if self._closed:

@@ -33,13 +33,17 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, cast
 
+from pydantic import BaseModel
+
 from .content import StreamContent
+from .errors import RemoteStreamError
 
 if TYPE_CHECKING:
     from ._history import Stream
     from .streamer import Streamer
+    from .value_streamer import ValueStreamer
 
-__all__ = ["Record", "RecordKind", "RecordReader"]
+__all__ = ["Record", "RecordKind", "RecordReader", "Replica", "StructuredValue"]
 
 RecordKind = Literal["stream", "partial", "complete", "restart", "end", "error"]
 _KINDS = frozenset(("stream", "partial", "complete", "restart", "end", "error"))
@@ -116,7 +120,7 @@ class Record:
                 structured=bool(fields.get("structured", False)),
                 error_type=fields.get("type"),
             )
-        except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as error:
+        except (KeyError, TypeError, AttributeError, ValueError) as error:
             raise ValueError(f"not a kavalai wire record: {text[:80]!r} ({error})") from error
 
 
@@ -212,3 +216,78 @@ class RecordReader:
         if message is None:
             return None
         return message, self._messages._cursor.stream
+
+
+class StructuredValue(BaseModel):
+    """The model of a structured stream rebuilt from the wire.
+
+    The producer's own model class does not travel; the rebuilt stream is
+    structured all the same, and consumers validate with their own models
+    (``streamer.values(name).pipe(typed_partials(Answer))``).
+    """
+
+
+class Replica:
+    """Applies wire records to a local Streamer, rebuilding the remote one's messages.
+
+    Run the task that applies records as a producer started on the Streamer
+    (``streamer.start(...)``), so the Streamer does not end between one remote
+    stream completing and the next one appearing.
+
+    Attributes:
+        last_seq: The remote position of the last message applied, for resuming
+            after it; ``None`` before any.
+    """
+
+    def __init__(self, streamer: Streamer) -> None:
+        self.streamer = streamer
+        self.last_seq: int | None = None
+        self._active: dict[str, ValueStreamer] = {}
+        self._modes: dict[str, tuple[bool, bool]] = {}
+
+    async def apply(self, record: Record) -> bool:
+        """Apply one record; False once the remote Streamer ended (``end`` or ``error``)."""
+        kind, name, streamer = record.kind, record.name, self.streamer
+        if kind == "stream":
+            assert name is not None
+            self._modes[name] = (record.delta, record.structured)
+        elif kind == "partial":
+            value_streamer = self._stream(name)
+            for chunk in record.chunks:
+                await value_streamer.stream_partial(chunk)
+        elif kind == "complete":
+            await self._stream(name).stream_complete()
+            self._active.pop(name or "", None)
+        elif kind == "restart":
+            await streamer.stream_restart(record.value)
+            streamer.reset_active()
+            self._active.clear()
+        elif kind == "error":
+            await streamer.stream_error(
+                RemoteStreamError(record.error_type or "Exception", record.value or "")
+            )
+            return False
+        else:
+            if self._active:  # the remote one was closed with streams open: so is this one
+                streamer.close()
+            return False
+        last = record.last_seq
+        if last is not None:
+            self.last_seq = last
+        return True
+
+    def _stream(self, name: str | None) -> ValueStreamer:
+        assert name is not None
+        value_streamer = self._active.get(name)
+        if value_streamer is None:
+            mode = self._modes.get(name)
+            if mode is None:
+                raise ValueError(
+                    f"wire record for stream {name!r} before its 'stream' record; the sender "
+                    "must announce each stream's mode first"
+                )
+            delta, structured = mode
+            value_streamer = self._active[name] = self.streamer.get_value_streamer(
+                name, stream_delta=delta, response_model=StructuredValue if structured else None
+            )
+        return value_streamer

@@ -1,0 +1,50 @@
+"""kavalai.web: serve a Streamer over HTTP, resume after a drop, and follow one from afar.
+
+Needs the ``web`` extra: ``pip install 'kavalai[web]'`` (Starlette, httpx, uvicorn).
+
+* Encoders, for any ASGI framework's streaming response: :func:`sse` (kavalai's
+  server-sent events: each message with its position as the event id),
+  :func:`ndjson` (the same records, one JSON object per line) and
+  :func:`ui_message_stream` (the Vercel AI SDK UI message stream, for ``useChat``).
+* :class:`StreamResponse` and :func:`stream_response`: Starlette responses
+  (they work in FastAPI) with resume after ``Last-Event-ID`` and a disconnect
+  policy.
+* :class:`MemoryHub` and :func:`hub_routes`: resumable answers under
+  unguessable ids, with an authorization hook.
+* :func:`connect`: a Streamer in this process that follows a served one.
+
+Every stream travels as its raw chunks, in the records of :mod:`kavalai.wire`.
+"""
+
+from __future__ import annotations
+
+try:
+    import httpx  # noqa: F401
+    import starlette  # noqa: F401
+except ImportError as error:  # pragma: no cover - exercised without the extra
+    raise ImportError(
+        "kavalai.web needs Starlette and httpx, which come with the web extra: "
+        "pip install 'kavalai[web]'"
+    ) from error
+
+from ._client import StreamUnavailableError, connect
+from ._encode import ndjson, sse
+from ._hub import Authorize, MemoryHub, StreamHub, hub_routes
+from ._response import BadResumeError, StreamResponse, resume_position, stream_response
+from ._ui import ui_message_stream
+
+__all__ = [
+    "Authorize",
+    "BadResumeError",
+    "MemoryHub",
+    "StreamHub",
+    "StreamResponse",
+    "StreamUnavailableError",
+    "connect",
+    "hub_routes",
+    "ndjson",
+    "resume_position",
+    "sse",
+    "stream_response",
+    "ui_message_stream",
+]

@@ -1,0 +1,60 @@
+"""Encoders: a Streamer's messages as wire text, for any ASGI framework's streaming response."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+from ..streamer import Streamer
+from ..wire import Record, RecordReader
+
+__all__ = ["PING_SECONDS", "ndjson", "sse", "sse_frame"]
+
+#: Seconds without a message after which an SSE stream sends a ``: ping`` comment,
+#: so proxies and browsers do not take an idle answer for a dead connection.
+PING_SECONDS = 15.0
+
+
+async def sse(
+    streamer: Streamer, after: int | None = None, *, ping_seconds: float = PING_SECONDS
+) -> AsyncGenerator[str, None]:
+    """kavalai's server-sent events: one event per wire record, ``id:`` its last position.
+
+    Each event's type is the record's kind and its data the record's JSON (see
+    :mod:`kavalai.wire`); streams travel as raw chunks whatever their mode, so a
+    value of n bytes costs O(n) bytes. The stream ends with an ``end`` or
+    ``error`` event. A browser ``EventSource`` resumes with ``Last-Event-ID``.
+
+    Args:
+        streamer: The Streamer to serve; this is one independent consumer of it.
+        after: Serve the messages after this position (a ``Last-Event-ID``).
+        ping_seconds: Send a ``: ping`` comment after this long without a message.
+    """
+    reader = RecordReader(streamer, after)
+    try:
+        while not reader.done:
+            records = await reader.read(ping_seconds)
+            yield "".join(sse_frame(record) for record in records) if records else ": ping\n\n"
+    finally:
+        await reader.aclose()
+
+
+async def ndjson(streamer: Streamer, after: int | None = None) -> AsyncGenerator[str, None]:
+    """The same wire records as newline-delimited JSON (``application/x-ndjson``).
+
+    One record per line; a line is split on ``\\n`` only (JSON escapes every
+    other line break inside strings).
+    """
+    reader = RecordReader(streamer, after)
+    try:
+        while not reader.done:
+            records = await reader.read()
+            yield "".join(record.to_json() + "\n" for record in records)
+    finally:
+        await reader.aclose()
+
+
+def sse_frame(record: Record) -> str:
+    """One server-sent event for ``record``."""
+    last = record.last_seq
+    head = "" if last is None else f"id: {last}\n"
+    return f"{head}event: {record.kind}\ndata: {record.to_json()}\n\n"

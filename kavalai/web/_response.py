@@ -1,0 +1,209 @@
+"""Starlette responses that serve a Streamer, with resume and a disconnect policy."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Collection, Mapping
+from contextlib import aclosing
+from typing import Literal
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from ..streamer import Streamer
+from ._encode import PING_SECONDS, ndjson, sse
+from ._ui import ui_message_stream
+
+__all__ = [
+    "SEND_TIMEOUT",
+    "BadResumeError",
+    "Disconnect",
+    "Protocol",
+    "StreamResponse",
+    "resume_position",
+    "stream_response",
+]
+
+Protocol = Literal["sse", "ndjson", "ui"]
+Disconnect = Literal["close", "keep"]
+
+_MEDIA_TYPES: dict[str, str] = {
+    "sse": "text/event-stream",
+    "ndjson": "application/x-ndjson",
+    "ui": "text/event-stream",
+}
+
+#: Seconds a client may leave the response unread before it is dropped.
+SEND_TIMEOUT = 30.0
+
+
+class StreamResponse(Response):
+    """Serves a Streamer's messages as a streaming HTTP response, in any ASGI framework.
+
+    Works in Starlette and FastAPI (return it from an endpoint). The response is
+    one independent consumer of the Streamer. It is never cached, buffered by
+    a proxy (``X-Accel-Buffering: no``) or compressed (``Content-Encoding:
+    identity`` keeps compression middleware off: a gzip buffer would hold
+    messages back).
+
+    When the client goes away before the end, ``disconnect`` decides: ``"close"``
+    (the default, for a one-shot answer) closes the Streamer, so producers get
+    :class:`~kavalai.StreamClosedError` at their next push and stop spending
+    tokens, and started producers are cancelled; ``"keep"`` (for a resumable
+    answer) lets the producer run on for the next reader. A client that leaves
+    the response unread for ``send_timeout`` seconds is dropped the same way.
+
+    Args:
+        streamer: The Streamer to serve.
+        protocol: ``"sse"`` (kavalai's server-sent events), ``"ndjson"`` (the
+            same records, one JSON object per line) or ``"ui"`` (the AI SDK UI
+            message stream, for ``useChat``).
+        after: Serve the messages after this position; see :func:`resume_position`.
+        disconnect: ``"close"`` or ``"keep"``, as above.
+        ping_seconds: For SSE, a ``: ping`` comment after this long idle.
+        send_timeout: Seconds a client may stop reading before it is dropped.
+        reasoning: For ``"ui"``: text streams to send as reasoning parts.
+        tool_calls: For ``"ui"``: structured streams that are tool calls, each
+            name mapped to its tool's name.
+        headers: More response headers.
+    """
+
+    def __init__(
+        self,
+        streamer: Streamer,
+        protocol: Protocol = "sse",
+        *,
+        after: int | None = None,
+        disconnect: Disconnect = "close",
+        ping_seconds: float = PING_SECONDS,
+        send_timeout: float = SEND_TIMEOUT,
+        reasoning: Collection[str] = (),
+        tool_calls: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        if protocol not in _MEDIA_TYPES:
+            raise ValueError(f"protocol must be 'sse', 'ndjson' or 'ui', got {protocol!r}")
+        if disconnect not in ("close", "keep"):
+            raise ValueError(f"disconnect must be 'close' or 'keep', got {disconnect!r}")
+        self.streamer = streamer
+        self.protocol = protocol
+        self.after = after
+        self.disconnect = disconnect
+        self.ping_seconds = ping_seconds
+        self.send_timeout = send_timeout
+        self.reasoning = frozenset(reasoning)
+        self.tool_calls = dict(tool_calls or {})
+        self.status_code = 200
+        self.background = None
+        self.media_type = _MEDIA_TYPES[protocol]
+        wire_headers = {
+            "Cache-Control": "no-cache, no-transform",
+            "X-Accel-Buffering": "no",
+            "Content-Encoding": "identity",
+        }
+        if protocol == "ui":
+            wire_headers["x-vercel-ai-ui-message-stream"] = "v1"
+        self.init_headers({**wire_headers, **(headers or {})})
+        streamer._check_position(after)  # a bad one fails here, before the response starts
+
+    def _frames(self) -> AsyncGenerator[str, None]:
+        if self.protocol == "sse":
+            return sse(self.streamer, self.after, ping_seconds=self.ping_seconds)
+        if self.protocol == "ndjson":
+            return ndjson(self.streamer, self.after)
+        return ui_message_stream(
+            self.streamer, reasoning=self.reasoning, tool_calls=self.tool_calls
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        finished = False
+        async with anyio.create_task_group() as group:
+
+            async def watch_disconnect() -> None:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch_disconnect)
+            try:
+                await send(
+                    {"type": "http.response.start", "status": 200, "headers": self.raw_headers}
+                )
+                async with aclosing(self._frames()) as frames:
+                    async for text in frames:
+                        with anyio.fail_after(self.send_timeout):
+                            await send(
+                                {
+                                    "type": "http.response.body",
+                                    "body": text.encode(),
+                                    "more_body": True,
+                                }
+                            )
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                finished = True
+            except (TimeoutError, OSError):
+                pass  # the client stopped reading, or went away mid-send
+            finally:
+                group.cancel_scope.cancel()
+        if not finished and self.disconnect == "close":
+            self.streamer.close()
+
+
+class BadResumeError(ValueError):
+    """A ``Last-Event-ID`` that is not a position this Streamer gave."""
+
+
+def resume_position(request: Request, streamer: Streamer) -> int | None:
+    """The position a request resumes after: ``Last-Event-ID``, or ``?after=``.
+
+    Raises:
+        BadResumeError: the value is not a decimal position of ``streamer``.
+    """
+    raw = request.headers.get("last-event-id", request.query_params.get("after"))
+    if raw is None or raw == "":
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise BadResumeError(
+            f"Last-Event-ID {raw[:40]!r} is not a position; send the id of the last event "
+            "received, or none to start from the first"
+        )
+    after = int(raw)
+    try:
+        streamer._check_position(after)
+    except ValueError as error:
+        raise BadResumeError(str(error)) from None
+    return after
+
+
+def stream_response(
+    request: Request,
+    streamer: Streamer,
+    protocol: Protocol = "sse",
+    *,
+    disconnect: Disconnect = "close",
+    ping_seconds: float = PING_SECONDS,
+    send_timeout: float = SEND_TIMEOUT,
+    reasoning: Collection[str] = (),
+    tool_calls: Mapping[str, str] | None = None,
+) -> Response:
+    """A :class:`StreamResponse` that resumes after the request's ``Last-Event-ID``.
+
+    The arguments are those of :class:`StreamResponse`. A malformed or unknown
+    position gets a 400 response that says why, never a silent replay from the
+    start.
+    """
+    try:
+        after = resume_position(request, streamer)
+    except BadResumeError as error:
+        return PlainTextResponse(str(error), status_code=400)
+    return StreamResponse(
+        streamer,
+        protocol,
+        after=after,
+        disconnect=disconnect,
+        ping_seconds=ping_seconds,
+        send_timeout=send_timeout,
+        reasoning=reasoning,
+        tool_calls=tool_calls,
+    )

@@ -1,0 +1,191 @@
+"""The AI SDK UI message stream (v1): a Streamer's values as ``useChat`` message parts."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncGenerator, Collection, Mapping
+
+from .._partial_json import PartialJsonParser
+from ..streamer import Streamer
+from ..wire import Record, RecordReader
+
+__all__ = ["ui_message_stream"]
+
+#: Seconds between two snapshots of one structured stream, so bytes stay bounded.
+SNAPSHOT_SECONDS = 0.1
+
+
+def _frame(chunk: Mapping[str, object]) -> str:
+    return f"data: {json.dumps(chunk, separators=(',', ':'), ensure_ascii=False)}\n\n"
+
+
+class _Parts:
+    """Turns wire records into UI message chunks, one part per stream."""
+
+    def __init__(self, reasoning: Collection[str], tool_calls: Mapping[str, str]) -> None:
+        self._reasoning = reasoning
+        self._tool_calls = tool_calls
+        self._structured: dict[str, bool] = {}
+        self._open: dict[str, str] = {}  # stream name -> part id, for parts started
+        self._parsers: dict[str, PartialJsonParser] = {}
+        self._dirty: set[str] = set()  # structured streams with an unsent snapshot
+        self._sent_at: dict[str, float] = {}
+        self._attempt = 0  # restarts so far: a retry's parts get new ids
+
+    def frames(self, record: Record, now: float) -> list[str]:
+        kind, name = record.kind, record.name or ""
+        if kind == "stream":
+            self._structured[name] = record.structured
+            return []
+        if kind == "partial":
+            return self._partial(name, "".join(record.chunks), now)
+        if kind == "complete":
+            return self._complete(name)
+        if kind == "restart":
+            self._attempt += 1
+            ended = [self._end(open_name) for open_name in list(self._open)]
+            return [frame for frames in ended for frame in frames]
+        if kind == "error":
+            return [
+                *self.flush(),
+                _frame({"type": "error", "errorText": f"{record.error_type}: {record.value}"}),
+            ]
+        return [*self.flush(), _frame({"type": "finish"}), "data: [DONE]\n\n"]
+
+    def due(self, now: float) -> list[str]:
+        """Snapshots held back by the throttle whose time has come."""
+        return [
+            frame
+            for name in list(self._dirty)
+            if now - self._sent_at.get(name, 0.0) >= SNAPSHOT_SECONDS
+            for frame in self._snapshot(name, now)
+        ]
+
+    def flush_pending(self) -> bool:
+        """Whether a snapshot is held back by the throttle."""
+        return bool(self._dirty)
+
+    def flush(self) -> list[str]:
+        return [frame for name in list(self._dirty) for frame in self._snapshot(name, 0.0)]
+
+    def _id(self, name: str) -> str:
+        return name if not self._attempt else f"{name}:{self._attempt}"
+
+    def _partial(self, name: str, text: str, now: float) -> list[str]:
+        frames: list[str] = []
+        part = self._open.get(name)
+        if name in self._tool_calls:
+            if part is None:
+                part = self._open[name] = self._id(name)
+                self._parsers[name] = PartialJsonParser()
+                frames.append(
+                    _frame(
+                        {
+                            "type": "tool-input-start",
+                            "toolCallId": part,
+                            "toolName": self._tool_calls[name],
+                        }
+                    )
+                )
+            self._parsers[name].feed(text)
+            frames.append(
+                _frame({"type": "tool-input-delta", "toolCallId": part, "inputTextDelta": text})
+            )
+            return frames
+        if self._structured.get(name):
+            if part is None:
+                self._open[name] = self._id(name)
+                self._parsers[name] = PartialJsonParser()
+            self._parsers[name].feed(text)
+            self._dirty.add(name)
+            return self.due(now)
+        kind = "reasoning" if name in self._reasoning else "text"
+        if part is None:
+            part = self._open[name] = self._id(name)
+            frames.append(_frame({"type": f"{kind}-start", "id": part}))
+        frames.append(_frame({"type": f"{kind}-delta", "id": part, "delta": text}))
+        return frames
+
+    def _complete(self, name: str) -> list[str]:
+        if name not in self._open:
+            return []
+        return self._end(name)
+
+    def _end(self, name: str) -> list[str]:
+        part = self._open.pop(name)
+        if name in self._tool_calls:
+            parser = self._parsers.pop(name)
+            parser.close()
+            final = parser.snapshot_json()  # valid JSON even when the model cut the value off
+            return [
+                _frame(
+                    {
+                        "type": "tool-input-available",
+                        "toolCallId": part,
+                        "toolName": self._tool_calls[name],
+                        "input": json.loads(final) if final is not None else None,
+                    }
+                )
+            ]
+        if self._structured.get(name):
+            frames = self._snapshot(name, 0.0, final=True)
+            self._parsers.pop(name, None)
+            return frames
+        kind = "reasoning" if name in self._reasoning else "text"
+        return [_frame({"type": f"{kind}-end", "id": part})]
+
+    def _snapshot(self, name: str, now: float, *, final: bool = False) -> list[str]:
+        self._dirty.discard(name)
+        self._sent_at[name] = now
+        parser = self._parsers.get(name)
+        if parser is None:
+            return []
+        if final:
+            parser.close()  # the end of the text completes a number at the top level
+        text = parser.snapshot_json()
+        if text is None:
+            return []
+        part = self._open.get(name, self._id(name))
+        # The snapshot is JSON text already: splice it in rather than parse and dump it.
+        head = json.dumps({"type": f"data-{name}", "id": part}, separators=(",", ":"))
+        return [f'data: {head[:-1]},"data":{text}}}\n\n']
+
+
+async def ui_message_stream(
+    streamer: Streamer,
+    *,
+    reasoning: Collection[str] = (),
+    tool_calls: Mapping[str, str] | None = None,
+) -> AsyncGenerator[str, None]:
+    """A Streamer's messages as the AI SDK UI message stream, for ``useChat``.
+
+    Send it with the header ``x-vercel-ai-ui-message-stream: v1`` (as
+    :class:`~kavalai.web.StreamResponse` does). Text streams become text parts
+    (``text-start``/``text-delta``/``text-end``, the part id the stream's
+    name), streams named in ``reasoning`` reasoning parts, structured streams
+    ``data-<name>`` parts that the client replaces by id with each snapshot (at
+    most one every 0.1 s per stream, and the final one), structured streams
+    named in ``tool_calls`` tool-input parts, and the Streamer's error an
+    ``error`` chunk. After a restart the retry's parts get new ids
+    (``name:1``, ...). Only fields that the AI SDK 5, 6 and 7 clients accept are
+    sent.
+
+    Args:
+        streamer: The Streamer to serve; this is one independent consumer of it.
+        reasoning: Names of the text streams that are the model's reasoning.
+        tool_calls: Structured streams that are tool calls: name to tool name.
+    """
+    reader = RecordReader(streamer)
+    parts = _Parts(frozenset(reasoning), dict(tool_calls or {}))
+    try:
+        yield _frame({"type": "start"})
+        while not reader.done:
+            records = await reader.read(SNAPSHOT_SECONDS if parts.flush_pending() else None)
+            now = time.monotonic()
+            frames = [frame for record in records for frame in parts.frames(record, now)]
+            frames += parts.due(now)
+            if frames:
+                yield "".join(frames)
+    finally:
+        await reader.aclose()

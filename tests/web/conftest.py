@@ -1,0 +1,95 @@
+"""Real servers for the web tests: uvicorn on 127.0.0.1 in the test's own event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+import uvicorn
+from starlette.types import ASGIApp
+
+Serve = Callable[[ASGIApp], Awaitable[str]]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Serve]:
+    """Start a real uvicorn server for an ASGI app; returns its base URL.
+
+    The socket is bound and listening before uvicorn takes it, so requests can
+    be made at once; every server stops at the end of the test.
+    """
+    running: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+
+    async def start(app: ASGIApp) -> str:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(128)
+        config = uvicorn.Config(
+            app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+        )
+        server = uvicorn.Server(config)
+        running.append((server, asyncio.create_task(server.serve(sockets=[sock]))))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    yield start
+    for server, task in running:
+        server.should_exit = True
+        await task
+
+
+class CuttingProxy:
+    """A TCP proxy on 127.0.0.1 that cuts each connection after a random number of bytes.
+
+    It cuts at most ``cuts`` connections, then forwards the rest whole, so every
+    request loop that goes through it ends.
+    """
+
+    def __init__(self, target_port: int, cuts: int, seed: int) -> None:
+        self.target_port = target_port
+        self.cuts_left = cuts
+        self.cut = 0
+        self._random = random.Random(seed)
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port: int = self._server.sockets[0].getsockname()[1]
+        return port
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+
+    async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        upstream_r, upstream_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        budget: int | None = None
+        if self.cuts_left > 0:
+            self.cuts_left -= 1
+            budget = self._random.randint(1, 1500)
+
+        async def pipe(
+            reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limited: bool
+        ) -> None:
+            nonlocal budget
+            try:
+                while data := await reader.read(256):
+                    if limited and budget is not None:
+                        if len(data) >= budget:
+                            writer.write(data[:budget])
+                            self.cut += 1
+                            return
+                        budget -= len(data)
+                    writer.write(data)
+                    await writer.drain()
+            except ConnectionError:
+                return
+
+        upload = asyncio.ensure_future(pipe(client_r, upstream_w, limited=False))
+        await pipe(upstream_r, client_w, limited=True)
+        upload.cancel()
+        for writer in (client_w, upstream_w):
+            writer.close()
