@@ -8,6 +8,8 @@ VENV := .venv
 VENV_LATEST := .venv-rx-latest
 PIP_FLAGS := --quiet --disable-pip-version-check
 SOURCES := kavalai tests benchmarks
+NODE_DIR := tests/web/node
+NODE_DEPS := $(NODE_DIR)/node_modules/.installed
 
 .PHONY: demo test lint typecheck pytest bench clean
 
@@ -24,7 +26,7 @@ typecheck: $(VENV)/.test $(VENV_LATEST)/.test
 	$(VENV)/bin/mypy --strict
 	$(VENV_LATEST)/bin/mypy --strict
 
-pytest: $(VENV)/.test $(VENV_LATEST)/.test
+pytest: $(VENV)/.test $(VENV_LATEST)/.test $(NODE_DEPS)
 	$(VENV)/bin/pytest
 	$(VENV_LATEST)/bin/pytest
 
@@ -50,5 +52,11 @@ $(VENV_LATEST)/.test: pyproject.toml
 	$(VENV_LATEST)/bin/pip install $(PIP_FLAGS) --upgrade -e '.[web,test,bench]' reactivex
 	touch $@
 
+# The AI SDK's own UI message stream reader, pinned by the lockfile, for the web tests.
+$(NODE_DEPS): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	@command -v npm >/dev/null || { echo "the web tests need Node.js 20+ and npm: apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf $(VENV) $(VENV_LATEST) .mypy_cache .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(VENV_LATEST) $(NODE_DIR)/node_modules .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import shutil
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -93,3 +97,39 @@ class CuttingProxy:
         upload.cancel()
         for writer in (client_w, upstream_w):
             writer.close()
+
+
+NODE_DIR = Path(__file__).parent / "node"
+
+
+@pytest.fixture(scope="session")
+def node_reader() -> Path:
+    """The Node script that reads a UI message stream with the AI SDK's own reader.
+
+    ``make test`` installs its pinned dependencies (``npm ci``); without them the
+    tests fail saying so, rather than skip.
+    """
+    if shutil.which("node") is None:
+        pytest.fail("the AI SDK tests need Node.js 20 or newer: apt-get install nodejs npm")
+    if not (NODE_DIR / "node_modules" / "ai6").is_dir():
+        pytest.fail(
+            f"the AI SDK is not installed: run 'make test', or 'npm ci --prefix {NODE_DIR}'"
+        )
+    return NODE_DIR / "read_ui_stream.mjs"
+
+
+async def read_ui_stream(script: Path, version: str, url: str) -> dict[str, Any]:
+    """Run the Node reader with ``ai`` ``version`` (ai5, ai6, ai7) on ``url``; its JSON result."""
+    process = await asyncio.create_subprocess_exec(
+        "node",
+        str(script),
+        version,
+        url,
+        cwd=script.parent,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert stdout, stderr.decode()
+    result: dict[str, Any] = json.loads(stdout)
+    return result
