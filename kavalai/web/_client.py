@@ -44,7 +44,8 @@ async def connect(
 
     Args:
         url: The SSE endpoint, such as a hub's ``/streams/{id}``.
-        after: Start after this remote position instead of the first message.
+        after: Start after this remote position instead of the first message;
+            the local values are then built from what follows it only.
         headers: Sent with every request (an ``Authorization`` header, say).
         client: An ``httpx.AsyncClient`` to use; by default one made for this.
         max_reconnects: Attempts in a row before giving up.
