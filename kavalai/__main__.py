@@ -1,4 +1,4 @@
-"""The command line: ``python -m kavalai demo [--fast]``, also installed as ``kavalai``."""
+"""The command line: ``python -m kavalai demo|serve``, also installed as ``kavalai``."""
 
 from __future__ import annotations
 
@@ -25,6 +25,17 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     demo.add_argument("--fast", action="store_true", help="skip the recorded pauses")
+    serve = commands.add_parser(
+        "serve",
+        help="serve the recorded response live to a browser (needs kavalai[web])",
+        description=(
+            "Serve a page that shows the recorded response live in the browser over "
+            "kavalai's server-sent events, resuming after a reload. Loopback only by default."
+        ),
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+    serve.add_argument("--fast", action="store_true", help="skip the recorded pauses")
     return parser
 
 
@@ -43,9 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
-    from ._demo import run_demo  # only the demo needs it; keeps --help quick
-
     try:
+        if args.command == "serve":
+            from .web._demo import serve
+
+            return serve(args.host, args.port, fast=args.fast)
+        from ._demo import run_demo  # only the demo needs it; keeps --help quick
+
         return run_demo(fast=args.fast)
     except KeyboardInterrupt:
         return 130

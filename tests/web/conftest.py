@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from playwright.async_api import Browser, async_playwright
 from starlette.types import ASGIApp
 
 Serve = Callable[[ASGIApp], Awaitable[str]]
@@ -133,3 +134,34 @@ async def read_ui_stream(script: Path, version: str, url: str) -> dict[str, Any]
     assert stdout, stderr.decode()
     result: dict[str, Any] = json.loads(stdout)
     return result
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium (Debian's), driven by Playwright, with a fresh profile.
+
+    ``.ci/run`` installs Chromium when missing; elsewhere the test fails saying how.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
