@@ -35,6 +35,7 @@ bench: $(VENV)/.test
 	$(VENV)/bin/python benchmarks/bench_partial_json_engine.py
 	$(VENV)/bin/python benchmarks/bench_partial_json.py
 	$(VENV)/bin/python benchmarks/soak_streamer.py
+	$(VENV)/bin/python benchmarks/bench_web.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
