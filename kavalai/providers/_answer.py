@@ -1,0 +1,267 @@
+"""One model answer written into a Streamer: the streams it needs, opened as content arrives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, NamedTuple, TypeAlias
+
+from pydantic import BaseModel, ConfigDict, RootModel
+
+from ..streamer import Streamer
+from ..value_streamer import ValueStreamer
+
+__all__ = [
+    "Answer",
+    "Finish",
+    "Naming",
+    "Part",
+    "PartKind",
+    "ToolArguments",
+    "ToolCall",
+    "ToolCalls",
+    "default_name",
+]
+
+PartKind: TypeAlias = Literal["text", "reasoning", "refusal", "tool_calls", "tool_call", "finish"]
+
+
+class Part(NamedTuple):
+    """One stream of an answer, before it has a name.
+
+    Attributes:
+        kind: ``"text"``, ``"reasoning"`` (thinking, reasoning summaries),
+            ``"refusal"``, ``"tool_calls"`` (the list of calls, each as it
+            starts), ``"tool_call"`` (one call's arguments) or ``"finish"``.
+        choice: The choice it belongs to; 0 unless the request asked for ``n > 1``.
+        call: The tool call's position among the choice's calls (0, 1, ...),
+            for ``"tool_call"`` only.
+    """
+
+    kind: PartKind
+    choice: int = 0
+    call: int | None = None
+
+
+Naming: TypeAlias = Callable[[Part], str]
+"""Gives the stream name of each part of an answer; :func:`default_name` unless you pass one."""
+
+
+def default_name(part: Part) -> str:
+    """The default stream names: stable, readable, unique per choice and per tool call.
+
+    ``text``, ``reasoning``, ``refusal``, ``tool_calls``, ``tool_call.0``,
+    ``tool_call.1``, ... and ``finish`` for the first choice; the other choices
+    get the same names after ``choice.1.``, ``choice.2.``, ...
+
+    Example:
+        >>> default_name(Part("tool_call", call=1))
+        'tool_call.1'
+        >>> default_name(Part("text", choice=2))
+        'choice.2.text'
+    """
+    name = part.kind if part.call is None else f"{part.kind}.{part.call}"
+    return name if part.choice == 0 else f"choice.{part.choice}.{name}"
+
+
+class ToolArguments(BaseModel):
+    """The arguments of a tool call whose tool has no model of its own: any JSON object."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ToolCall(BaseModel):
+    """A tool call, announced on the ``tool_calls`` stream as soon as it starts.
+
+    Attributes:
+        stream: The name of the stream that carries its arguments.
+        id: The provider's id of the call, to send the tool's result back with.
+        name: The name of the function or tool called.
+    """
+
+    stream: str
+    id: str | None = None
+    name: str | None = None
+
+
+class ToolCalls(RootModel[list[ToolCall]]):
+    """The ``tool_calls`` stream: a JSON array that gains one :class:`ToolCall` per call."""
+
+
+class Finish(BaseModel):
+    """How an answer ended: the final value of the ``finish`` stream.
+
+    Attributes:
+        reason: The provider's own word: OpenAI's ``finish_reason`` (``stop``,
+            ``length``, ``tool_calls``, ...), Anthropic's ``stop_reason``
+            (``end_turn``, ``max_tokens``, ``tool_use``, ...), or for the
+            OpenAI Responses API ``completed`` or the reason it is incomplete
+            (``max_output_tokens``, ...). ``None`` if the stream ended without one.
+        truncated: The output token limit cut the answer off.
+        unfinished: The tool-call streams whose arguments are not a whole JSON
+            value: cut off (see ``truncated``) or malformed. Do not run them.
+        usage: The provider's usage object as it sent it (for ``n > 1``,
+            the usage of the whole request, on every choice's ``finish``).
+    """
+
+    reason: str | None = None
+    truncated: bool = False
+    unfinished: list[str] = []
+    usage: dict[str, Any] | None = None
+
+
+class _Call:
+    __slots__ = ("chunks", "open", "streamer")
+
+    def __init__(self, streamer: ValueStreamer) -> None:
+        self.streamer = streamer
+        self.chunks: list[str] = []
+        self.open = True
+
+
+class _Choice:
+    __slots__ = ("calls", "finish", "listing", "reason", "streams", "unfinished")
+
+    def __init__(self, finish: ValueStreamer) -> None:
+        self.finish = finish
+        self.streams: dict[PartKind, ValueStreamer] = {}
+        self.calls: dict[object, _Call] = {}  # by the provider's key: an index or an item id
+        self.listing: ValueStreamer | None = None
+        self.reason: str | None = None
+        self.unfinished: list[str] = []
+
+
+class Answer:
+    """Writes one answer's parts into a Streamer, opening each stream when it first has content.
+
+    The ``finish`` stream is opened first and completed last, so the Streamer
+    does not end between a tool call's completion and the next part.
+    """
+
+    def __init__(
+        self,
+        streamer: Streamer,
+        naming: Naming,
+        tools: Mapping[str, type[BaseModel]] | None,
+        truncating: frozenset[str],
+    ) -> None:
+        self._streamer = streamer
+        self._naming = naming
+        self._tools = tools or {}
+        self._truncating = truncating  # the reasons that mean the token limit cut it off
+        self.usage: dict[str, Any] | None = None
+        self._choices: dict[int, _Choice] = {0: _Choice(self._open_finish(0))}
+
+    @property
+    def finish(self) -> ValueStreamer:
+        """The first choice's ``finish`` stream, through which a failure reaches the Streamer."""
+        return self._choices[0].finish
+
+    async def write(
+        self, kind: Literal["text", "reasoning", "refusal"], chunk: str, choice: int = 0
+    ) -> None:
+        """Push ``chunk`` to the choice's text, reasoning or refusal stream."""
+        if not chunk:
+            return
+        streams = self._choice(choice).streams
+        value_streamer = streams.get(kind)
+        if value_streamer is None:
+            value_streamer = self._streamer.get_value_streamer(self._naming(Part(kind, choice)))
+            streams[kind] = value_streamer
+        await value_streamer.stream_partial(chunk)
+
+    async def start_call(
+        self, key: object, call_id: str | None, name: str | None, choice: int = 0
+    ) -> None:
+        """Open a tool call's arguments stream and announce it on ``tool_calls``."""
+        state = self._choice(choice)
+        stream = self._naming(Part("tool_call", choice, len(state.calls)))
+        model = self._tools.get(name or "", ToolArguments)
+        state.calls[key] = _Call(self._streamer.get_value_streamer(stream, response_model=model))
+        announced = _dumps(ToolCall(stream=stream, id=call_id, name=name))
+        if state.listing is None:
+            listing_name = self._naming(Part("tool_calls", choice))
+            state.listing = self._streamer.get_value_streamer(
+                listing_name, response_model=ToolCalls
+            )
+            await state.listing.stream_partial(f"[{announced}")
+        else:
+            await state.listing.stream_partial(f", {announced}")
+
+    def has_call(self, key: object, choice: int = 0) -> bool:
+        """Whether the tool call under ``key`` was started."""
+        return key in self._choice(choice).calls
+
+    async def write_arguments(self, key: object, chunk: str, choice: int = 0) -> None:
+        """Push a chunk of a tool call's JSON arguments."""
+        if not chunk:
+            return
+        call = self._choice(choice).calls[key]
+        call.chunks.append(chunk)
+        await call.streamer.stream_partial(chunk)
+
+    async def stop_call(self, key: object, choice: int = 0) -> None:
+        """Complete a tool call's arguments; one without any arguments gets ``{}``."""
+        state = self._choice(choice)
+        call = state.calls[key]
+        if not call.open:
+            return
+        call.open = False
+        if not call.chunks:
+            call.chunks.append("{}")
+            await call.streamer.stream_partial("{}")
+        if not _whole_json("".join(call.chunks)):
+            state.unfinished.append(call.streamer.name)
+        await call.streamer.stream_complete()
+
+    def set_reason(self, reason: str | None, choice: int = 0) -> None:
+        """Record how the choice ended."""
+        self._choice(choice).reason = reason
+
+    async def end(self) -> None:
+        """Complete every stream, each choice's ``finish`` last."""
+        for _, state in sorted(self._choices.items()):
+            for value_streamer in state.streams.values():
+                await value_streamer.stream_complete()
+            for call in state.calls.values():
+                if call.open:
+                    call.open = False
+                    state.unfinished.append(call.streamer.name)
+                    await call.streamer.stream_complete()
+            if state.listing is not None:
+                await state.listing.stream_partial("]")
+                await state.listing.stream_complete()
+        for _, state in sorted(self._choices.items()):
+            finish = Finish(
+                reason=state.reason,
+                truncated=state.reason in self._truncating,
+                unfinished=state.unfinished,
+                usage=self.usage,
+            )
+            await state.finish.stream_partial(_dumps(finish))
+            await state.finish.stream_complete()
+
+    def _choice(self, choice: int) -> _Choice:
+        state = self._choices.get(choice)
+        if state is None:
+            state = self._choices[choice] = _Choice(self._open_finish(choice))
+        return state
+
+    def _open_finish(self, choice: int) -> ValueStreamer:
+        name = self._naming(Part("finish", choice))
+        return self._streamer.get_value_streamer(name, response_model=Finish)
+
+
+def _dumps(value: BaseModel) -> str:
+    # json.dumps' spacing, the same as the snapshots of the partial-JSON engine, so
+    # a consumer sees one text in the partials and in the complete message.
+    return json.dumps(value.model_dump(mode="json"))
+
+
+def _whole_json(text: str) -> bool:
+    """Whether ``text`` is one whole JSON value (read once, when the call ends)."""
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
