@@ -46,6 +46,10 @@ class StreamHub(TypingProtocol):
         """Close the answer's Streamer, so its producer stops; False if unknown."""
         ...
 
+    async def release(self, streamer: Streamer) -> None:
+        """A reader of a Streamer that :meth:`open` gave is done with it."""
+        ...
+
 
 @dataclass
 class _Entry:
@@ -85,6 +89,9 @@ class MemoryHub:
             return False
         await entry.streamer.aclose()
         return True
+
+    async def release(self, streamer: Streamer) -> None:
+        """Nothing to release: the reader read the registered Streamer itself."""
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -151,8 +158,10 @@ def hub_routes(
         try:
             after = resume_position(request, streamer)
         except BadResumeError as error:
+            await hub.release(streamer)
             return Response(str(error), 400)
         if readers.get(stream_id, 0) >= max_readers:
+            await hub.release(streamer)
             return Response(f"more than {max_readers} readers of this answer", 429)
         response = StreamResponse(
             streamer,
@@ -162,7 +171,7 @@ def hub_routes(
             ping_seconds=ping_seconds,
             send_timeout=send_timeout,
         )
-        return _Counted(response, readers, stream_id)
+        return _Counted(response, readers, stream_id, hub)
 
     async def stop(request: Request) -> Response:
         stream_id = request.path_params["stream_id"]
@@ -179,10 +188,13 @@ def hub_routes(
 class _Counted(Response):
     """A response that counts itself among the open readers of an answer while it runs."""
 
-    def __init__(self, response: StreamResponse, readers: dict[str, int], stream_id: str) -> None:
+    def __init__(
+        self, response: StreamResponse, readers: dict[str, int], stream_id: str, hub: StreamHub
+    ) -> None:
         self._response = response
         self._readers = readers
         self._stream_id = stream_id
+        self._hub = hub
         readers[stream_id] = readers.get(stream_id, 0) + 1
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -194,3 +206,4 @@ class _Counted(Response):
                 self._readers[self._stream_id] = left
             else:
                 del self._readers[self._stream_id]
+            await self._hub.release(self._response.streamer)

@@ -1,0 +1,216 @@
+"""Redis Streams behind a Streamer, across real processes and a real redis-server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from kavalai import RemoteStreamError, StreamClosedError, Streamer
+from kavalai.redis import Publisher, subscribe
+from kavalai.web import connect
+
+from .conftest import RedisServer, listening_socket, run_process, start_process
+from .processes import answer, line
+
+CHUNKS = 200
+
+
+async def expected_lines(chunks: int = CHUNKS) -> list[dict[str, object]]:
+    """What a local consumer of the producer's Streamer sees."""
+    streamer = Streamer()
+    await answer(streamer, chunks, 0.0)
+    return [line(message) async for message in streamer]
+
+
+async def test_readers_in_other_processes_rebuild_every_stream(redis_server: RedisServer) -> None:
+    port = str(redis_server.port)
+    readers = [await start_process("read", port, "answer:1") for _ in range(2)]
+    produced = await run_process("produce", port, "answer:1", "--pace", "0.001")
+    assert produced == [{"done": True, "outages": 0}]
+    expected = await expected_lines()
+    for reader in readers:
+        stdout, stderr = await asyncio.wait_for(reader.communicate(), 60)
+        lines = [json.loads(text) for text in stdout.decode().splitlines()]
+        assert lines[:-1] == expected, stderr.decode()
+        assert lines[-1] == {"end": True}
+
+
+async def test_a_reader_killed_mid_stream_resumes_from_its_last_position(
+    redis_server: RedisServer,
+) -> None:
+    port = str(redis_server.port)
+    producer = await start_process("produce", port, "answer:2", "--pace", "0.002")
+    reader = await start_process("read", port, "answer:2")
+    assert reader.stdout is not None
+    first: list[dict[str, object]] = []
+    while len(first) < 50:
+        first.append(json.loads(await reader.stdout.readline()))
+    reader.kill()
+    await reader.wait()
+    last = max(int(str(item["seq"])) for item in first if item["seq"] is not None)
+    rest = await run_process("read", port, "answer:2", "--after", str(last))
+    await producer.wait()
+    expected = await expected_lines()
+    seqs = [item["seq"] for item in first + rest[:-1]]
+    assert seqs == list(range(len(expected)))  # nothing lost, nothing twice
+    assert [item["value"] for item in rest[:-1] if item["name"] == "deltas"] == [
+        item["value"] for item in expected[last + 1 :] if item["name"] == "deltas"
+    ]
+
+
+async def test_the_producers_error_reaches_readers_by_type_and_message(redis: Redis) -> None:
+    streamer = Streamer(stream_delta=True)
+    publishing = asyncio.ensure_future(Publisher(streamer, redis, "answer:3").run())
+    result = streamer.get_value_streamer("result")
+    await result.stream_partial("half")
+    await streamer.stream_error(ConnectionError("model went away"))
+    await publishing
+    async with subscribe(redis, "answer:3") as remote:
+        iterator = aiter(remote)
+        assert (await anext(iterator)).value == "half"
+        with pytest.raises(RemoteStreamError, match="ConnectionError: model went away"):
+            await anext(iterator)
+
+
+async def test_a_key_that_never_appears_fails_after_the_wait(redis: Redis) -> None:
+    async with subscribe(redis, "answer:never", wait_seconds=0.2, block_ms=50) as remote:
+        with pytest.raises(LookupError, match="no answer appeared"):
+            [message async for message in remote]
+
+
+async def test_a_key_that_appears_later_is_followed(redis: Redis) -> None:
+    async with subscribe(redis, "answer:later", wait_seconds=10, block_ms=50) as remote:
+        streamer = Streamer()
+        publishing = asyncio.ensure_future(Publisher(streamer, redis, "answer:later").run())
+        result = streamer.get_value_streamer("result")
+        await result.stream_partial("late")
+        await result.stream_complete()
+        assert [m.value async for m in remote] == ["late", "late"]
+        await publishing
+
+
+async def test_bad_entries_give_a_clear_error(redis: Redis) -> None:
+    await redis.xadd("answer:bad", {"records": "not json"})
+    async with subscribe(redis, "answer:bad") as remote:
+        with pytest.raises(ValueError, match=r"of Redis key 'answer:bad' is not a kavalai record"):
+            [message async for message in remote]
+
+
+async def test_a_finished_answer_expires(redis: Redis) -> None:
+    streamer = Streamer()
+    publisher = Publisher(streamer, redis, "answer:ttl", ttl_seconds=1)
+    publishing = asyncio.ensure_future(publisher.run())
+    result = streamer.get_value_streamer("result")
+    await result.stream_partial("brief")
+    await result.stream_complete()
+    await publishing
+    assert 0 < await redis.ttl("answer:ttl") <= 1
+    assert await redis.pexpire("answer:ttl", 1)  # the rest of the second, at once
+    while await redis.exists("answer:ttl"):
+        await asyncio.sleep(0.01)
+
+
+async def test_redis_restarted_mid_stream_loses_nothing_acknowledged(
+    redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="kavalai.redis")
+    redis = redis_server.client()
+    streamer = Streamer(max_buffer=64)
+    publisher = Publisher(streamer, redis, "answer:4", give_up_seconds=30)
+    publishing = asyncio.ensure_future(publisher.run())
+    deltas = streamer.get_value_streamer("deltas", stream_delta=True)
+    for number in range(100):
+        await deltas.stream_partial(f"{number},")
+    while await redis.xlen("answer:4") == 0:
+        await asyncio.sleep(0.01)
+    redis_server.stop()
+    pushing = asyncio.ensure_future(_push_more(deltas))
+    while "lost Redis" not in caplog.text:  # the publisher reports the outage
+        await asyncio.sleep(0.01)
+    redis_server.start()  # append-only file on: what was acknowledged is back
+    await pushing
+    await publishing
+    assert publisher.outages == 1
+    assert "Redis is back" in caplog.text
+    async with subscribe(redis, "answer:4") as remote:
+        values = [m.value async for m in remote]
+    assert "".join(value or "" for value in values) == "".join(f"{n}," for n in range(200))
+    await redis.aclose()
+
+
+async def _push_more(deltas: object) -> None:
+    from kavalai import ValueStreamer
+
+    assert isinstance(deltas, ValueStreamer)
+    for number in range(100, 200):
+        await deltas.stream_partial(f"{number},")
+    await deltas.stream_complete()
+
+
+async def test_a_publisher_that_cannot_reach_redis_fails_the_streamer() -> None:
+    redis = Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.1)
+    streamer = Streamer(stream_delta=True)
+    publisher = Publisher(streamer, redis, "answer:void", give_up_seconds=0.3)
+    publishing = asyncio.ensure_future(publisher.run())
+    result = streamer.get_value_streamer("result")
+    await result.stream_partial("into the void")
+    with pytest.raises(ConnectionError, match="Redis unreachable"):
+        await publishing
+    with pytest.raises(StreamClosedError, match="failed"):
+        await result.stream_partial("stops here")
+    await redis.aclose()
+
+
+async def test_web_workers_serve_resume_and_stop_an_answer_of_another_worker(
+    redis_server: RedisServer,
+) -> None:
+    port = str(redis_server.port)
+    sockets = [listening_socket() for _ in range(2)]
+    workers = [
+        await start_process(
+            "worker",
+            port,
+            "--pace",
+            "0.01",
+            "--chunks",
+            "100",
+            "--fd",
+            str(sock.fileno()),
+            pass_fds=(sock.fileno(),),
+        )
+        for sock in sockets
+    ]
+    urls = [f"http://127.0.0.1:{sock.getsockname()[1]}" for sock in sockets]
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            stream_id = (await client.post(f"{urls[0]}/ask")).json()["id"]
+            async with connect(f"{urls[1]}/streams/{stream_id}") as remote:
+                first = [await anext(aiter(remote)) for _ in range(1)]
+                assert first[0].seq == 0
+            # Resume on the other worker, after what was seen there.
+            async with client.stream(
+                "GET", f"{urls[0]}/streams/{stream_id}", headers={"Last-Event-ID": "0"}
+            ) as response:
+                body = [text async for text in response.aiter_lines()]
+            records = [json.loads(text[6:]) for text in body if text.startswith("data: ")]
+            assert records[-1] == {"kind": "end"}
+            seqs = [r["seq"] for r in records if r.get("seq") is not None]
+            assert min(seqs) == 1
+            # A stop on one worker reaches the producer on the other.
+            second = (await client.post(f"{urls[0]}/ask")).json()["id"]
+            stop = await client.post(f"{urls[1]}/streams/{second}/stop")
+            assert stop.status_code == 204
+            async with connect(f"{urls[1]}/streams/{second}") as remote:
+                messages = [m async for m in remote]
+            assert len(messages) < 210  # it stopped well before its 100 paced chunks ended
+    finally:
+        for worker in workers:
+            worker.terminate()
+            await worker.wait()
+        for sock in sockets:
+            sock.close()
