@@ -214,6 +214,11 @@ class Answer:
             state.unfinished.append(call.streamer.name)
         await call.streamer.stream_complete()
 
+    async def stop_calls(self, choice: int = 0) -> None:
+        """Complete the choice's tool calls, for providers that end them all at once."""
+        for key in list(self._choice(choice).calls):
+            await self.stop_call(key, choice)
+
     def set_reason(self, reason: str | None, choice: int = 0) -> None:
         """Record how the choice ended."""
         self._choice(choice).reason = reason

@@ -215,6 +215,7 @@ async def test_max_tokens_mid_tool_call_reports_it_truncated_and_unfinished(
     cut = [
         block(0, {"type": "tool_use", "id": "toolu_a", "name": "weather", "input": {}}),
         delta(0, type="input_json_delta", partial_json='{"city": "Par'),
+        stop(0),
     ]
     replay = Replay(frames(start(), *cut, *end("max_tokens", 64)))
     messages = await answer(connect, replay, Streamer(stream_delta=True))
