@@ -36,6 +36,7 @@ bench: $(VENV)/.test
 	$(VENV)/bin/python benchmarks/bench_partial_json.py
 	$(VENV)/bin/python benchmarks/soak_streamer.py
 	$(VENV)/bin/python benchmarks/bench_web.py
+	$(VENV)/bin/python benchmarks/bench_redis.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
