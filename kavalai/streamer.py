@@ -340,7 +340,11 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         observer: abc.ObserverBase[StreamContent],
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
+        # From another thread, the replay runs on the home loop, in order with pushes.
         self._home.adopt()
+        return self._home.call_and_wait(partial(self._subscribe_now, observer))
+
+    def _subscribe_now(self, observer: abc.ObserverBase[StreamContent]) -> abc.DisposableBase:
         cursor = Cursor(self._history, 0, None)
         while (replayed := cursor.read()) is not None:
             if not subscribers.send(observer, replayed):
