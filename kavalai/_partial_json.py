@@ -37,7 +37,8 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ._partial_json_scan import DONE, Frame, Scanner, dumps, encode_string, render_members
+from ._partial_json_encode import dumps, encode_string
+from ._partial_json_scan import DONE, Frame, Scanner, render_members
 
 __all__ = ["JsonValue", "PartialJsonParser"]
 
@@ -113,6 +114,16 @@ class PartialJsonParser:
         return self._scanner.error
 
     @property
+    def truncated(self) -> bool:
+        """Whether the text ended inside the value: the answer was cut off, not malformed.
+
+        Known once :meth:`close` is called; a model that stops at its token
+        limit leaves its JSON open, and a snapshot closed up by the parser
+        must not pass for the whole answer.
+        """
+        return self._scanner.cut_off
+
+    @property
     def depth(self) -> int:
         """How many objects and arrays are open, so a UI knows which ones may still grow.
 
@@ -148,6 +159,30 @@ class PartialJsonParser:
         the value.
         """
         return self._scanner.end
+
+    def spine(
+        self, levels: int | None = None
+    ) -> tuple[list[tuple[dict[str, JsonValue] | list[JsonValue], str]], str | None]:
+        """The open containers and the open string, for readers that build their own views.
+
+        Returns the open containers, outermost first, each as its finished
+        members (the live container: do not change it) and the key of the
+        member being read (objects only), and the text so far of the open
+        string value, if one is open. Each open container is the open member
+        of the one before it; the open string, of the last. Unlike
+        :meth:`snapshot`, nothing is copied, so a reader that keeps what it
+        built from finished members pays for each member once.
+
+        Args:
+            levels: Return only the outermost ``levels`` containers (and the
+                open string only if it belongs to the last of them), so that
+                a reader that needs the top of a deep value pays for that only.
+        """
+        scanner = self._scanner
+        stack = scanner.stack if levels is None else scanner.stack[:levels]
+        frames = [(frame.container, frame.key) for frame in stack]
+        deeper = len(scanner.stack) > len(stack)
+        return frames, scanner.text_so_far() if scanner.open_string() and not deeper else None
 
     def snapshot(self) -> JsonValue:
         """The best-effort value so far, ``None`` while nothing is known.

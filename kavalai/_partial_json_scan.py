@@ -20,10 +20,11 @@ is gone from the stack.
 
 from __future__ import annotations
 
-import json
 import re
 from itertools import islice
 from typing import TYPE_CHECKING, Final, TypeAlias, cast
+
+from ._partial_json_encode import OutOfRange, dumps, encode_string
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -44,7 +45,7 @@ LITERAL: Final = 8
 START: Final = 9  # before the value: skip whitespace, then decide JSON or prose
 START_LITERAL: Final = 10  # the text began with t/f/n: a literal or a word?
 PROSE: Final = 11  # skipping prose up to a code fence, '{' or '['
-FENCE: Final = 12  # skipping the info line of a code fence
+FENCE: Final = 12  # reading what follows three backticks: a fence's info line, or inline code
 DONE: Final = 13
 ERROR: Final = 14
 
@@ -54,11 +55,10 @@ _match_ws = cast(_RunScanner, re.compile(r"[ \t\n\r]*").match)
 _match_string_run = cast(_RunScanner, re.compile(r'[^"\\\x00-\x1f]*').match)
 _match_number_run = cast(_RunScanner, re.compile(r"[-+.0-9eE]*").match)
 _match_prose = cast(_RunScanner, re.compile(r"[^`{\[]*").match)
+_match_ticks = cast(_RunScanner, re.compile(r"`*").match)
+_match_info = cast(_RunScanner, re.compile(r"[^`\n]*").match)
 _match_number = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?").fullmatch
 _match_hex = re.compile(r"[0-9a-fA-F]*").fullmatch
-
-encode_string = json.encoder.encode_basestring_ascii  # str -> its JSON text, quotes included
-dumps = json.JSONEncoder().encode  # what json.dumps uses with default arguments
 
 _WORDS: Final = {"t": "true", "f": "false", "n": "null"}
 _LITERALS: Final[dict[str, JsonValue]] = {"true": True, "false": False, "null": None}
@@ -115,7 +115,13 @@ class Scanner:
         high: A decoded high surrogate waiting to see whether a low one follows.
         num: Characters of an unfinished number.
         word: The literal being read; ``matched`` how many of its letters arrived.
-        ticks: Backticks seen in prose, waiting for a third one.
+        ticks: Length of the run of backticks being read in prose.
+        closing: Whether the next run of backticks closes inline code (so
+            opens no fence).
+        info: The text after an opening run of backticks, while it is not
+            yet known whether a newline (a fence) or a backtick (inline code)
+            ends it.
+        cut_off: Whether the input ended inside the value.
         value: The top-level value once it is complete.
         has_value: Whether any part of the value is known.
         error: Why the text stopped being JSON.
@@ -130,12 +136,15 @@ class Scanner:
     """
 
     __slots__ = (
+        "closing",
+        "cut_off",
         "end",
         "error",
         "esc",
         "halted_in",
         "has_value",
         "high",
+        "info",
         "is_key",
         "matched",
         "num",
@@ -165,6 +174,9 @@ class Scanner:
         self.word = ""
         self.matched = 0
         self.ticks = 0
+        self.closing = False
+        self.info: list[str] = []
+        self.cut_off = False
         self.value: JsonValue = None
         self.has_value = False
         self.error: str | None = None
@@ -182,7 +194,8 @@ class Scanner:
         i = 0
         state = self.state
         if state >= START:
-            i = self._seek(chunk)
+            chunk, i = self._seek(chunk)
+            n = len(chunk)
             state = self.state
             if state != VALUE:
                 self.offset += n
@@ -358,6 +371,7 @@ class Scanner:
             self.start = self.word_at
             self.end = self.offset
             return
+        self.cut_off = state < START
         if state >= START:
             message = "no JSON value found"
         elif state == STRING:
@@ -384,8 +398,15 @@ class Scanner:
         parts[:] = [text]
         return text
 
-    def _seek(self, chunk: str) -> int:
-        """Skip prose and code fences; return where the value starts, or len(chunk)."""
+    def _seek(self, chunk: str) -> tuple[str, int]:
+        """Skip prose and code fences; return the text and where the value starts in it.
+
+        The text is ``chunk``, unless three backticks turned out to open
+        inline code rather than a fence (CommonMark: a backtick fence's info
+        string holds no backtick): then the text after them, kept from earlier
+        chunks, is prose to read again, and comes first. Where no value
+        starts, the index is the text's length.
+        """
         n = len(chunk)
         i = 0
         state = self.state
@@ -398,7 +419,7 @@ class Scanner:
                 if c in '{["-0123456789':
                     self.state = VALUE
                     self.start = self.offset + i
-                    return i
+                    return chunk, i
                 if c in "tfn":
                     self.word = _WORDS[c]
                     self.matched = 0
@@ -415,7 +436,7 @@ class Scanner:
                     self.state = self._commit(_LITERALS[word], False)
                     self.start = self.word_at
                     self.end = self.word_at + len(word)
-                    return n
+                    return chunk, n
                 piece = chunk[i : i + len(word) - self.matched]
                 if word.startswith(piece, self.matched):
                     i += len(piece)
@@ -426,36 +447,43 @@ class Scanner:
                         self.matched += 1
                     state = PROSE
             elif state == PROSE:
-                ticks = self.ticks
-                if not ticks:
+                if not self.ticks:
                     i = _match_prose(chunk, i).end()
                     if i == n:
                         break
-                c = chunk[i]
-                if c == "`":
-                    while i < n and ticks < 3 and chunk[i] == "`":
-                        ticks += 1
-                        i += 1
-                    if ticks == 3:
-                        state = FENCE
-                        ticks = 0
-                    elif i < n:
-                        ticks = 0
-                    self.ticks = ticks
-                else:
-                    self.ticks = 0
-                    if c == "{" or c == "[":
+                    if chunk[i] != "`":
                         self.state = VALUE
                         self.start = self.offset + i
-                        return i
-            else:  # FENCE: the value starts on the line after the opening fence
-                j = chunk.find("\n", i)
-                if j < 0:
+                        return chunk, i
+                j = _match_ticks(chunk, i).end()
+                self.ticks += j - i
+                i = j
+                if i == n:  # the run may go on in the next chunk
                     break
-                i = j + 1
-                state = START
+                if self.ticks >= 3 and not self.closing:
+                    state = FENCE
+                self.ticks = 0
+                self.closing = False
+            else:  # FENCE: a newline makes it a fence, a backtick inline code
+                j = _match_info(chunk, i).end()
+                if j == n:
+                    self.info.append(chunk[i:])
+                    break
+                if chunk[j] == "\n":
+                    self.info.clear()
+                    i = j + 1
+                    state = START
+                    continue
+                earlier = "".join(self.info)
+                self.info.clear()
+                self.offset += i - len(earlier)  # the text now starts where the info line did
+                chunk = earlier + chunk[i:]
+                n = len(chunk)
+                i = 0
+                self.closing = True
+                state = PROSE
         self.state = state
-        return n
+        return chunk, n
 
     def _commit(self, value: JsonValue, shown: bool) -> int:
         """Store a finished value in the open container; return the next state."""
@@ -581,8 +609,12 @@ def _to_number(token: str) -> int | float:
     if match is None:
         raise ValueError(token)
     if match.lastindex is None:
-        return int(token)
-    return float(token)
+        return int(token)  # ValueError beyond Python's digit limit, as in json.loads
+    number = float(token)
+    return OutOfRange(token) if number in _INFINITIES else number
+
+
+_INFINITIES: Final = (float("inf"), float("-inf"))
 
 
 def _clip(text: str) -> str:

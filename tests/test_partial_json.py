@@ -17,7 +17,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kavalai import _partial_json, _partial_json_scan
+from kavalai import _partial_json, _partial_json_encode, _partial_json_scan
 from kavalai._partial_json import JsonValue, PartialJsonParser
 
 # Helpers
@@ -909,7 +909,7 @@ def test_long_string_is_escaped_once_however_often_it_is_rendered(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     encoded: list[int] = []
-    encode = _partial_json_scan.encode_string
+    encode = _partial_json_encode.encode_string
 
     def counting_encode(text: str) -> str:
         encoded.append(len(text))
@@ -924,3 +924,157 @@ def test_long_string_is_escaped_once_however_often_it_is_rendered(
         parser.snapshot_json()
     assert parser.snapshot_json() == json.dumps(json.loads(text))
     assert sum(encoded) <= len(text)
+
+
+# Any depth, any number, any escape: valid JSON text out, json.loads values kept
+
+
+DEEP = 10_000
+
+
+def test_ten_thousand_levels_stream_and_render_in_16_character_chunks() -> None:
+    text = '{"a": [' * DEEP + '"deep"' + "]}" * DEEP
+    parser = PartialJsonParser()
+    for index in range(0, len(text), 16):
+        parser.feed(text[index : index + 16])
+        if index % 4096 == 0:
+            snapshot = parser.snapshot_json()
+            assert snapshot is not None
+            assert snapshot.startswith('{"a": [{"a": [')
+    assert parser.depth == 0
+    assert parser.close() == text
+
+
+def test_ten_thousand_levels_in_one_chunk_render_without_recursion() -> None:
+    text = "[" * DEEP + "1, [], {}" + "]" * DEEP
+    parser = PartialJsonParser()
+    parser.feed(text)
+    assert parser.snapshot_json() == text
+    assert parser.close() == text
+    assert parser.snapshot() is parser.snapshot()
+
+
+def test_ten_thousand_open_levels_render_closed_up() -> None:
+    parser = PartialJsonParser()
+    parser.feed('{"k": [' * DEEP + '"x')
+    assert parser.snapshot_json() == '{"k": [' * DEEP + '"x"' + "]}" * DEEP
+    assert parser.depth == 2 * DEEP
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["1e400", "-1e400", "1E+999", "1.5e308", "1e-400", str(2**64 + 1), str(-(2**70))],
+)
+def test_numbers_beyond_the_float_and_int64_ranges_keep_their_value(token: str) -> None:
+    text = f'{{"n": [{token}, {token}], "m": {token}}}'
+    for chunks in ([text], list(text)):
+        parser, seen = feed_all(chunks)
+        final = parser.close()
+        assert final is not None
+        for rendered in [*seen, final]:
+            assert rendered is not None
+            assert "Infinity" not in rendered
+            json.loads(rendered)  # valid JSON
+        assert json.loads(final) == json.loads(text)
+        assert parser.snapshot() == json.loads(text)
+
+
+def test_a_number_beyond_the_float_range_keeps_its_text_at_any_depth() -> None:
+    text = "[" * DEEP + "1e400" + "]" * DEEP
+    parser = PartialJsonParser()
+    parser.feed(text)
+    assert parser.close() == text
+
+
+def test_a_number_beyond_the_float_range_at_the_top_level_keeps_its_text() -> None:
+    parser = PartialJsonParser()
+    parser.feed("-1e400")
+    assert parser.close() == "-1e400"
+    assert parser.snapshot() == float("-inf")
+
+
+@pytest.mark.parametrize(
+    "escapes",
+    [
+        r"\uD888\u1234",  # a high surrogate and a character that is not a low one
+        r"\ud800",
+        r"\udc00",
+        r"\udc00\ud800",  # a low then a high: two lone halves
+        r"\ud83d\ude00",  # a pair: one character
+        r"\ud800\ud800\udc00",
+        r"a\ud800",
+    ],
+)
+def test_surrogate_escapes_decode_as_json_loads_decodes_them(escapes: str) -> None:
+    text = f'["{escapes}", {{"{escapes}": "{escapes}"}}]'
+    for size in (1, 3, len(text)):
+        parser, seen = feed_all([text[i : i + size] for i in range(0, len(text), size)])
+        assert parser.snapshot() == json.loads(text)
+        assert parser.close() == json.dumps(json.loads(text))
+        for rendered in seen:
+            assert rendered is not None
+            json.loads(rendered)
+
+
+# Inline code and fences (CommonMark: a backtick fence's info line has no backtick)
+
+
+@pytest.mark.parametrize(
+    ("text", "json_text"),
+    [
+        ('Sure: ```{"a": 1}```', '{"a": 1}'),
+        ('lorem ```json {"key":"value"} ``` ipsum', '{"key":"value"}'),
+        ('inline ``` [1, 2] ``` and a fence:\n```json\n{"b": 2}\n```', "[1, 2]"),
+        ('a ```x``` b ```\n{"c": 3}\n```', '{"c": 3}'),
+        ('````json\n"four ticks"\n````', '"four ticks"'),
+        ('Sure!\n```json\n{"a": [1]}\n```', '{"a": [1]}'),
+        ("``` \n-1\n```", "-1"),
+    ],
+)
+def test_inline_code_is_prose_and_a_fence_needs_its_own_line(text: str, json_text: str) -> None:
+    for split in range(len(text) + 1):
+        for second in (split, min(split + 3, len(text))):
+            parser, _ = feed_all([text[:split], text[split:second], text[second:]])
+            assert parser.close() == json.dumps(json.loads(json_text)), (split, second)
+            assert parser.start is not None
+            assert text[parser.start : parser.end] == json_text, (split, second)
+
+
+def test_inline_code_without_json_leaves_no_value() -> None:
+    parser = PartialJsonParser()
+    parser.feed("use ```pip install``` to install it")
+    assert parser.close() is None
+    assert not parser.truncated
+
+
+# Truncation
+
+
+@pytest.mark.parametrize(
+    "text", ['{"a": [1, 2', '{"a": "tex', "[1, tr", '```json\n{"a"', '{"n": 12', "[1e4"]
+)
+def test_text_ending_inside_the_value_is_truncated(text: str) -> None:
+    parser = PartialJsonParser()
+    parser.feed(text)
+    assert not parser.truncated  # known only at the end
+    parser.close()
+    assert parser.truncated
+    assert not parser.done
+
+
+@pytest.mark.parametrize("text", ["I cannot help with that.", '{"a" 1}', "[1, }", "[1] and more"])
+def test_prose_broken_or_complete_json_is_not_truncated(text: str) -> None:
+    parser = PartialJsonParser()
+    parser.feed(text)
+    parser.close()
+    assert not parser.truncated
+
+
+def test_spine_shows_the_open_containers_without_copying() -> None:
+    parser = PartialJsonParser()
+    parser.feed('{"a": [1, {"b": "te')
+    frames, text = parser.spine()
+    assert [(container, key) for container, key in frames] == [({}, "a"), ([1], ""), ({}, "b")]
+    assert text == "te"
+    parser.feed('xt"}]}')
+    assert parser.spine() == ([], None)
