@@ -155,8 +155,16 @@ class _JsonValues:
         return self._parser.snapshot_json()
 
     def complete(self, end: int) -> str | None:
+        """The final JSON, like ``json.dumps``, if the value closed; else the text as written.
+
+        A value cut off (the model hit its token limit), prose or a refusal is
+        passed on as the model wrote it rather than as a closed-up snapshot,
+        so nothing is lost and validating it fails instead of accepting a
+        shorter answer; the last partial still carries the best-effort snapshot.
+        """
         self._feed(end)
-        return self._parser.close()
+        final = self._parser.close()
+        return final if self._parser.done else self._text.slice(0, end)
 
     def _feed(self, end: int) -> None:
         if end != self._end:

@@ -76,22 +76,41 @@ class StreamRestartedError(RuntimeError):
 
 
 class StreamValidationError(ValueError):
-    """A structured stream's final text is not valid JSON for its model.
+    """A structured stream's text is not valid JSON for its model, or was cut off.
 
     Nothing is lost: ``text`` is the raw text the producer sent, ``value`` the
     best-effort JSON value parsed from it, and ``errors`` pydantic's error list
     (or the JSON syntax error), so the caller can show, repair or retry.
+    ``truncated`` says the text ended inside the JSON value: the model most
+    likely hit its token limit, and what arrived is the start of a longer
+    answer, so a retry with a larger limit is the fix rather than a repair.
     """
 
     def __init__(
-        self, name: str, model_name: str, text: str, value: object, errors: Sequence[Any]
+        self,
+        name: str,
+        model_name: str,
+        text: str,
+        value: object,
+        errors: Sequence[Any],
+        *,
+        truncated: bool = False,
     ) -> None:
         # Any: pydantic's ErrorDetails is a TypedDict; a JSON syntax error is a str.
         self.name = name
         self.text = text
         self.value = value
         self.errors = list(errors)
+        self.truncated = truncated
         first = str(self.errors[0]) if self.errors else "no JSON value found"
+        if truncated:
+            super().__init__(
+                f"stream {name!r} was cut off before its JSON value ended, so it is not a "
+                f"whole {model_name}: {first}; the raw text is on .text and the best-effort "
+                "value on .value; raise the model's output token limit (max_tokens) or ask "
+                "for a shorter answer, and retry"
+            )
+            return
         super().__init__(
             f"stream {name!r} does not validate as {model_name}: {first} "
             f"({len(self.errors)} error(s)); the raw text is on .text and the best-effort "
