@@ -1,4 +1,11 @@
-"""iterate(): read any observable with ``async for``."""
+"""iterate(): read any observable with ``async for``.
+
+An observable pushes: ``on_next`` cannot wait for a consumer, so whatever a
+consumer has not taken yet is kept. How much is a choice per source, because
+dropping an item is right for some and data loss for others: a snapshot
+(``partial_json``, ``typed_partials``) makes the ones before it stale, while
+an element of ``completed_items`` or a chunk of text is never stale.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +17,40 @@ from reactivex import Observable, abc
 from ._flow import Waiters
 from ._loop import AsyncClosing, LoopAffinity
 
-__all__ = ["ObservableIterator", "iterate"]
+__all__ = ["SNAPSHOTS_KEPT", "ObservableIterator", "Snapshots", "iterate"]
 
 _T = TypeVar("_T")
 
+#: How many untaken snapshots :func:`iterate` keeps by default.
+SNAPSHOTS_KEPT = 64
 
-def iterate(source: Observable[_T]) -> ObservableIterator[_T]:
+
+class Snapshots(Observable[_T]):
+    """An observable whose every item supersedes the ones before it.
+
+    The JSON snapshot operators return one, so that :func:`iterate` knows a
+    consumer that falls behind loses nothing by skipping to the newest.
+    """
+
+
+def iterate(source: Observable[_T], *, latest: int | None = None) -> ObservableIterator[_T]:
     """Subscribe to ``source`` and return an async iterator over its items.
 
     The bridge from a ``.pipe(...)`` chain back to ``async for``: items are
-    buffered until taken, an ``on_error`` is raised from the loop, and
+    kept until taken, an ``on_error`` is raised from the loop, and
     ``on_completed`` ends it. Leaving early? Use ``async with iterate(...) as
     items:`` (or call ``aclose()``) so the subscription is disposed.
+
+    An observable cannot be made to wait, so memory is bounded by conflation,
+    not backpressure: with ``latest=N`` only the ``N`` newest items not yet
+    taken are kept, older ones are dropped, and the last item is never
+    dropped (it is the newest). By default a stream of snapshots
+    (:func:`~kavalai.operators.partial_json`,
+    :func:`~kavalai.operators.typed_partials`, directly) keeps the newest
+    ``SNAPSHOTS_KEPT`` (64): a consumer that falls behind skips to fresher
+    partials, and the validated value still comes last. Any other source keeps
+    every item until taken, since each matters (a completed item, a chunk);
+    its own pace bounds the memory.
 
     Example:
         >>> import asyncio, reactivex
@@ -31,14 +60,20 @@ def iterate(source: Observable[_T]) -> ObservableIterator[_T]:
         >>> asyncio.run(main())
         ['a', 'ab']
     """
-    return ObservableIterator(source)
+    if latest is not None and (
+        isinstance(latest, bool) or not isinstance(latest, int) or latest < 1
+    ):
+        raise ValueError(f"iterate(latest=...) must be a positive int or None, not {latest!r}")
+    if latest is None and isinstance(source, Snapshots):
+        latest = SNAPSHOTS_KEPT
+    return ObservableIterator(source, latest)
 
 
 class ObservableIterator(AsyncClosing, Generic[_T]):
     """The async iterator :func:`iterate` returns; owns its subscription."""
 
-    def __init__(self, source: Observable[_T]) -> None:
-        self._items: deque[_T] = deque()
+    def __init__(self, source: Observable[_T], latest: int | None = None) -> None:
+        self._items: deque[_T] = deque(maxlen=latest)
         self._done = False
         self._error: Exception | None = None
         self._waiters = Waiters()

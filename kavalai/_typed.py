@@ -1,99 +1,259 @@
-"""Partial pydantic model instances from partial-JSON snapshots.
+"""Partial pydantic model instances of JSON that is still being written.
 
-A snapshot's open containers are its rightmost spine, ``depth`` levels deep;
-everything else in it is finished. Finished objects are validated against
-their model, once: the parser shares finished members between snapshots, so
-they are cached by identity. Open objects are built with ``model_construct``,
-fields that have not arrived set to ``None``. Finished items of a list field
-are cached per path, so each chunk costs work for the open spine only, not for
-the whole value.
+A value being parsed has one open path: the root, then the open member of
+each open container, down to the string being written (see
+:meth:`~kavalai._partial_json.PartialJsonParser.spine`); everything off that
+path is finished. Each partial is built along the open path only, so a chunk
+costs work for what it added, not for the whole value:
+
+* a finished object is validated against its model once, and the instance is
+  reused by every later partial;
+* an open object is built with ``model_construct``, the fields that have not
+  arrived set to ``None`` (and left out of ``model_fields_set``);
+* an open list is a :class:`PartialList`: its finished items are converted
+  once into a list shared by every partial, and each partial sees a fixed
+  prefix of it plus the open item, so it never changes afterwards and costs
+  O(1) to make. A list that closes becomes that shared list itself.
+
+So partials share their finished parts: treat them as read-only.
 """
 
 from __future__ import annotations
 
 import types
-from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin
+from collections.abc import Iterator, Sequence
+from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin, overload
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from ._partial_json import JsonValue
+from ._partial_json import JsonValue, PartialJsonParser
 
-__all__ = ["PartialModelBuilder"]
+__all__ = ["MAX_OPEN_LEVELS", "PartialList", "PartialModelBuilder"]
 
 _M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
 
-_Path = tuple[str | int, ...]
+#: Open containers a partial is built through at most: building one costs work
+#: for each, so partials of a value open deeper than this are skipped (the
+#: next shallower one, or the final validated instance, shows the progress).
+MAX_OPEN_LEVELS = 64
+
+#: Finished values converted recursively only this deep when validation fails;
+#: deeper ones are shown as parsed (the final validation reports the failure).
+_MAX_NESTING = 64
+
+_ABSENT: Any = object()  # no open member
+
+
+class PartialList(Sequence[_T]):
+    """An open list of a partial: a fixed prefix of shared finished items, then the open one.
+
+    It reads like a list (``len``, indexing, iteration, ``==`` with a list,
+    the same ``repr``) but is read-only: the finished items are shared with
+    the partials that follow, so building one costs O(1) however long the
+    list has grown.
+    """
+
+    __slots__ = ("_items", "_length", "_open")
+
+    def __init__(self, items: list[_T], open_item: _T = _ABSENT) -> None:
+        self._items = items
+        self._length = len(items)
+        self._open = open_item
+
+    def __len__(self) -> int:
+        return self._length + (self._open is not _ABSENT)
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[_T]: ...
+
+    def __getitem__(self, index: int | slice) -> _T | list[_T]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        size = len(self)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError("PartialList index out of range")
+        return self._open if index == self._length else self._items[index]
+
+    def __iter__(self) -> Iterator[_T]:
+        items = self._items
+        for index in range(self._length):
+            yield items[index]
+        if self._open is not _ABSENT:
+            yield self._open
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PartialList | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to a list, so unhashable like one
+
+    def __repr__(self) -> str:
+        return repr(list(self))
 
 
 class PartialModelBuilder(Generic[_M]):
-    """Builds instances of ``model`` from successive snapshots of one value."""
+    """Builds partial instances of ``model`` from a parser, along its open path."""
 
     def __init__(self, model: type[_M]) -> None:
         self.model = model
-        self._finished: dict[int, tuple[JsonValue, BaseModel]] = {}
-        self._lists: dict[_Path, list[Any]] = {}
+        # What was built for each open container, by id, kept with the container
+        # (an id is reused once its object is gone): the finished members of an
+        # open object, converted, by key; the finished items of an open list.
+        self._objects: dict[int, tuple[dict[str, JsonValue], dict[str, tuple[Any, Any]]]] = {}
+        self._lists: dict[int, tuple[list[JsonValue], list[Any]]] = {}
+        self._root: tuple[Any, Any] = (None, None)
 
-    def build(self, snapshot: JsonValue, depth: int) -> _M | None:
-        """The partial instance for ``snapshot``, or None if it is not an object yet."""
-        if not isinstance(snapshot, dict):
+    def build(self, parser: PartialJsonParser) -> _M | None:
+        """The partial instance for what ``parser`` has read, or None if there is none.
+
+        None while the value is not an object, or is open more than
+        ``MAX_OPEN_LEVELS`` deep.
+        """
+        if parser.depth > MAX_OPEN_LEVELS:
             return None
-        return cast(_M, self._object(self.model, snapshot, depth, ()))
+        frames, text = parser.spine()
+        if not frames:
+            value = parser.snapshot() if parser.done else None
+            if not isinstance(value, dict):
+                return None
+            if self._root[0] is not value:
+                self._root = (value, self._convert(self.model, value, 0))
+            return cast(_M, self._root[1])
+        # Outside in: the annotation each open container is read as.
+        annotations: list[Any] = [self.model]
+        for container, key in frames[:-1]:
+            annotations.append(_child_annotation(annotations[-1], container, key))
+        # Inside out: each open container holds the one built before it.
+        child: Any = _ABSENT if text is None else text
+        for (container, key), annotation in zip(
+            reversed(frames), reversed(annotations), strict=True
+        ):
+            if isinstance(container, dict):
+                child = self._open_object(annotation, container, key, child)
+            else:
+                child = self._open_list(annotation, container, child)
+        self._forget_closed(frames)
+        return child if isinstance(child, self.model) else None
 
-    def _object(
-        self, model: type[BaseModel], data: dict[str, JsonValue], depth: int, path: _Path
-    ) -> BaseModel:
-        if depth <= 0:
-            return self._finished_object(model, data, path)
-        last_key = next(reversed(data)) if data else None
+    def _open_object(
+        self, annotation: Any, data: dict[str, JsonValue], open_key: str, child: Any
+    ) -> Any:
+        model = _model_in(annotation)
+        if model is None:
+            members = dict(data)
+            if child is not _ABSENT:
+                members[open_key] = child
+            return members
+        entry = self._objects.get(id(data))
+        if entry is None or entry[0] is not data:
+            entry = self._objects[id(data)] = (data, {})
+        converted = entry[1]
         values: dict[str, Any] = {}
         arrived: set[str] = set()
-        for name, field in model.model_fields.items():
-            key = _json_key(name, field)
-            if key in data:
-                child_depth = depth - 1 if key == last_key else 0
-                values[name] = self._value(field.annotation, data[key], child_depth, (*path, key))
-                arrived.add(name)
+        for name, key, field_annotation in _fields(model):
+            if key == open_key and child is not _ABSENT:
+                values[name] = child
+            elif key in data:
+                source = data[key]
+                known = converted.get(key)
+                if known is None or known[0] is not source:
+                    known = converted[key] = (source, self._convert(field_annotation, source, 0))
+                values[name] = known[1]
             else:
                 values[name] = None
+                continue
+            arrived.add(name)
         return model.model_construct(_fields_set=arrived, **values)
 
-    def _finished_object(
-        self, model: type[BaseModel], data: dict[str, JsonValue], path: _Path
-    ) -> BaseModel:
-        cached = self._finished.get(id(data))
-        if cached is not None and cached[0] is data:
-            return cached[1]
-        try:
-            instance = model.model_validate(data)
-        except ValidationError:
-            # Shown unvalidated for now; the final validation reports the error.
-            instance = self._object(model, data, 1, path)
-        self._finished[id(data)] = (data, instance)
-        return instance
+    def _open_list(self, annotation: Any, items: list[JsonValue], child: Any) -> PartialList[Any]:
+        entry = self._lists.get(id(items))
+        if entry is None or entry[0] is not items:
+            entry = self._lists[id(items)] = (items, [])
+        self._extend(entry[1], items, _list_item(annotation), 0)
+        return PartialList(entry[1], child)
 
-    def _value(self, annotation: Any, value: JsonValue, depth: int, path: _Path) -> Any:
+    def _forget_closed(
+        self, frames: list[tuple[dict[str, JsonValue] | list[JsonValue], str]]
+    ) -> None:
+        """Drop what was kept for containers that are no longer open: memory stays bounded."""
+        if len(self._objects) + len(self._lists) <= len(frames):
+            return
+        open_ids = {id(container) for container, _ in frames}
+        self._objects = {key: entry for key, entry in self._objects.items() if key in open_ids}
+        self._lists = {key: entry for key, entry in self._lists.items() if key in open_ids}
+
+    def _convert(self, annotation: Any, value: JsonValue, nesting: int) -> Any:
+        """A finished value as the annotation reads it: models validated, lists converted."""
+        if isinstance(value, list):
+            entry = self._lists.pop(id(value), None)
+            if entry is not None and entry[0] is value:  # built while it was open: share it
+                return self._extend(entry[1], value, _list_item(annotation), nesting)
+            item_annotation = _list_item(annotation)
+            if item_annotation is None or nesting >= _MAX_NESTING:
+                return value
+            return self._extend([], value, item_annotation, nesting)
         model = _model_in(annotation)
-        if model is not None and isinstance(value, dict):
-            return self._object(model, value, depth, path)
-        item_model = _model_in(_list_item(annotation))
-        if item_model is not None and isinstance(value, list):
-            return self._list(item_model, value, depth, path)
-        return value
+        if model is None or not isinstance(value, dict):
+            return value
+        try:
+            return model.model_validate(value)
+        except ValidationError:
+            if nesting >= _MAX_NESTING:
+                return value
+        # Shown unvalidated for now; the final validation reports the error.
+        values: dict[str, Any] = {}
+        for name, key, field_annotation in _fields(model):
+            if key in value:
+                values[name] = self._convert(field_annotation, value[key], nesting + 1)
+        arrived = set(values)
+        for name, _, _ in _fields(model):
+            values.setdefault(name, None)
+        return model.model_construct(_fields_set=arrived, **values)
 
-    def _list(self, model: type[BaseModel], items: list[JsonValue], depth: int, path: _Path) -> Any:
-        built = self._lists.setdefault(path, [])
-        finished = len(items) - 1 if depth >= 2 else len(items)
-        while len(built) < finished:
-            built.append(self._item(model, items[len(built)], 0, (*path, len(built))))
-        if finished == len(items):
-            return list(built)
-        return [*built, self._item(model, items[-1], depth - 1, (*path, finished))]
+    def _extend(
+        self, built: list[Any], items: list[JsonValue], annotation: Any, nesting: int
+    ) -> list[Any]:
+        """Convert the items of ``items`` that ``built`` does not have yet."""
+        while len(built) < len(items):
+            built.append(self._convert(annotation, items[len(built)], nesting + 1))
+        return built
 
-    def _item(self, model: type[BaseModel], item: JsonValue, depth: int, path: _Path) -> Any:
-        if isinstance(item, dict):
-            return self._object(model, item, depth, path)
-        return item
+
+_FIELDS: dict[type[BaseModel], tuple[tuple[str, str, Any], ...]] = {}
+
+
+def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
+    """Each field's name, the key it is read from in JSON, and its annotation."""
+    fields = _FIELDS.get(model)
+    if fields is None:
+        fields = _FIELDS[model] = tuple(
+            (name, _json_key(name, field), field.annotation)
+            for name, field in model.model_fields.items()
+        )
+    return fields
+
+
+def _child_annotation(
+    annotation: Any, container: dict[str, JsonValue] | list[JsonValue], key: str
+) -> Any:
+    """The annotation of the open member of a container read as ``annotation``."""
+    if isinstance(container, list):
+        return _list_item(annotation)
+    model = _model_in(annotation)
+    if model is None:
+        return None
+    for _, json_key, field_annotation in _fields(model):
+        if json_key == key:
+            return field_annotation
+    return None
 
 
 def _json_key(name: str, field: FieldInfo) -> str:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 
 import pytest
@@ -75,3 +76,33 @@ async def test_two_tasks_reading_one_iterator_both_wake() -> None:
     subject.on_next("a")
     subject.on_next("b")
     assert sorted([await first, await second]) == ["a", "b"]
+
+
+async def test_latest_keeps_only_the_newest_untaken_items() -> None:
+    subject: Subject[int] = Subject()
+    items = iterate(subject, latest=2)
+    for number in range(10):
+        subject.on_next(number)
+    subject.on_completed()
+    assert [number async for number in items] == [8, 9]
+
+
+async def test_snapshot_streams_keep_the_newest_64_by_default() -> None:
+    from kavalai.operators import partial_json
+
+    chunks = ["[", *[f"{index}, " for index in range(200)], "200]"]
+    snapshots = [
+        item async for item in iterate(reactivex.from_iterable(chunks).pipe(partial_json()))
+    ]
+    assert len(snapshots) == 64
+    assert snapshots[-1] == json.dumps(list(range(201)))
+
+
+async def test_other_sources_keep_every_item_by_default() -> None:
+    assert [item async for item in iterate(reactivex.from_iterable(range(500)))] == list(range(500))
+
+
+@pytest.mark.parametrize("latest", [0, -1, 1.5, True])
+def test_latest_must_be_a_positive_int(latest: object) -> None:
+    with pytest.raises(ValueError, match="positive int"):
+        iterate(reactivex.of(1), latest=latest)  # type: ignore[arg-type]

@@ -182,3 +182,204 @@ def test_typed_partials_read_fields_by_their_validation_alias() -> None:
     items, _ = run(reactivex.of('{"Title": "Ab', 'c", "count": 3}').pipe(typed_partials(Aliased)))
     assert items[0].title == "Ab"
     assert items[-1] == Aliased.model_validate({"Title": "Abc", "count": 3})
+
+
+# Never crash, never invent
+
+
+DEEP = 10_000
+
+
+def chunked(text: str, size: int = 16) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def test_partial_json_renders_ten_thousand_levels() -> None:
+    text = '{"a": [' * DEEP + "1e400" + "]}" * DEEP
+    items, error = run(reactivex.from_iterable(chunked(text)).pipe(partial_json()))
+    assert error is None
+    assert items[-1] == text
+
+
+def test_json_operators_send_a_chunk_that_is_not_text_to_on_error() -> None:
+    for operator in (partial_json(), typed_partials(Page), completed_items("records")):
+        source: reactivex.Observable[Any] = reactivex.of('{"records": [', b"bytes", "]}")
+        _, error = run(source.pipe(operator))
+        assert isinstance(error, TypeError)
+
+
+def test_completed_items_of_ten_thousand_levels() -> None:
+    item = "[" * DEEP + "]" * DEEP
+    text = '{"items": [' + item + ", " + item + "]}"
+    items, error = run(reactivex.from_iterable(chunked(text)).pipe(completed_items("items")))
+    assert error is None
+    assert len(items) == 2
+    depth, value = 0, items[0]
+    while value:
+        (value,) = value
+        depth += 1
+    assert depth == DEEP - 1
+
+
+class Node(BaseModel):
+    children: list[Node] = []
+
+
+def test_typed_partials_of_ten_thousand_levels_end_with_a_validation_error() -> None:
+    text = '{"children": [' * DEEP + "]}" * DEEP
+    items, error = run(reactivex.from_iterable(chunked(text)).pipe(typed_partials(Node)))
+    assert items
+    assert isinstance(error, StreamValidationError)  # pydantic cannot validate this depth
+    assert not error.truncated
+
+
+NUMBERS = f'{{"items": [{2**63}, {2**64 + 1}, {-(2**70)}, 1e400, -1e400, 1.5e308, 1e-400]}}'
+SURROGATES = r'{"items": ["\uD888\u1234", "\ud800", "\udc00\ud800", "\ud83d\ude00", "x\ud800y"]}'
+
+
+@pytest.mark.parametrize("backend", ["python", "yajl2_c"])
+@pytest.mark.parametrize("text", [NUMBERS, SURROGATES])
+def test_completed_items_equal_json_loads_whichever_ijson_backend_is_installed(
+    backend: str, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ijson's backends disagree with json.loads on these inputs (the C one
+    # overflows and invents characters); the items must not depend on them.
+    import sys
+
+    import ijson
+
+    monkeypatch.setitem(sys.modules, "ijson", ijson.get_backend(backend))
+    for size in (1, 5, len(text)):
+        items, error = run(
+            reactivex.from_iterable(chunked(text, size)).pipe(completed_items("items"))
+        )
+        assert error is None
+        assert items == json.loads(text)["items"]
+        assert [type(item) is int for item in items] == [
+            type(item) is int for item in json.loads(text)["items"]
+        ]
+
+
+def test_completed_items_reject_what_json_loads_rejects() -> None:
+    text = '{"items": [1, "' + "\x01" + '"]}'
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text)
+    items, error = run(reactivex.of(text).pipe(completed_items("items")))
+    assert items == [1]
+    assert isinstance(error, StreamValidationError)
+    assert "control character" in str(error)
+
+
+# Paths
+
+
+@pytest.mark.parametrize("path", ["a..b", ".a", "a.", "."])
+def test_completed_items_refuse_a_path_with_an_empty_key_up_front(path: str) -> None:
+    with pytest.raises(ValueError, match="empty key"):
+        completed_items(path)
+
+
+def test_completed_items_refuse_a_path_that_is_not_a_str() -> None:
+    with pytest.raises(TypeError, match="dotted object keys"):
+        completed_items(["records"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "message"),
+    [
+        ("records", '{"records": {"a": 1}}', "'records' is an object, not an array"),
+        ("records", '{"records": "soon"}', "'records' is a string, not an array"),
+        ("records", '{"records": 3, "x": [', "'records' is a number, not an array"),
+        ("records", "[1, 2]", "the value is an array, not an object with key 'records'"),
+        ("records.title", '{"records": [{"title": "A"}]}', "'records' is an array, not an object"),
+        ("a.b", '{"a": null}', "'a' is null, not an object with key 'b'"),
+        ("", '{"records": []}', "the value is an object, not an array"),
+        ("", '"text"', "the value is a string, not an array"),
+    ],
+)
+def test_completed_items_path_meeting_the_wrong_kind_fails_at_once(
+    path: str, text: str, message: str
+) -> None:
+    subject: reactivex.subject.Subject[str] = reactivex.subject.Subject()
+    items: list[Any] = []
+    errors: list[Exception] = []
+    subject.pipe(completed_items(path, name="answer")).subscribe(items.append, errors.append)
+    subject.on_next(text)
+    assert items == []
+    (error,) = errors
+    assert isinstance(error, StreamValidationError)
+    assert message in str(error)
+    assert "'answer'" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("path", "text", "message"),
+    [
+        (
+            "records",
+            '{"items": [1], "count": 1}',
+            "the value has no key 'records' (its keys: 'items', 'count')",
+        ),
+        ("result.records", '{"result": {"rows": []}}', "'result' has no key 'records'"),
+        ("records", "No records today.", "no JSON value found"),
+        ("records", '{"records": [1, 2', "unexpected end of input"),
+    ],
+)
+def test_completed_items_path_that_never_appears_fails_at_the_end(
+    path: str, text: str, message: str
+) -> None:
+    _, error = run(reactivex.from_iterable(chunked(text, 4)).pipe(completed_items(path)))
+    assert isinstance(error, StreamValidationError)
+    assert message in str(error)
+    assert error.text == text
+
+
+def test_completed_items_of_a_cut_off_array_emit_what_closed_then_say_truncated() -> None:
+    text = '{"records": [{"x": 1}, {"x": 2}, {"x"'
+    items, error = run(reactivex.from_iterable(chunked(text, 5)).pipe(completed_items("records")))
+    assert items == [{"x": 1}, {"x": 2}]
+    assert isinstance(error, StreamValidationError)
+    assert error.truncated
+    assert "cut off" in str(error)
+
+
+def test_completed_items_find_the_array_inside_inline_code() -> None:
+    text = 'Sure: ```{"records": [1, 2]}```'
+    items, error = run(reactivex.from_iterable(chunked(text, 3)).pipe(completed_items("records")))
+    assert (items, error) == ([1, 2], None)
+
+
+# Truncation and cumulative streams
+
+
+def test_typed_partials_of_cut_off_json_say_truncated() -> None:
+    chunks = ['{"heading": "h", "records": [{"title": "A", "year": 1}', ", "]
+    _, error = run(reactivex.from_iterable(chunks).pipe(typed_partials(Page, name="page")))
+    assert isinstance(error, StreamValidationError)
+    assert error.truncated
+    assert "'page' was cut off" in str(error)
+    assert "max_tokens" in str(error)
+
+
+def test_typed_partials_of_prose_are_not_truncated() -> None:
+    _, error = run(reactivex.of("I cannot help with that.").pipe(typed_partials(Page)))
+    assert isinstance(error, StreamValidationError)
+    assert not error.truncated
+
+
+async def test_operators_read_a_cumulative_structured_stream_through_values() -> None:
+    from kavalai import Streamer, iterate
+
+    streamer = Streamer()  # cumulative: its messages carry snapshots, values() the text
+    answer = streamer.get_value_streamer("page", response_model=Page)
+    text = '{"heading": "h", "records": [{"title": "A", "year": 1}, {"title": "B", "year": 2}]}'
+    for chunk in chunked(text, 7):
+        await answer.stream_partial(chunk)
+    await answer.stream_complete()
+    pages = [page async for page in iterate(streamer.values("page").pipe(typed_partials(Page)))]
+    records = [
+        item
+        async for item in iterate(streamer.values("page").pipe(completed_items("records", Record)))
+    ]
+    assert pages[-1] == Page.model_validate_json(text)
+    assert records == [Record(title="A", year=1), Record(title="B", year=2)]

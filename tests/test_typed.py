@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import pytest
 from pydantic import BaseModel
 
 from kavalai._partial_json import PartialJsonParser
-from kavalai._typed import PartialModelBuilder
+from kavalai._typed import MAX_OPEN_LEVELS, PartialList, PartialModelBuilder
 
 
 class Inner(BaseModel):
@@ -20,7 +21,7 @@ def build(text: str) -> tuple[PartialModelBuilder[Outer], Outer | None]:
     parser = PartialJsonParser()
     builder = PartialModelBuilder(Outer)
     parser.feed(text)
-    return builder, builder.build(parser.snapshot(), parser.depth)
+    return builder, builder.build(parser)
 
 
 def test_non_object_snapshot_builds_nothing() -> None:
@@ -46,9 +47,9 @@ def test_finished_list_items_are_validated_once_and_reused() -> None:
     parser = PartialJsonParser()
     builder = PartialModelBuilder(Outer)
     parser.feed('{"items": [{"value": 1}, {"value": 2}, ')
-    first = builder.build(parser.snapshot(), parser.depth)
+    first = builder.build(parser)
     parser.feed('{"value": 3}, {"va')
-    second = builder.build(parser.snapshot(), parser.depth)
+    second = builder.build(parser)
     assert first is not None
     assert second is not None
     assert second.items[0] is first.items[0]
@@ -61,3 +62,82 @@ def test_finished_object_that_fails_validation_is_shown_unvalidated() -> None:
     assert outer.inner is not None
     shown: object = outer.inner.value  # unvalidated, so not the declared int
     assert shown == "x"
+
+
+class Row(BaseModel):
+    id: int
+    tags: list[str]
+
+
+class Table(BaseModel):
+    title: str
+    rows: list[Row]
+
+
+def rows_text(count: int) -> str:
+    rows = ", ".join(f'{{"id": {i}, "tags": ["t{i}"]}}' for i in range(count))
+    return f'{{"title": "T", "rows": [{rows}]}}'
+
+
+def partials_of(text: str, size: int = 7) -> tuple[PartialModelBuilder[Table], list[Table]]:
+    parser = PartialJsonParser()
+    builder = PartialModelBuilder(Table)
+    built = []
+    for i in range(0, len(text), size):
+        parser.feed(text[i : i + size])
+        table = builder.build(parser)
+        if table is not None:
+            built.append(table)
+    return builder, built
+
+
+def test_partials_share_finished_items_instead_of_copying_them() -> None:
+    _, built = partials_of(rows_text(50))
+    open_rows = [table.rows for table in built if isinstance(table.rows, PartialList)]
+    assert len(open_rows) > 50
+    first_row = open_rows[-1][0]
+    assert all(rows[0] is first_row for rows in open_rows if len(rows) > 1)
+
+
+def test_an_earlier_partial_does_not_change_when_more_arrives() -> None:
+    parser = PartialJsonParser()
+    builder = PartialModelBuilder(Table)
+    parser.feed('{"title": "T", "rows": [{"id": 1, "tags": []}, {"id": 2')
+    before = builder.build(parser)
+    assert before is not None
+    assert repr(before.rows) == "[Row(id=1, tags=[]), Row(id=None, tags=None)]"
+    parser.feed(', "tags": ["x"]}, {"id": 3, "tags": []}]}')
+    after = builder.build(parser)
+    assert after == Table.model_validate_json(
+        '{"title": "T", "rows": [{"id": 1, "tags": []}, {"id": 2, "tags": ["x"]},'
+        ' {"id": 3, "tags": []}]}'
+    )
+    assert len(before.rows) == 2
+    assert before.rows[1].id is None
+
+
+def test_what_the_builder_keeps_stays_bounded_by_the_open_containers() -> None:
+    builder, built = partials_of(rows_text(300))
+    assert built[-1] == Table.model_validate_json(rows_text(300))
+    assert len(builder._objects) + len(builder._lists) <= 4
+
+
+def test_partial_list_reads_like_a_list() -> None:
+    items = PartialList([1, 2], 3)
+    assert len(items) == 3
+    assert list(items) == [1, 2, 3]
+    assert items == [1, 2, 3]
+    assert items != [1, 2]
+    assert items[-1] == 3
+    assert items[0:2] == [1, 2]
+    assert repr(items) == "[1, 2, 3]"
+    with pytest.raises(IndexError):
+        items[3]
+    assert PartialList([1]) == (1,)
+
+
+def test_a_value_open_deeper_than_the_limit_builds_no_partial() -> None:
+    parser = PartialJsonParser()
+    builder = PartialModelBuilder(Table)
+    parser.feed('{"title": "T", "rows": [' + "[" * MAX_OPEN_LEVELS)
+    assert builder.build(parser) is None

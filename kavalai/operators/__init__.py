@@ -11,9 +11,12 @@ structured one ``chunks.pipe(partial_json(), to_stream_content(name))``.
 
 The JSON operators (:func:`partial_json`, :func:`typed_partials`,
 :func:`completed_items`) read the raw text the model writes, in chunks. Give
-them a value streamer, the values of a delta-mode stream
-(``streamer.pipe(stream_values(name), ...)``), or any observable of text; pass
-``cumulative=True`` when each item is the whole text so far.
+them ``streamer.values(name)`` (a stream's raw chunks, whatever its mode), a
+value streamer, or any observable of text; pass ``cumulative=True`` when each
+item is the whole text so far. (``stream_values(name)`` of a cumulative
+structured stream gives snapshots, not the model's text: use
+``streamer.values(name)`` there.) Whatever fails inside them, a chunk that is
+not text included, ends the subscription with ``on_error``, never the producer.
 """
 
 from __future__ import annotations
@@ -24,9 +27,11 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from reactivex import Observable, compose
 
+from .._typed import PartialList
 from ..content import StreamContent
 
 __all__ = [
+    "PartialList",
     "accumulate",
     "completed_items",
     "partial_json",
@@ -176,10 +181,13 @@ def partial_json(
     Each item is ``json.dumps`` of the value so far, showing only what can no
     longer change (no half numbers, keys or escapes; the string being written
     shows its text so far), or ``None`` while no part of the value is known.
-    Prose and a Markdown code fence around the JSON are skipped. Work is
-    proportional to the input: the text is never re-parsed. When the source
-    completes, one more item follows if the end of the text completed the
-    value (a top-level number, say).
+    Every item is valid JSON at any depth; a number beyond the float range
+    keeps its own text (``1e400``, never ``Infinity``). Prose, inline code and
+    a Markdown code fence around the JSON are skipped. Parsing work is
+    proportional to the input: the text is never re-parsed (each item is a
+    new string of the whole snapshot, though). When the source completes, one
+    more item follows if the end of the text completed the value (a top-level
+    number, say).
 
     .. code::
 
@@ -211,15 +219,21 @@ def typed_partials(
 ) -> Callable[[Observable[str]], Observable[_M]]:
     """Parse JSON text into instances of ``model`` that fill in as it arrives.
 
-    After each chunk that changed what is known, an instance built with
-    ``model_construct``: fields not yet arrived are ``None`` (and absent from
-    ``model_fields_set``), nested models and lists of models fill in the same
-    way, and only finished objects are validated (each once). When the source
-    completes, the final text is validated in full and the validated instance
-    is the last item; if it does not validate, ``on_error`` gets a
-    :class:`~kavalai.StreamValidationError` with the raw text, the best-effort
-    value and pydantic's errors. From ``async for``, wrap the chain in
-    :func:`kavalai.iterate`.
+    After each chunk, an instance built with ``model_construct``: fields not
+    yet arrived are ``None`` (and absent from ``model_fields_set``), nested
+    models fill in the same way, an open list is a read-only
+    :class:`PartialList`, and only finished objects are validated (each
+    once). Partials share their finished parts, so each costs work for the
+    open path only and all of them together O(size of the text); treat them
+    as read-only. While the value is open more than 64 levels deep, no
+    partial is emitted (each would cost work for every open level). When the
+    source completes, the final text is validated in
+    full and the validated instance is the last item; if it does not validate,
+    or the text ended inside the value (``truncated``), ``on_error``
+    gets a :class:`~kavalai.StreamValidationError` with the raw text, the
+    best-effort value and the errors. From ``async for``, wrap the chain in
+    :func:`kavalai.iterate`, which keeps only the newest partial for a
+    consumer that falls behind.
 
     .. code::
 
@@ -263,15 +277,19 @@ def completed_items(
     """Emit each element of the array at ``path`` the moment it is complete.
 
     For rendering records one by one: an element is emitted when its closing
-    bracket (or, for a scalar, its terminator) arrives, parsed by ijson's push
-    parser (its C backend when installed), and validated as ``item_model`` if
+    bracket (or, for a scalar, its terminator) arrives, exactly as
+    ``json.loads`` reads it (big integers, numbers beyond the float range and
+    lone surrogate escapes included), and validated as ``item_model`` if
     given. ``path`` is a dotted path of object keys to the array:
     ``"items"`` for ``{"items": [...]}``, ``"result.records"`` for nested ones,
-    ``""`` for a top-level array. Prose and a code fence around the JSON are
-    skipped. An element that fails validation, or text that stops being JSON,
-    ends the stream with :class:`~kavalai.StreamValidationError`; elements
-    before it were emitted. The items are ``Any``: JSON values, or
-    ``item_model`` instances.
+    ``""`` for a top-level array; a malformed path (an empty key) raises
+    ``ValueError`` here. Prose, inline code and a code fence around the JSON
+    are skipped. The stream ends with :class:`~kavalai.StreamValidationError`
+    when an element fails validation, the text stops being JSON or is cut off
+    (``truncated``), the path meets something other than an object where it
+    looks up a key or other than an array at its end, or the array never
+    appears by the end of the text; elements before that were emitted. The
+    items are ``Any``: JSON values, or ``item_model`` instances.
 
     .. code::
 

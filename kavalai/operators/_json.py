@@ -1,15 +1,22 @@
-"""Operators on JSON text that is still being written."""
+"""Operators on JSON text that is still being written.
+
+Each subscription has its own parser. Whatever goes wrong inside an operator
+(a chunk that is not ``str``, text that is not JSON, a value that does not
+validate, a path that does not fit) ends that subscription with ``on_error``:
+the producer pushing the chunk never sees it, and later chunks are ignored.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import ijson
 from pydantic import BaseModel, ValidationError
 from reactivex import Observable, abc
 
+from .._iterate import Snapshots
 from .._partial_json import PartialJsonParser
+from .._partial_json_path import PathError, find_array, missing, parse_path
 from .._typed import PartialModelBuilder
 from ..errors import StreamValidationError
 
@@ -25,14 +32,24 @@ def partial_json_() -> Callable[[Observable[str]], Observable[str | None]]:
         ) -> abc.DisposableBase:
             parser = PartialJsonParser()
             last: str | None = None
+            failed = False
 
             def on_next(chunk: str) -> None:
-                nonlocal last
-                parser.feed(chunk)
-                last = parser.snapshot_json()
+                nonlocal last, failed
+                if failed:
+                    return
+                try:
+                    parser.feed(chunk)
+                    last = parser.snapshot_json()
+                except Exception as error:
+                    failed = True
+                    observer.on_error(error)
+                    return
                 observer.on_next(last)
 
             def on_completed() -> None:
+                if failed:
+                    return
                 final = parser.close()
                 if final != last:  # the end of the text completed a number or literal
                     observer.on_next(final)
@@ -40,7 +57,7 @@ def partial_json_() -> Callable[[Observable[str]], Observable[str | None]]:
 
             return source.subscribe(on_next, observer.on_error, on_completed, scheduler=scheduler)
 
-        return Observable(subscribe)
+        return Snapshots(subscribe)
 
     return partial_json
 
@@ -53,37 +70,59 @@ def typed_partials_(model: type[_M], name: str) -> Callable[[Observable[str]], O
             parser = PartialJsonParser()
             builder = PartialModelBuilder(model)
             chunks: list[str] = []
+            failed = False
 
-            def on_next(chunk: str) -> None:
-                chunks.append(chunk)
-                parser.feed(chunk)
-                if parser.has_value:
-                    instance = builder.build(parser.snapshot(), parser.depth)
-                    if instance is not None:
-                        observer.on_next(instance)
-
-            def invalid(errors: list[Any]) -> None:
+            def fail(errors: list[Any], truncated: bool = False) -> None:
+                nonlocal failed
+                failed = True
                 text = "".join(chunks)
+                value = parser.snapshot()
                 observer.on_error(
-                    StreamValidationError(name, model.__name__, text, parser.snapshot(), errors)
+                    StreamValidationError(
+                        name, model.__name__, text, value, errors, truncated=truncated
+                    )
                 )
 
-            def on_completed() -> None:
-                final = parser.close()
-                if not parser.done:  # cut off or broken: the snapshot is not the answer
-                    invalid([parser.error or "the text ended before the JSON value did"])
+            def on_next(chunk: str) -> None:
+                nonlocal failed
+                if failed:
                     return
                 try:
+                    parser.feed(chunk)
+                    chunks.append(chunk)
+                    instance = builder.build(parser) if parser.has_value else None
+                except RecursionError:
+                    fail([f"the value is nested too deeply to build {model.__name__}"])
+                    return
+                except Exception as error:
+                    failed = True
+                    observer.on_error(error)
+                    return
+                if instance is not None:
+                    observer.on_next(instance)
+
+            def on_completed() -> None:
+                if failed:
+                    return
+                try:
+                    final = parser.close()
+                    if not parser.done:  # cut off or broken: the snapshot is not the answer
+                        reason = parser.error or "the text ended before the JSON value did"
+                        fail([reason], parser.truncated)
+                        return
                     instance = model.model_validate_json(final or "")
                 except ValidationError as error:
-                    invalid(list(error.errors()))
+                    fail(list(error.errors()))
+                    return
+                except RecursionError:
+                    fail([f"the value is nested too deeply to validate as {model.__name__}"])
                     return
                 observer.on_next(instance)
                 observer.on_completed()
 
             return source.subscribe(on_next, observer.on_error, on_completed, scheduler=scheduler)
 
-        return Observable(subscribe)
+        return Snapshots(subscribe)
 
     return typed_partials
 
@@ -91,74 +130,86 @@ def typed_partials_(model: type[_M], name: str) -> Callable[[Observable[str]], O
 def completed_items_(
     path: str, item_model: type[BaseModel] | None, name: str
 ) -> Callable[[Observable[str]], Observable[Any]]:
-    prefix = f"{path}.item" if path else "item"
+    keys = parse_path(path)
+    wanted = f"a JSON array at {path!r}" if keys else "a top-level JSON array"
 
     def completed_items(source: Observable[str]) -> Observable[Any]:
         def subscribe(
             observer: abc.ObserverBase[Any], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            # The parser finds where the JSON begins and ends in LLM-shaped text
-            # (prose, fences, trailing words); ijson parses just that span.
+            # The parser finds the value in LLM-shaped text (prose, fences,
+            # trailing words); the array is its own container, so its items are
+            # exactly what json.loads makes of them.
             parser = PartialJsonParser()
-            found: list[Any] = ijson.sendable_list()
-            items = ijson.items_coro(found, prefix, use_float=True)
-            fed = 0  # characters of input seen so far
             chunks: list[str] = []
+            array: list[Any] | None = None
+            emitted = 0
             failed = False
 
-            def fail(error: Exception) -> None:
+            def fail(
+                model_name: str, value: object, errors: list[Any], truncated: bool = False
+            ) -> None:
                 nonlocal failed
                 failed = True
-                observer.on_error(error)
+                text = "".join(chunks)
+                observer.on_error(
+                    StreamValidationError(
+                        name, model_name, text, value, errors, truncated=truncated
+                    )
+                )
 
-            def emit_found() -> None:
-                for item in found:
+            def emit_finished() -> bool:
+                """Emit the items finished since the last call; False once failed."""
+                nonlocal emitted
+                while array is not None and emitted < len(array) and not failed:
+                    item = array[emitted]
+                    emitted += 1
                     if item_model is None:
                         observer.on_next(item)
                         continue
                     try:
-                        observer.on_next(item_model.model_validate(item))
+                        validated = item_model.model_validate(item)
                     except ValidationError as error:
-                        text = "".join(chunks)
-                        fail(
-                            StreamValidationError(
-                                name, item_model.__name__, text, item, error.errors()
-                            )
-                        )
-                        return
-                del found[:]
+                        fail(item_model.__name__, item, list(error.errors()))
+                        return False
+                    observer.on_next(validated)
+                return not failed
+
+            def read(chunk: str | None) -> bool:
+                """Feed a chunk (None: the end), find the array; False once failed."""
+                nonlocal array, failed
+                try:
+                    if chunk is None:
+                        parser.close()
+                    else:
+                        parser.feed(chunk)
+                        chunks.append(chunk)
+                    if array is None:
+                        array = find_array(parser, keys)
+                except PathError as error:
+                    fail(wanted, parser.snapshot(), [str(error)])
+                    return False
+                except Exception as error:
+                    failed = True
+                    observer.on_error(error)
+                    return False
+                return True
 
             def on_next(chunk: str) -> None:
-                nonlocal fed
-                if failed:
+                if failed or not read(chunk) or not emit_finished():
                     return
-                chunks.append(chunk)
-                was_done = parser.done
-                parser.feed(chunk)
-                start, end = parser.start, parser.end
-                piece = ""
-                if start is not None and not was_done:
-                    piece = chunk[max(start - fed, 0) : len(chunk) if end is None else end - fed]
-                if piece:  # ijson's C backend takes an empty send for the end of input
-                    try:
-                        items.send(piece.encode())
-                    except ijson.JSONError as error:
-                        fail(_syntax_error(name, chunks, parser, error))
-                        return
-                    emit_found()
-                fed += len(chunk)
+                if parser.error is not None and not parser.done:
+                    fail(wanted, parser.snapshot(), [parser.error])
 
             def on_completed() -> None:
-                if failed:
+                if failed or not read(None) or not emit_finished():
                     return
-                parser.close()
-                try:
-                    items.close()
-                except ijson.JSONError as error:
-                    fail(_syntax_error(name, chunks, parser, error))
-                    return
-                emit_found()
-                if not failed:
+                if array is None:
+                    fail(wanted, parser.snapshot(), [missing(parser, keys)], parser.truncated)
+                elif not parser.done:
+                    reason = parser.error or "the text ended before the JSON value did"
+                    fail(wanted, parser.snapshot(), [reason], parser.truncated)
+                else:
                     observer.on_completed()
 
             return source.subscribe(on_next, observer.on_error, on_completed, scheduler=scheduler)
@@ -166,11 +217,3 @@ def completed_items_(
         return Observable(subscribe)
 
     return completed_items
-
-
-def _syntax_error(
-    name: str, chunks: list[str], parser: PartialJsonParser, error: Exception
-) -> StreamValidationError:
-    return StreamValidationError(
-        name, "JSON", "".join(chunks), parser.snapshot(), [parser.error or str(error)]
-    )
