@@ -42,16 +42,16 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.demo: pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/pip install $(PIP_FLAGS) -e .
+	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[demo]'
 	touch $@
 
 $(VENV)/.test: pyproject.toml | $(VENV)/bin/python
-	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[aio,web,redis,openai,anthropic,test,bench]' 'reactivex>=4.1,<5'
+	$(VENV)/bin/pip install $(PIP_FLAGS) -e '.[aio,web,redis,openai,anthropic,display,test,bench]' 'reactivex>=4.1,<5'
 	touch $@
 
 $(VENV_LATEST)/.test: pyproject.toml
 	$(PYTHON) -m venv $(VENV_LATEST)
-	$(VENV_LATEST)/bin/pip install $(PIP_FLAGS) --upgrade -e '.[web,redis,openai,anthropic,test,bench]' reactivex
+	$(VENV_LATEST)/bin/pip install $(PIP_FLAGS) --upgrade -e '.[web,redis,openai,anthropic,display,test,bench]' reactivex
 	touch $@
 
 # The AI SDK's own UI message stream reader, pinned by the lockfile, for the web tests.

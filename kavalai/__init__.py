@@ -22,6 +22,9 @@ from .errors import (
 from .streamer import Streamer, StreamerStatistics
 from .value_streamer import ValueStreamer
 
+#: The version of this kavalai, also in the distribution's metadata (read from here).
+__version__ = "0.1.0"
+
 __all__ = [
     "IncompleteStreamError",
     "MessageIterator",
@@ -35,5 +38,6 @@ __all__ = [
     "StreamerStatistics",
     "StreamerTimeoutException",
     "ValueStreamer",
+    "__version__",
     "iterate",
 ]

@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from . import __version__
+
 __all__ = ["main"]
 
 
@@ -15,6 +17,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="kavalai",
         description="Stream several named values of AI output, text or partial JSON.",
     )
+    parser.add_argument("--version", action="version", version=f"kavalai {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     demo = commands.add_parser(
         "demo",
