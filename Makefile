@@ -37,6 +37,7 @@ bench: $(VENV)/.test
 	$(VENV)/bin/python benchmarks/soak_streamer.py
 	$(VENV)/bin/python benchmarks/bench_web.py
 	$(VENV)/bin/python benchmarks/bench_redis.py
+	$(VENV)/bin/python benchmarks/bench_providers.py
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
