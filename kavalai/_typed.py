@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Iterator, Sequence
+from contextlib import suppress
 from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin, overload
 
 from pydantic import BaseModel, ValidationError
@@ -171,7 +172,7 @@ class PartialModelBuilder(Generic[_M]):
                 values[name] = None
                 continue
             arrived.add(name)
-        return model.model_construct(_fields_set=arrived, **values)
+        return _construct(model, values, arrived)
 
     def _open_list(self, annotation: Any, items: list[JsonValue], child: Any) -> PartialList[Any]:
         entry = self._lists.get(id(items))
@@ -263,21 +264,54 @@ def _json_key(name: str, field: FieldInfo) -> str:
     return field.alias or name
 
 
+def _construct(model: type[BaseModel], values: dict[str, Any], arrived: set[str]) -> BaseModel:
+    """``model.model_construct(_fields_set=arrived, **values)``, given a value for every field.
+
+    A partial is built after every chunk, so for a plain model (no private
+    attributes, no extra fields) this sets what ``model_construct`` would set
+    directly, skipping its search for defaults: every field has a value here.
+    """
+    if model.__private_attributes__ or model.model_config.get("extra") == "allow":
+        return model.model_construct(_fields_set=arrived, **values)
+    instance = model.__new__(model)
+    object.__setattr__(instance, "__dict__", values)
+    object.__setattr__(instance, "__pydantic_fields_set__", arrived)
+    object.__setattr__(instance, "__pydantic_extra__", None)
+    object.__setattr__(instance, "__pydantic_private__", None)
+    return instance
+
+
+_MODELS: dict[Any, type[BaseModel] | None] = {}
+_ITEMS: dict[Any, Any] = {}
+
+
 def _model_in(annotation: Any) -> type[BaseModel] | None:
     """The model class of ``Model`` or ``Model | None``, else None."""
-    annotation = _without_none(annotation)
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
+    try:
+        return _MODELS[annotation]
+    except (KeyError, TypeError):  # not seen yet, or not hashable
+        pass
+    found = _without_none(annotation)
+    model = found if isinstance(found, type) and issubclass(found, BaseModel) else None
+    with suppress(TypeError):  # not hashable: not cached
+        _MODELS[annotation] = model
+    return model
 
 
 def _list_item(annotation: Any) -> Any:
     """The item annotation of ``list[X]`` or ``list[X] | None``, else None."""
-    annotation = _without_none(annotation)
-    if get_origin(annotation) is list:
-        args = get_args(annotation)
-        return args[0] if args else None
-    return None
+    try:
+        return _ITEMS[annotation]
+    except (KeyError, TypeError):  # not seen yet, or not hashable
+        pass
+    found = _without_none(annotation)
+    item = None
+    if get_origin(found) is list:
+        args = get_args(found)
+        item = args[0] if args else None
+    with suppress(TypeError):  # not hashable: not cached
+        _ITEMS[annotation] = item
+    return item
 
 
 def _without_none(annotation: Any) -> Any:
