@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import random
 import shutil
@@ -59,6 +60,7 @@ class CuttingProxy:
         self.cut = 0
         self._random = random.Random(seed)
         self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> int:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
@@ -66,11 +68,21 @@ class CuttingProxy:
         return port
 
     async def close(self) -> None:
+        """Stop listening and close every connection still open, waiting for each."""
         if self._server is not None:
             self._server.close()
+        writers = list(self._writers)
+        for writer in writers:
+            writer.close()
+        for writer in writers:
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+        if self._server is not None:
+            await self._server.wait_closed()
 
     async def _handle(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         upstream_r, upstream_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self._writers |= {client_w, upstream_w}
         budget: int | None = None
         if self.cuts_left > 0:
             self.cuts_left -= 1
@@ -94,10 +106,16 @@ class CuttingProxy:
                 return
 
         upload = asyncio.ensure_future(pipe(client_r, upstream_w, limited=False))
-        await pipe(upstream_r, client_w, limited=True)
-        upload.cancel()
-        for writer in (client_w, upstream_w):
-            writer.close()
+        try:
+            await pipe(upstream_r, client_w, limited=True)
+        finally:
+            upload.cancel()
+            await asyncio.gather(upload, return_exceptions=True)
+            for writer in (client_w, upstream_w):
+                writer.close()
+                self._writers.discard(writer)
+                with contextlib.suppress(ConnectionError):
+                    await writer.wait_closed()
 
 
 NODE_DIR = Path(__file__).parent / "node"
