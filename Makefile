@@ -34,6 +34,7 @@ bench: $(VENV)/.test
 	$(VENV)/bin/python benchmarks/bench_streamer.py
 	$(VENV)/bin/python benchmarks/bench_partial_json_engine.py
 	$(VENV)/bin/python benchmarks/bench_partial_json.py
+	$(VENV)/bin/python benchmarks/bench_partial_json_peers.py
 	$(VENV)/bin/python benchmarks/soak_streamer.py
 	$(VENV)/bin/python benchmarks/bench_web.py
 	$(VENV)/bin/python benchmarks/bench_redis.py
