@@ -11,6 +11,7 @@ from __future__ import annotations
 from ._consumers import MessageIterator
 from ._iterate import ObservableIterator, iterate
 from .content import StreamContent
+from .display import display
 from .errors import (
     IncompleteStreamError,
     RemoteStreamError,
@@ -39,5 +40,6 @@ __all__ = [
     "StreamerTimeoutException",
     "ValueStreamer",
     "__version__",
+    "display",
     "iterate",
 ]

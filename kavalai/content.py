@@ -48,6 +48,11 @@ class StreamContent(BaseModel):
         seq: int | None = getattr(self, "_seq", None)
         return seq
 
+    def _repr_html_(self) -> str:
+        from .display._html import message_html
+
+        return message_html(self)
+
 
 _SEQ = StreamContent.__dict__["_seq"]
 

@@ -335,6 +335,16 @@ class Streamer(Observable[StreamContent], AsyncClosing):
     def __aiter__(self) -> MessageIterator:
         return self.messages()
 
+    def __repr__(self) -> str:
+        from .display._repr import streamer_line
+
+        return streamer_line(self)
+
+    def _repr_html_(self) -> str:
+        from .display._repr import streamer_html
+
+        return streamer_html(self)
+
     def _subscribe_core(
         self,
         observer: abc.ObserverBase[StreamContent],

@@ -1,0 +1,121 @@
+"""The board as HTML: one panel per stream and a status line, every value escaped.
+
+Styles are inline, so the HTML looks the same in JupyterLab, Notebook 7, VS
+Code, nbconvert and a GitHub preview, none of which needs a script to show it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..content import StreamContent
+from ._board import Board, Panel, structured
+from ._safe import for_markup
+
+__all__ = ["board_html", "message_html"]
+
+_BOX = (
+    "font-family:ui-sans-serif,system-ui,sans-serif;font-size:13px;line-height:1.4;"
+    "border:1px solid #8884;border-radius:6px;padding:6px 10px;margin:4px 0;max-width:60em"
+)
+_HEAD = "font-weight:600;margin:2px 0"
+_MUTED = "opacity:.65;font-weight:400"
+_TEXT = "white-space:pre-wrap;word-break:break-word;margin:2px 0;font-family:ui-monospace,monospace"
+_ERROR = "color:#c62828;font-weight:600;white-space:pre-wrap;margin:2px 0"
+_TABLE = "border-collapse:collapse;margin:2px 0"
+_CELL = "border-bottom:1px solid #8883;padding:1px 8px;text-align:left;vertical-align:top"
+_STATE_MARK = {"streaming": "◌ streaming", "complete": "✓ complete", "error": "✗ error"}
+
+
+def board_html(board: Board) -> str:
+    """The whole board: a panel per stream, then the status line."""
+    panels = "".join(_panel(panel) for panel in board.panels.values())
+    failure = (
+        f'<div class="kavalai-error" style="{_ERROR}">{for_markup(board.error)}</div>'
+        if board.error is not None
+        else ""
+    )
+    status = f'<div class="kavalai-status" style="{_MUTED}">{for_markup(board.status())}</div>'
+    return f'<div class="kavalai-board" style="{_BOX}">{panels}{failure}{status}</div>'
+
+
+def message_html(message: StreamContent) -> str:
+    """One message: its type, stream, position and value."""
+    seq = "" if message.seq is None else f" #{message.seq}"
+    value = (
+        f'<span style="{_MUTED}">None</span>'
+        if message.value is None
+        else f'<code style="{_TEXT}">{for_markup(message.value)}</code>'
+    )
+    return (
+        f'<div class="kavalai-message" style="{_BOX}">'
+        f'<span style="{_MUTED}">StreamContent{seq}</span> '
+        f"<b>{for_markup(message.type)}</b> {for_markup(message.name)}: {value}</div>"
+    )
+
+
+def _panel(panel: Panel) -> str:
+    head = (
+        f'<div style="{_HEAD}">{for_markup(panel.name)} '
+        f'<span style="{_MUTED}">{_STATE_MARK[panel.state]} · {panel.messages:,} '
+        f"message{'' if panel.messages == 1 else 's'}</span></div>"
+    )
+    value = structured(panel.value)
+    if value is None:
+        body = f'<div class="kavalai-text" style="{_TEXT}">{for_markup(panel.value)}</div>'
+    else:
+        body = _value(value, panel.state == "complete")
+    error = (
+        f'<div class="kavalai-error" style="{_ERROR}">{for_markup(panel.error)}</div>'
+        if panel.error is not None
+        else ""
+    )
+    return (
+        f'<div class="kavalai-panel" data-stream="{for_markup(panel.name)}" '
+        f'data-state="{panel.state}">{head}{body}{error}</div>'
+    )
+
+
+def _value(value: object, complete: bool) -> str:
+    """An object as a table of its fields, an array of objects as a table of rows."""
+    if isinstance(value, dict):
+        rows = "".join(
+            f'<tr><th style="{_CELL}">{for_markup(key)}</th>'
+            f'<td style="{_CELL}">{_value(item, complete)}</td></tr>'
+            for key, item in value.items()
+        )
+        return f'<table class="kavalai-fields" style="{_TABLE}">{rows}</table>'
+    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+        return _rows(value, complete)
+    if isinstance(value, str):
+        return f'<span style="{_TEXT}">{for_markup(value)}</span>'
+    return f'<code style="{_TEXT}">{for_markup(json.dumps(value, ensure_ascii=False))}</code>'
+
+
+def _rows(items: list[object], complete: bool) -> str:
+    """A table with a row per object; a row whose object has closed is marked ✓.
+
+    An element followed by another has closed, and so has the last one when
+    its stream is complete: the partial JSON never shows what it may take back.
+    """
+    columns: dict[str, None] = {}
+    for item in items:
+        assert isinstance(item, dict)
+        columns.update(dict.fromkeys(item))
+    head = f'<th style="{_CELL}"></th>' + "".join(
+        f'<th style="{_CELL}">{for_markup(column)}</th>' for column in columns
+    )
+    body = ""
+    for index, item in enumerate(items):
+        assert isinstance(item, dict)
+        done = complete or index < len(items) - 1
+        mark = "✓" if done else "…"
+        cells = "".join(
+            f'<td style="{_CELL}">{_value(item[column], done) if column in item else ""}</td>'
+            for column in columns
+        )
+        body += (
+            f'<tr class="kavalai-item" data-complete="{str(done).lower()}">'
+            f'<td style="{_CELL}">{mark}</td>{cells}</tr>'
+        )
+    return f'<table class="kavalai-items" style="{_TABLE}"><tr>{head}</tr>{body}</table>'

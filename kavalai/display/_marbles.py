@@ -1,0 +1,167 @@
+"""A marble timeline: one lane per stream, a mark per message, time along the lane.
+
+As Rx draws them: ``o`` for a value, ``|`` where a stream completes, ``X``
+where it fails, ``R`` for a restart. SVG for a notebook, text for a terminal.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ..content import StreamContent
+from ._safe import for_markup, for_terminal
+
+__all__ = ["Mark", "Timeline"]
+
+MarkKind = Literal["value", "complete", "error", "restart"]
+
+_KIND: dict[str, MarkKind] = {
+    "partial": "value",
+    "complete": "complete",
+    "error": "error",
+    "restart": "restart",
+}
+_TEXT_MARK = {"value": "o", "complete": "|", "error": "X", "restart": "R"}
+_LANE_HEIGHT = 34
+_LABEL_WIDTH = 110
+_PLOT_WIDTH = 520
+_LABEL_CHARS = 12
+
+
+@dataclass(frozen=True)
+class Mark:
+    """One event on a lane, ``at`` seconds after the timeline started."""
+
+    lane: str
+    kind: MarkKind
+    at: float
+    label: str = ""
+
+
+@dataclass
+class Timeline:
+    """The marks of a source so far, drawn as SVG (``_repr_svg_``) or text (``str``).
+
+    Feed it with :meth:`add` (a :class:`~kavalai.StreamContent` goes to the
+    lane of its stream, anything else to ``lane``) and :meth:`end`; or let
+    :func:`kavalai.display.marbles` do it while it shows the timeline live.
+
+    Args:
+        clock: Seconds as a float; the first mark is at 0.
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    marks: list[Mark] = field(default_factory=list)
+    lanes: dict[str, None] = field(default_factory=dict)  # in the order they appeared
+    _start: float | None = field(default=None, init=False, repr=False)
+
+    def add(self, item: object, lane: str = "value") -> None:
+        """A mark for ``item``: a message by its type, anything else as a value."""
+        if isinstance(item, StreamContent):
+            self._mark(item.name, _KIND[item.type], item.value or "")
+        else:
+            self._mark(lane, "value", str(item))
+
+    def complete(self, lane: str) -> None:
+        """``lane`` completed."""
+        self._mark(lane, "complete", "")
+
+    def fail(self, lane: str, error: BaseException) -> None:
+        """``lane`` failed with ``error``."""
+        self._mark(lane, "error", f"{type(error).__name__}: {error}")
+
+    def fail_open(self, error: BaseException) -> None:
+        """Every lane not yet complete failed with ``error`` (a Streamer's failure)."""
+        ended = {mark.lane for mark in self.marks if mark.kind in ("complete", "error")}
+        for lane in [lane for lane in self.lanes if lane not in ended] or ["value"]:
+            self.fail(lane, error)
+
+    def text(self, width: int = 60) -> str:
+        """The lanes as lines of text, ``width`` characters of time each."""
+        if not self.lanes:
+            return "(no messages)"
+        names = {lane: for_terminal(lane)[:_LABEL_CHARS] for lane in self.lanes}
+        pad = max(len(name) for name in names.values())
+        rows = {lane: ["-"] * width for lane in self.lanes}
+        for mark in self.marks:
+            row = rows[mark.lane]
+            column = self._column(mark.at, width)
+            while column < width - 1 and row[column] != "-":
+                column += 1  # marks that fall together sit side by side, in order
+            row[column] = _TEXT_MARK[mark.kind]
+        return "\n".join(f"{names[lane].ljust(pad)} {''.join(rows[lane])}" for lane in self.lanes)
+
+    def svg(self) -> str:
+        """The lanes as an SVG drawing; every label is escaped."""
+        lanes = list(self.lanes)
+        height = _LANE_HEIGHT * max(len(lanes), 1) + 8
+        width = _LABEL_WIDTH + _PLOT_WIDTH + 20
+        parts = [
+            f'<svg xmlns="http://www.w3.org/2000/svg" class="kavalai-marbles" '
+            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'font-family="ui-sans-serif,system-ui,sans-serif" font-size="12">'
+        ]
+        for index, lane in enumerate(lanes):
+            y = _LANE_HEIGHT * index + _LANE_HEIGHT // 2 + 4
+            name = for_markup(lane[: _LABEL_CHARS * 2])
+            parts.append(
+                f'<g class="lane" data-lane="{name}">'
+                f'<text x="4" y="{y + 4}" fill="currentColor">{name}</text>'
+                f'<line x1="{_LABEL_WIDTH}" y1="{y}" x2="{_LABEL_WIDTH + _PLOT_WIDTH + 10}" '
+                f'y2="{y}" stroke="#888" stroke-width="1"/>'
+            )
+            parts += [self._svg_mark(mark, y) for mark in self.marks if mark.lane == lane]
+            parts.append("</g>")
+        parts.append("</svg>")
+        return "".join(parts)
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def __repr__(self) -> str:
+        return f"<Timeline: {len(self.lanes)} lanes, {len(self.marks)} marks>"
+
+    def _mark(self, lane: str, kind: MarkKind, label: str) -> None:
+        now = self.clock()
+        if self._start is None:
+            self._start = now
+        self.lanes.setdefault(lane, None)
+        self.marks.append(Mark(lane, kind, now - self._start, label))
+
+    def _span(self) -> float:
+        return max((mark.at for mark in self.marks), default=0.0)
+
+    def _column(self, at: float, width: int) -> int:
+        span = self._span()
+        return 0 if span <= 0 else min(width - 1, round(at / span * (width - 1)))
+
+    def _svg_mark(self, mark: Mark, y: int) -> str:
+        span = self._span()
+        x = _LABEL_WIDTH + (0 if span <= 0 else round(mark.at / span * _PLOT_WIDTH)) + 5
+        title = f"<title>{for_markup(mark.label)}</title>" if mark.label else ""
+        kind = f'class="mark {mark.kind}" data-at="{mark.at:.3f}"'
+        if mark.kind == "complete":
+            return (
+                f'<line {kind} x1="{x}" y1="{y - 9}" x2="{x}" y2="{y + 9}" '
+                f'stroke="currentColor" stroke-width="2">{title}</line>'
+            )
+        if mark.kind == "error":
+            return (
+                f'<path {kind} d="M{x - 6},{y - 6} L{x + 6},{y + 6} M{x - 6},{y + 6} '
+                f'L{x + 6},{y - 6}" stroke="#c62828" stroke-width="2.5">{title}</path>'
+            )
+        if mark.kind == "restart":
+            return (
+                f'<rect {kind} x="{x - 5}" y="{y - 5}" width="10" height="10" '
+                f'fill="#f9a825">{title}</rect>'
+            )
+        return (
+            f'<circle {kind} cx="{x}" cy="{y}" r="6" fill="#42a5f5" '
+            f'stroke="currentColor" stroke-width="1">{title}</circle>'
+        )
