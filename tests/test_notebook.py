@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import itertools
 import json
 import re
 import sys
+import xml.etree.ElementTree as ElementTree
+from datetime import datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -71,24 +76,47 @@ def _write_kernelspec(kernels_dir: Path) -> None:
     (spec_dir / "kernel.json").write_text(json.dumps(spec), encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def executed(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The notebook, executed once, with a probe cell appended that reports the kernel."""
-    jupyter_dir = tmp_path_factory.mktemp("jupyter")
-    _write_kernelspec(jupyter_dir / "kernels")
-    nb = _read_notebook()
-    nb.cells.append(_probe_cell())
+class RecordingClient(NotebookClient):
+    """Executes a notebook and keeps every display message, by cell index."""
+
+    def __init__(self, nb: Any, **kwargs: Any) -> None:
+        super().__init__(nb, **kwargs)
+        self.displays: dict[int, list[dict[str, Any]]] = {}
+
+    def process_message(self, msg: dict[str, Any], cell: Any, cell_index: int) -> Any:
+        if msg["msg_type"] in ("display_data", "update_display_data"):
+            self.displays.setdefault(cell_index, []).append(msg)
+        return super().process_message(msg, cell, cell_index)
+
+
+def execute(nb: Any, jupyter_dir: Path) -> RecordingClient:
+    """Run ``nb`` in place in a kernel on the interpreter running this."""
+    if not (jupyter_dir / "kernels" / KERNEL_NAME).is_dir():
+        _write_kernelspec(jupyter_dir / "kernels")
     with pytest.MonkeyPatch.context() as patch:
         # Listed first on JUPYTER_PATH, this spec wins over any user or system one.
         patch.setenv("JUPYTER_PATH", str(jupyter_dir))
-        client = NotebookClient(
+        client = RecordingClient(
             nb,
             timeout=60,
             kernel_name=KERNEL_NAME,
             resources={"metadata": {"path": str(NOTEBOOKS)}},
         )
         client.execute()
-    return nb
+    return client
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> RecordingClient:
+    """The notebook, executed once, with a probe cell appended that reports the kernel."""
+    nb = _read_notebook()
+    nb.cells.append(_probe_cell())
+    return execute(nb, tmp_path_factory.mktemp("jupyter"))
+
+
+@pytest.fixture(scope="module")
+def executed(run: RecordingClient) -> Any:
+    return run.nb
 
 
 def _code_cells(nb: Any, tag: str) -> list[Any]:
@@ -110,12 +138,46 @@ def _stdout(nb: Any, tag: str) -> str:
     )
 
 
-def test_the_stored_notebook_has_no_outputs() -> None:
-    nb = _read_notebook()
-    nbformat.validate(nb)
-    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
-    assert code_cells
-    assert all(cell.outputs == [] and cell.execution_count is None for cell in code_cells)
+# What changes from one run to the next: rates, and the times of marks.
+_VOLATILE = re.compile(r"[\d,.]+ msg/s|data-at=\"[\d.]+\"")
+
+
+def _normalized(outputs: list[Any]) -> list[Any]:
+    normalized = []
+    for output in outputs:
+        if output.output_type == "stream":
+            normalized.append((output.name, output.text))
+        elif output.output_type in ("display_data", "execute_result"):
+            data = {kind: _VOLATILE.sub("#", str(value)) for kind, value in output.data.items()}
+            normalized.append((output.output_type, data))
+        else:
+            normalized.append((output.output_type, output.get("ename")))
+    return normalized
+
+
+def test_the_stored_outputs_are_what_executing_the_notebook_produces(executed: Any) -> None:
+    stored = _read_notebook()
+    nbformat.validate(stored)
+    pairs = zip(stored.cells, executed.cells, strict=False)
+    code = [(mine, ran) for mine, ran in pairs if mine.cell_type == "code"]
+    assert all(mine.outputs or not ran.outputs for mine, ran in code)
+    assert [_normalized(mine.outputs) for mine, _ in code] == [
+        _normalized(ran.outputs) for _, ran in code
+    ]
+
+
+def test_no_cell_ends_with_a_bare_subscribe() -> None:
+    for cell in _read_notebook().cells:
+        if cell.cell_type != "code":
+            continue
+        last = ast.parse(cell.source.replace("await ", "")).body[-1]
+        call = last.value if isinstance(last, ast.Expr) else None
+        bare = (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "subscribe"
+        )
+        assert not bare, cell.source
 
 
 def test_the_notebook_runs_in_the_interpreter_running_the_tests(executed: Any) -> None:
@@ -187,3 +249,117 @@ def test_the_expected_outputs_match_the_seed_text() -> None:
     assert _seed_expected_outputs(seed) == {"1": CUMULATIVE_OUTPUT, "3": DELTA_OUTPUT}
     final_json = STRUCTURED_OUTPUT.splitlines()[-1].removeprefix("partial JSON: ")
     assert f"fully-formed JSON {final_json}" in seed
+
+
+def _cell_index(nb: Any, tag: str) -> int:
+    (index,) = [n for n, cell in enumerate(nb.cells) if tag in cell.metadata.get("tags", [])]
+    return index
+
+
+class _Html(HTMLParser):
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def _thought(html: str) -> str:
+    """The text of the thought panel in a board's HTML."""
+    found = re.search(r'data-stream="thought".*?class="kavalai-text"[^>]*>(.*?)</div>', html)
+    assert found, html
+    return found.group(1)
+
+
+def test_live_display_updates_one_output_in_place_with_the_text_so_far(
+    run: RecordingClient,
+) -> None:
+    messages = run.displays[_cell_index(run.nb, "live-display")]
+    first, *updates = messages
+    assert first["msg_type"] == "display_data"
+    assert {message["msg_type"] for message in updates} == {"update_display_data"}
+    display_ids = {message["content"]["transient"]["display_id"] for message in messages}
+    assert len(display_ids) == 1
+    # The first shows the board before any message: no panel yet.
+    assert 'data-stream="thought"' not in first["content"]["data"]["text/html"]
+    thoughts = [_thought(message["content"]["data"]["text/html"]) for message in updates]
+    assert len(set(thoughts)) >= 3  # seen growing, not only at the end
+    assert all(later.startswith(earlier) for earlier, later in itertools.pairwise(thoughts))
+    assert thoughts[-1] == "Looking up the record of Timo and the year he was born "
+
+
+def test_live_display_coalesces_updates_to_about_ten_a_second(run: RecordingClient) -> None:
+    messages = run.displays[_cell_index(run.nb, "live-display")]
+    # The kernel stamps each message; between the first and the last, updates
+    # came at most once per 0.1 s interval, plus the final one.
+    dates: list[datetime] = [message["header"]["date"] for message in messages]
+    seconds = (dates[-1] - dates[0]).total_seconds()
+    assert len(messages) <= seconds / 0.1 + 2
+    assert len(messages) < 17  # fewer updates than the stream had messages
+
+
+def test_live_display_leaves_the_final_state_as_static_html(executed: Any) -> None:
+    (output,) = executed.cells[_cell_index(executed, "live-display")].outputs
+    html = output.data["text/html"]
+    parsed = _Html(html)
+    assert "script" not in parsed.tags
+    assert "done · 17 messages · 0 of 2 streams active" in parsed.text
+    assert "birth_year" in parsed.text
+    assert "1986" in parsed.text
+
+
+def test_hostile_values_arrive_escaped_in_every_html_output(run: RecordingClient) -> None:
+    hostile = '<img src=x onerror=alert(1)></table><script>alert("x")</script>␛[2J␛[31mred?'
+    first, *updates = run.displays[_cell_index(run.nb, "hostile")]
+    assert 'data-stream="hostile"' not in first["content"]["data"]["text/html"]
+    for message in updates:
+        parsed = _Html(message["content"]["data"]["text/html"])
+        assert "script" not in parsed.tags
+        assert "img" not in parsed.tags
+        assert hostile in parsed.text
+        assert "\x1b" not in message["content"]["data"]["text/plain"]
+
+
+def test_the_marble_timeline_is_svg_with_a_lane_per_source(executed: Any) -> None:
+    outputs = executed.cells[_cell_index(executed, "marbles")].outputs
+    svg = next(output.data["image/svg+xml"] for output in outputs if "data" in output)
+    root = ElementTree.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    lanes = root.findall(f"{ns}g")
+    assert [lane.get("data-lane") for lane in lanes] == ["chunks", "accumulate"]
+    for lane in lanes:
+        kinds = [mark.get("class") for mark in lane if mark.get("class")]
+        assert kinds == ["mark value"] * 3 + ["mark complete"]
+    assert _stdout(executed, "marbles") == (
+        "chunks     o-------o--------o-------|----------------------------------\n"
+        "accumulate ----------------------------------o-------o--------o-------|\n"
+    )
+
+
+def test_an_error_and_a_timeout_are_shown(executed: Any) -> None:
+    assert _stdout(executed, "error") == (
+        "partial Half an ans\nfailed: the model's connection dropped\n"
+    )
+    assert _stdout(executed, "timeout").startswith("partial Hello\ntimed out: ")
+    assert _stdout(executed, "closing").endswith("producer cancelled: True\n")
+
+
+def write_outputs() -> None:
+    """Execute the notebook and store it with its outputs: ``python -m tests.test_notebook``."""
+    import tempfile
+
+    nb = _read_notebook()
+    with tempfile.TemporaryDirectory() as jupyter_dir:
+        execute(nb, Path(jupyter_dir))
+    nb.metadata.pop("widgets", None)
+    nbformat.write(nb, NOTEBOOK)  # type: ignore[no-untyped-call]
+
+
+if __name__ == "__main__":
+    write_outputs()

@@ -95,6 +95,7 @@ async def display(
 async def marbles(
     source: Streamer | Observable[object] | Mapping[str, Observable[object]],
     *,
+    ordered: bool = False,
     interval: float = INTERVAL,
     out: TextIO | None = None,
 ) -> Timeline:
@@ -106,9 +107,10 @@ async def marbles(
     operator chain changes a stream). A mark per message, placed by time;
     ``|`` where a lane completes, ``X`` where it fails. SVG in a notebook,
     text elsewhere. The returned :class:`Timeline` draws itself again
-    (``str()`` for text, ``_repr_svg_`` in a notebook).
+    (``str()`` for text, ``_repr_svg_`` in a notebook). ``ordered=True``
+    spaces the marks by their order instead, for synchronous sources.
     """
-    timeline = Timeline()
+    timeline = Timeline(ordered=ordered)
     view: _View
     if out is None and _in_notebook():
         from ._notebook import NotebookView

@@ -51,9 +51,12 @@ class Timeline:
 
     Args:
         clock: Seconds as a float; the first mark is at 0.
+        ordered: Space the marks evenly in the order they came rather than by
+            time: for a synchronous source, whose items all come at once.
     """
 
     clock: Callable[[], float] = time.monotonic
+    ordered: bool = False
     marks: list[Mark] = field(default_factory=list)
     lanes: dict[str, None] = field(default_factory=dict)  # in the order they appeared
     _start: float | None = field(default=None, init=False, repr=False)
@@ -86,9 +89,9 @@ class Timeline:
         names = {lane: for_terminal(lane)[:_LABEL_CHARS] for lane in self.lanes}
         pad = max(len(name) for name in names.values())
         rows = {lane: ["-"] * width for lane in self.lanes}
-        for mark in self.marks:
+        for index, mark in enumerate(self.marks):
             row = rows[mark.lane]
-            column = self._column(mark.at, width)
+            column = round(self._position(index) * (width - 1))
             while column < width - 1 and row[column] != "-":
                 column += 1  # marks that fall together sit side by side, in order
             row[column] = _TEXT_MARK[mark.kind]
@@ -113,7 +116,11 @@ class Timeline:
                 f'<line x1="{_LABEL_WIDTH}" y1="{y}" x2="{_LABEL_WIDTH + _PLOT_WIDTH + 10}" '
                 f'y2="{y}" stroke="#888" stroke-width="1"/>'
             )
-            parts += [self._svg_mark(mark, y) for mark in self.marks if mark.lane == lane]
+            parts += [
+                self._svg_mark(mark, y, self._position(index))
+                for index, mark in enumerate(self.marks)
+                if mark.lane == lane
+            ]
             parts.append("</g>")
         parts.append("</svg>")
         return "".join(parts)
@@ -134,16 +141,15 @@ class Timeline:
         self.lanes.setdefault(lane, None)
         self.marks.append(Mark(lane, kind, now - self._start, label))
 
-    def _span(self) -> float:
-        return max((mark.at for mark in self.marks), default=0.0)
+    def _position(self, index: int) -> float:
+        """Where the mark at ``index`` sits along its lane, from 0 to 1."""
+        if self.ordered:
+            return index / max(len(self.marks) - 1, 1)
+        span = max(mark.at for mark in self.marks)
+        return 0.0 if span <= 0 else self.marks[index].at / span
 
-    def _column(self, at: float, width: int) -> int:
-        span = self._span()
-        return 0 if span <= 0 else min(width - 1, round(at / span * (width - 1)))
-
-    def _svg_mark(self, mark: Mark, y: int) -> str:
-        span = self._span()
-        x = _LABEL_WIDTH + (0 if span <= 0 else round(mark.at / span * _PLOT_WIDTH)) + 5
+    def _svg_mark(self, mark: Mark, y: int, position: float) -> str:
+        x = _LABEL_WIDTH + round(position * _PLOT_WIDTH) + 5
         title = f"<title>{for_markup(mark.label)}</title>" if mark.label else ""
         kind = f'class="mark {mark.kind}" data-at="{mark.at:.3f}"'
         if mark.kind == "complete":
