@@ -15,7 +15,8 @@ from kavalai.operators import typed_partials
 from kavalai.providers import Finish, Part, ToolCall, default_name
 from kavalai.providers.anthropic import stream_message
 
-from .conftest import Clients, Replay, Serve, consume, event, keys
+from ..conftest import Serve
+from .conftest import Clients, Replay, consume, event, keys
 
 Connect = Callable[[Replay], Awaitable[anthropic.AsyncAnthropic]]
 

@@ -13,7 +13,8 @@ from kavalai import Streamer
 from kavalai.providers import Finish, ResponseFailedError, ToolCall
 from kavalai.providers.openai import stream_chat_completion, stream_response
 
-from .conftest import Clients, Replay, Serve, consume, data, event, keys
+from ..conftest import Serve
+from .conftest import Clients, Replay, consume, data, event, keys
 
 Connect = Callable[[Replay], Awaitable[openai.AsyncOpenAI]]
 

@@ -1,4 +1,4 @@
-"""Real servers for the web tests: uvicorn on 127.0.0.1 in the test's own event loop."""
+"""Helpers of the web tests: a proxy that cuts connections, the AI SDK reader, Chromium."""
 
 from __future__ import annotations
 
@@ -7,44 +7,12 @@ import contextlib
 import json
 import random
 import shutil
-import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.async_api import Browser, async_playwright
-from starlette.types import ASGIApp
-
-Serve = Callable[[ASGIApp], Awaitable[str]]
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Serve]:
-    """Start a real uvicorn server for an ASGI app; returns its base URL.
-
-    The socket is bound and listening before uvicorn takes it, so requests can
-    be made at once; every server stops at the end of the test.
-    """
-    running: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
-
-    async def start(app: ASGIApp) -> str:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
-        config = uvicorn.Config(
-            app, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
-        )
-        server = uvicorn.Server(config)
-        running.append((server, asyncio.create_task(server.serve(sockets=[sock]))))
-        return f"http://127.0.0.1:{sock.getsockname()[1]}"
-
-    yield start
-    for server, task in running:
-        server.should_exit = True
-        await task
 
 
 class CuttingProxy:

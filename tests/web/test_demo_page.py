@@ -9,7 +9,7 @@ from playwright.async_api import Browser, Page
 from kavalai._demo import Event, ResearchAnswer, load_recording
 from kavalai.web._demo import demo_app
 
-from .conftest import Serve
+from ..conftest import Serve
 
 HOSTILE = '<img src=x onerror="window.pwned=1"></table><script>window.pwned=2</script>'
 

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from kavalai import StreamClosedError, Streamer
 from kavalai.web import MemoryHub, StreamUnavailableError, connect, hub_routes
 
-from .conftest import Serve
+from ..conftest import Serve
 
 
 async def hello(streamer: Streamer) -> None:

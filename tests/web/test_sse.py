@@ -17,7 +17,8 @@ from kavalai import RemoteStreamError, StreamClosedError, StreamContent, Streame
 from kavalai.web import StreamResponse, connect, stream_response
 from kavalai.wire import Record
 
-from .conftest import CuttingProxy, Serve
+from ..conftest import Serve
+from .conftest import CuttingProxy
 
 
 class Person(BaseModel):

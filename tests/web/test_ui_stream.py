@@ -15,7 +15,8 @@ from starlette.routing import Route
 from kavalai import Streamer
 from kavalai.web import StreamResponse
 
-from .conftest import Serve, read_ui_stream
+from ..conftest import Serve
+from .conftest import read_ui_stream
 
 
 class Planet(BaseModel):
