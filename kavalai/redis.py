@@ -70,6 +70,14 @@ class Publisher:
         ttl_seconds: The key expires this long after the answer ended.
         give_up_seconds: How long to retry a lost connection before failing the
             Streamer with ``ConnectionError``.
+        maxlen: Keep about this many entries in the stream: once as many more
+            were written, what they amount to (each stream's mode and value so
+            far) is stored at ``<key>:base`` and the entries before it are
+            trimmed, so a long answer takes memory in proportion to its values.
+            A reader that starts before the kept entries gets that catch-up
+            first (a ``restart``, then each stream's value so far), as a
+            Streamer's own trimmed history does. ``None`` (the default) keeps
+            every entry until the answer expires.
 
     Attributes:
         outages: How many times the connection was lost and found again.
@@ -83,15 +91,21 @@ class Publisher:
         *,
         ttl_seconds: float = TTL_SECONDS,
         give_up_seconds: float = GIVE_UP_SECONDS,
+        maxlen: int | None = None,
     ) -> None:
+        if maxlen is not None and maxlen < 1:
+            raise ValueError(f"maxlen must be a positive number of entries or None, got {maxlen!r}")
         self.streamer = streamer
         self.redis = redis
         self.key = key
         self.ttl_seconds = ttl_seconds
         self.give_up_seconds = give_up_seconds
         self.outages = 0
+        self.maxlen = maxlen
         self._n = 0  # positions written so far
         self._k = 0  # entries written since n last grew
+        self._folded = _Folded()  # what the entries amount to, for the base
+        self._since_base = 0  # entries written since the base was stored
 
     async def run(self) -> None:
         """Write every record of the Streamer until it ends."""
@@ -101,7 +115,9 @@ class Publisher:
                 records = await reader.read(None, 0.001)
                 if records:
                     await self._write(records)
-            await self._retrying(self.redis.expire, self.key, max(1, int(self.ttl_seconds)))
+            ttl = max(1, int(self.ttl_seconds))
+            await self._retrying(self.redis.expire, self.key, ttl)
+            await self._retrying(self.redis.expire, _base_key(self.key), ttl)
         finally:
             await reader.aclose()
 
@@ -119,6 +135,21 @@ class Publisher:
             if "equal or smaller" not in str(error):
                 raise
             # Written before a lost reply: the retry found it there.
+        if self.maxlen is None:
+            return
+        for record in records:
+            self._folded.fold(record)
+        self._since_base += 1
+        if self._since_base >= self.maxlen:
+            await self._store_base()
+
+    async def _store_base(self) -> None:
+        """Store what the entries so far amount to, then trim them."""
+        base = f"{self._n}\n" + "\n".join(r.to_json() for r in self._folded.catch_up())
+        await self._retrying(self.redis.set, _base_key(self.key), base)
+        # An entry n-0 holds positions below n: the base covers it and all before.
+        await self._retrying(self.redis.xtrim, self.key, minid=f"{self._n}-1")
+        self._since_base = 0
 
     async def _retrying(self, command: Any, *args: Any, **kwargs: Any) -> Any:
         started = time.monotonic()
@@ -146,6 +177,56 @@ class Publisher:
                 self.outages += 1
                 _logger.warning("Redis is back; %s goes on", self.key)
             return result
+
+
+class _Folded:
+    """What the records written so far amount to: each stream's mode and raw text."""
+
+    def __init__(self) -> None:
+        self._streams: dict[str, tuple[bool, bool, list[str], list[bool]]] = {}
+
+    def fold(self, record: Record) -> None:
+        kind, name = record.kind, record.name or ""
+        if kind == "stream":
+            self._streams.pop(name, None)  # a new stream of that name: it goes last
+            self._streams[name] = (record.delta, record.structured, [], [False])
+        elif kind == "partial":
+            self._streams[name][2].extend(record.chunks)
+        elif kind == "complete":
+            self._streams[name][3][0] = True
+        elif kind == "restart":
+            self._streams.clear()  # consumers drop what came before
+
+    def catch_up(self) -> list[Record]:
+        """A restart, then each stream's mode and value so far (its chunks joined)."""
+        records = [Record("restart", None, value="catch-up")]
+        for name, (delta, structured, chunks, done) in self._streams.items():
+            records.append(Record("stream", name=name, delta=delta, structured=structured))
+            if chunks:
+                chunks[:] = ["".join(chunks)]
+                records.append(Record("partial", None, name, (chunks[0],)))
+            if done[0]:
+                records.append(Record("complete", None, name))
+        return records
+
+
+def _base_key(key: str) -> str:
+    return f"{key}:base"
+
+
+async def _read_base(redis: Redis, key: str) -> tuple[int, list[Record]] | None:
+    """The stored base of ``key``: the position it covers up to, and its records."""
+    raw: Any = await redis.get(_base_key(key))
+    if raw is None:
+        return None
+    text = raw.decode() if isinstance(raw, bytes) else str(raw)
+    head, _, body = text.partition("\n")
+    try:
+        return int(head), [Record.from_json(line) for line in body.split("\n")]
+    except ValueError as error:
+        raise ValueError(
+            f"Redis key {_base_key(key)!r} is not a kavalai base ({error}); delete it"
+        ) from None
 
 
 @contextlib.asynccontextmanager
@@ -196,18 +277,14 @@ async def _follow(
     block_ms: int,
     caught_up: asyncio.Event,
 ) -> None:
-    # An entry n-k holds positions below n: after position p, read past (p+1)-0.
-    last_id = "0-0" if after is None else f"{after + 1}-0"
     deadline = time.monotonic() + wait_seconds
     exists = bool(await redis.exists(key))
-    if not exists:
+    if exists:
+        after = await _start(redis, key, replica, after)
+    else:
         caught_up.set()  # nothing to replay yet: follow it as it appears
-    elif after is not None:  # the streams' modes were announced before the position
-        before: Any = await redis.xrange(key, "-", last_id)
-        for entry_id, fields in before:
-            for record in _records(key, entry_id, fields):
-                if record.kind == "stream":
-                    await replica.apply(record)
+    # An entry n-k holds positions below n: after position p, read past (p+1)-0.
+    last_id = "0-0" if after is None else f"{after + 1}-0"
     while True:
         # Any: redis-py types the reply for both RESP2 (a list) and RESP3 (a dict).
         answer: Any = await redis.xread({key: last_id}, count=_ENTRIES_READ, block=block_ms)
@@ -221,14 +298,47 @@ async def _follow(
             continue
         exists = True
         for entry_id, fields in entries:
-            for record in _records(key, entry_id, fields):
+            records = _records(key, entry_id, fields)
+            first = min((r.seq for r in records if r.seq is not None), default=None)
+            if first is not None and first > (-1 if after is None else after) + 1:
+                # Trimmed past this reader while it lagged: start again from the base.
+                after = await _start(redis, key, replica, None)
+                last_id = "0-0" if after is None else f"{after + 1}-0"
+                break
+            for record in records:
                 kept = _after(record, after)
                 if kept is not None and not await replica.apply(kept):
                     caught_up.set()
                     return
+                if record.last_seq is not None:
+                    after = max(record.last_seq, -1 if after is None else after)
             last_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
-        if len(entries) < _ENTRIES_READ:
-            caught_up.set()
+        else:
+            if len(entries) < _ENTRIES_READ:
+                caught_up.set()
+
+
+async def _start(redis: Redis, key: str, replica: Replica, after: int | None) -> int | None:
+    """Prepare to read ``key`` after position ``after``; returns the position to read after.
+
+    If the entries up to there were trimmed, the base stands for them: its
+    records are applied and reading goes on after it. Otherwise the modes of the
+    streams announced before the position are applied, for what follows.
+    """
+    base = await _read_base(redis, key)
+    if base is not None and (after is None or after + 1 < base[0]):
+        position, records = base
+        for record in records:
+            await replica.apply(record)
+        return position - 1
+    if after is not None:
+        announced = [] if base is None else [r for r in base[1] if r.kind == "stream"]
+        before: Any = await redis.xrange(key, "-", f"{after + 1}-0")
+        for entry_id, fields in before:
+            announced += [r for r in _records(key, entry_id, fields) if r.kind == "stream"]
+        for record in announced:
+            await replica.apply(record)
+    return after
 
 
 def _records(key: str, entry_id: object, fields: dict[Any, Any]) -> list[Record]:

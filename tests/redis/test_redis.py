@@ -10,12 +10,12 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from kavalai import RemoteStreamError, StreamClosedError, Streamer
+from kavalai import RemoteStreamError, StreamClosedError, StreamContent, Streamer
 from kavalai.redis import Publisher, subscribe
 from kavalai.web import connect
 
 from .conftest import RedisServer, listening_socket, run_process, start_process
-from .processes import answer, line
+from .processes import Person, answer, line
 
 CHUNKS = 200
 
@@ -214,3 +214,61 @@ async def test_web_workers_serve_resume_and_stop_an_answer_of_another_worker(
             await worker.wait()
         for sock in sockets:
             sock.close()
+
+
+async def publish_long(redis: Redis, key: str, maxlen: int) -> Streamer:
+    """A long answer, each message its own entry, kept to about ``maxlen`` entries."""
+    streamer = Streamer()
+    publisher = Publisher(streamer, redis, key, maxlen=maxlen)
+    publishing = asyncio.ensure_future(publisher.run())
+    text = streamer.get_value_streamer("text")
+    deltas = streamer.get_value_streamer("deltas", stream_delta=True)
+    person = streamer.get_value_streamer("person", response_model=Person)
+    await person.stream_partial('{"name": "Ti')
+    for number in range(120):
+        await text.stream_partial(f"{number},")
+        await deltas.stream_partial(str(number % 10))
+        await asyncio.sleep(0.002)  # one entry each: the publisher keeps up
+        assert await redis.xlen(key) <= maxlen + 2
+    await person.stream_partial('mo", "birth_year": 1986}')
+    await person.stream_complete()
+    await deltas.stream_complete()
+    await text.stream_complete()
+    await publishing
+    return streamer
+
+
+def rebuilt(messages: list[StreamContent]) -> dict[str, str | None]:
+    """Each stream's value as a consumer rebuilds it (dropping all at a restart)."""
+    values: dict[str, str | None] = {}
+    for message in messages:
+        if message.type == "restart":
+            values.clear()
+        elif message.name == "deltas":
+            values["deltas"] = (values.get("deltas") or "") + (message.value or "")
+        elif message.type == "partial" or message.value is not None:
+            values[message.name] = message.value
+    return values
+
+
+async def test_a_trimmed_answer_gives_a_late_reader_the_catch_up(redis: Redis) -> None:
+    streamer = await publish_long(redis, "answer:long", maxlen=8)
+    assert await redis.xlen("answer:long") <= 10
+    local = [message async for message in streamer]
+    async with subscribe(redis, "answer:long") as remote:
+        late = [message async for message in remote]
+    assert (late[0].type, late[0].value) == ("restart", "catch-up")
+    assert rebuilt(late) == rebuilt(local)
+    assert rebuilt(late)["person"] == '{"name": "Timo", "birth_year": 1986}'
+
+
+async def test_resuming_after_a_kept_position_gets_exactly_the_rest(redis: Redis) -> None:
+    streamer = await publish_long(redis, "answer:kept", maxlen=8)
+    local = [message async for message in streamer]
+    base = await redis.get("answer:kept:base")
+    assert base is not None
+    after = int(base.split(b"\n", 1)[0])  # kept: the first position after the base
+    assert after < len(local) - 1
+    async with subscribe(redis, "answer:kept", after=after) as remote:
+        rest = [(m.type, m.name) async for m in remote]
+    assert rest == [(m.type, m.name) for m in local[after + 1 :]]
