@@ -27,6 +27,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sized
 from typing import Any
 
 DELTAS = 10_000
@@ -142,7 +143,10 @@ async def measure(port: int) -> None:
             )
         )
         partials = iterate(streamer.values("tool_call.0").pipe(typed_partials(Rows)))
-        rows = [len(partial.rows or ()) async for partial in partials]
+        rows = [
+            len(partial.rows) if isinstance(partial.rows, Sized) else 0
+            async for partial in partials
+        ]
         await task
         return rows[-1]
 

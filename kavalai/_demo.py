@@ -16,6 +16,7 @@ import shutil
 import sys
 import textwrap
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal, TextIO
@@ -23,7 +24,7 @@ from typing import Literal, TextIO
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from .content import StreamContent
-from .operators import completed_items, stream_values, typed_partials
+from .operators import Partial, completed_items, is_validated, stream_values, typed_partials
 from .streamer import Streamer
 from .value_streamer import ValueStreamer
 
@@ -110,7 +111,7 @@ async def _run(events: list[Event], out: TextIO, *, fast: bool) -> int:
         # before the replay starts, they see every chunk.
         result_text = streamer.pipe(stream_values("result"))
         result_text.pipe(typed_partials(ResearchAnswer, name="result")).subscribe(
-            state.show_answer, state.fail, state.answer_validated
+            state.show_answer, state.fail
         )
         result_text.pipe(completed_items("records", Record, name="result")).subscribe(
             state.records.append, state.fail
@@ -155,7 +156,7 @@ class _State:
     streaming: list[str]
     messages: int = 0
     thought: str = ""
-    shown: ResearchAnswer | None = None  # partial: fields not yet arrived are None
+    shown: Partial[ResearchAnswer] | None = None
     records: list[Record] = field(default_factory=list)  # each complete and validated
     answer: ResearchAnswer | None = None  # the whole answer, validated
     error: Exception | None = None
@@ -167,17 +168,16 @@ class _State:
         if message.name == "thought" and message.type == "partial":
             self.thought += message.value or ""
 
-    def show_answer(self, answer: ResearchAnswer) -> None:
+    def show_answer(self, answer: Partial[ResearchAnswer]) -> None:
         self.shown = answer
-
-    def answer_validated(self) -> None:
-        self.answer = self.shown  # typed_partials ends with the validated instance
+        if is_validated(answer, ResearchAnswer):  # typed_partials ends with it
+            self.answer = answer
 
     def fail(self, error: Exception) -> None:
         self.error = error
 
 
-def _cell(record: Record, column: str) -> str:
+def _cell(record: object, column: str) -> str:
     value = getattr(record, column)
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -263,14 +263,14 @@ class _TerminalView:
         lines += [style(line, "2;3") for line in thought[-self.THOUGHT_LINES :]]
         lines.append(style(("── result " + "─" * width)[:width], "2"))
         shown = state.shown
-        if shown is not None and shown.title is not None:
+        if shown is not None and isinstance(shown.title, str):
             lines.append(style(_fit(shown.title, width), "1"))
-        if shown is not None and shown.summary is not None:
+        if shown is not None and isinstance(shown.summary, str):
             lines += [
                 line for part in shown.summary.splitlines() for line in textwrap.wrap(part, width)
             ]
-        if shown is not None and shown.records:  # rows fill in as their fields arrive
-            header, *rows = _table(shown.records, width)
+        if shown is not None and isinstance(shown.records, Sequence) and shown.records:
+            header, *rows = _table(shown.records, width)  # rows fill in as their fields arrive
             lines += ["", style(header, "4"), *rows]
         streaming = ", ".join(state.streaming) or "nothing, all complete"
         lines.append(style(_fit(f"{state.messages} messages · streaming: {streaming}", width), "7"))
@@ -281,7 +281,7 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _table(records: list[Record], width: int) -> list[str]:
+def _table(records: Sequence[object], width: int) -> list[str]:
     """A header and one aligned line per record, each cut to ``width``."""
     rows = [list(_COLUMNS), *([_cell(record, column) for column in _COLUMNS] for record in records)]
     widths = [max(len(row[index]) for row in rows) for index in range(len(_COLUMNS))]

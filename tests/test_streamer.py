@@ -23,7 +23,7 @@ from kavalai import (
     ValueStreamer,
     iterate,
 )
-from kavalai.operators import stream_values, typed_partials
+from kavalai.operators import Partial, stream_values, typed_partials
 
 from .conftest import Consumed, Consumer
 
@@ -1028,7 +1028,7 @@ async def test_stream_values_end_at_a_restart_and_retry_follows_the_new_attempt(
     attempt = streamer.get_value_streamer("answer", response_model=PersonRecord)
     errors: list[Exception] = []
     streamer.pipe(stream_values("answer")).subscribe(on_error=errors.append)
-    people: list[PersonRecord] = []
+    people: list[Partial[PersonRecord]] = []
     streamer.values("answer").pipe(typed_partials(PersonRecord), rx_ops.retry()).subscribe(
         people.append
     )

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
+
 import pytest
+import reactivex
+from mypy import api
 from pydantic import BaseModel
 
 from kavalai._partial_json import PartialJsonParser
 from kavalai._typed import MAX_OPEN_LEVELS, PartialList, PartialModelBuilder
+from kavalai.operators import Partial, is_validated, typed_partials
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class Inner(BaseModel):
@@ -141,3 +149,68 @@ def test_a_value_open_deeper_than_the_limit_builds_no_partial() -> None:
     builder = PartialModelBuilder(Table)
     parser.feed('{"title": "T", "rows": [' + "[" * MAX_OPEN_LEVELS)
     assert builder.build(parser) is None
+
+
+class Answer(BaseModel):
+    title: str
+
+
+def typed_items(*chunks: str) -> list[Partial[Answer]]:
+    items: list[Partial[Answer]] = []
+    reactivex.from_iterable(chunks).pipe(typed_partials(Answer)).subscribe(items.append)
+    return items
+
+
+def test_only_the_validated_instance_that_ends_the_stream_is_validated() -> None:
+    items = typed_items('{"title": "Gas gi', 'ants"}')
+
+    assert [is_validated(item, Answer) for item in items] == [False, False, True]
+
+
+def test_an_equal_instance_made_elsewhere_is_not_the_validated_one() -> None:
+    final = typed_items('{"title": "Gas giants"}')[-1]
+
+    assert final == Answer(title="Gas giants")
+    assert not is_validated(Answer(title="Gas giants"), Answer)
+    assert not is_validated(final, Outer)
+
+
+def test_partial_is_for_annotations_only() -> None:
+    with pytest.raises(TypeError, match="Partial is for annotations"):
+        Partial()
+
+
+def check_types(tmp_path: Path, body: str) -> str:
+    """What ``mypy --strict`` says of ``body``, run inside a function given ``partial``."""
+    module = tmp_path / "partial_use.py"
+    module.write_text(
+        "from pydantic import BaseModel\n"
+        "from kavalai.operators import Partial, is_validated\n\n\n"
+        "class Answer(BaseModel):\n    title: str\n\n\n"
+        "def use(partial: Partial[Answer]) -> None:\n" + textwrap.indent(body, "    "),
+        encoding="utf-8",
+    )
+    out, err, status = api.run(
+        ["--strict", "--config-file", str(ROOT / "pyproject.toml"), "--no-incremental", str(module)]
+    )
+    return "" if status == 0 else out + err
+
+
+def test_a_type_checker_rejects_a_field_of_a_partial_used_as_if_it_had_arrived(
+    tmp_path: Path,
+) -> None:
+    said = check_types(tmp_path, "print(partial.title.upper())\n")
+
+    assert '"object" has no attribute "upper"' in said
+
+
+def test_a_type_checker_accepts_the_field_once_the_partial_is_validated(tmp_path: Path) -> None:
+    body = "if is_validated(partial, Answer):\n    print(partial.title.upper())\n"
+
+    assert check_types(tmp_path, body) == ""
+
+
+def test_a_type_checker_accepts_a_field_narrowed_on_its_own(tmp_path: Path) -> None:
+    body = "if isinstance(partial.title, str):\n    print(partial.title.upper())\n"
+
+    assert check_types(tmp_path, body) == ""

@@ -29,11 +29,14 @@ from reactivex import Observable, compose
 
 from .._typed import PartialList
 from ..content import StreamContent
+from ._partial import Partial, is_validated
 
 __all__ = [
+    "Partial",
     "PartialList",
     "accumulate",
     "completed_items",
+    "is_validated",
     "partial_json",
     "stream_values",
     "to_deltas",
@@ -216,7 +219,7 @@ def partial_json(
 
 def typed_partials(
     model: type[_M], *, name: str = "value", cumulative: bool = False
-) -> Callable[[Observable[str]], Observable[_M]]:
+) -> Callable[[Observable[str]], Observable[Partial[_M]]]:
     """Parse JSON text into instances of ``model`` that fill in as it arrives.
 
     After each chunk, an instance built with ``model_construct``: fields not
@@ -231,7 +234,10 @@ def typed_partials(
     full and the validated instance is the last item; if it does not validate,
     or the text ended inside the value (``truncated``), ``on_error``
     gets a :class:`~kavalai.StreamValidationError` with the raw text, the
-    best-effort value and the errors. From ``async for``, wrap the chain in
+    best-effort value and the errors. The items are typed :class:`Partial`
+    (every field an ``object`` to a type checker, since it may be missing);
+    :func:`is_validated` picks out the validated instance and types it as
+    ``model``. From ``async for``, wrap the chain in
     :func:`kavalai.iterate`, which keeps only the newest partial for a
     consumer that falls behind.
 
@@ -260,7 +266,7 @@ def typed_partials(
         cumulative: Whether each item is the whole text so far rather than a chunk.
 
     Returns:
-        An operator from JSON text to partial, then validated, model instances.
+        An operator from JSON text to partial, then validated, ``model`` instances.
     """
     from ._json import typed_partials_
 

@@ -9,7 +9,7 @@ the producer pushing the chunk never sees it, and later chunks are ignored.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 from reactivex import Observable, abc
@@ -19,6 +19,7 @@ from .._partial_json import PartialJsonParser
 from .._partial_json_path import PathError, find_array, missing, parse_path
 from .._typed import PartialModelBuilder
 from ..errors import StreamValidationError
+from ._partial import Partial, mark_validated
 
 __all__ = ["completed_items_", "partial_json_", "typed_partials_"]
 
@@ -62,10 +63,12 @@ def partial_json_() -> Callable[[Observable[str]], Observable[str | None]]:
     return partial_json
 
 
-def typed_partials_(model: type[_M], name: str) -> Callable[[Observable[str]], Observable[_M]]:
-    def typed_partials(source: Observable[str]) -> Observable[_M]:
+def typed_partials_(
+    model: type[_M], name: str
+) -> Callable[[Observable[str]], Observable[Partial[_M]]]:
+    def typed_partials(source: Observable[str]) -> Observable[Partial[_M]]:
         def subscribe(
-            observer: abc.ObserverBase[_M], scheduler: abc.SchedulerBase | None = None
+            observer: abc.ObserverBase[Partial[_M]], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
             parser = PartialJsonParser()
             builder = PartialModelBuilder(model)
@@ -99,7 +102,8 @@ def typed_partials_(model: type[_M], name: str) -> Callable[[Observable[str]], O
                     observer.on_error(error)
                     return
                 if instance is not None:
-                    observer.on_next(instance)
+                    # A model instance at run time; typed so that its fields may be missing.
+                    observer.on_next(cast(Partial[_M], instance))
 
             def on_completed() -> None:
                 if failed:
@@ -110,14 +114,14 @@ def typed_partials_(model: type[_M], name: str) -> Callable[[Observable[str]], O
                         reason = parser.error or "the text ended before the JSON value did"
                         fail([reason], parser.truncated)
                         return
-                    instance = model.model_validate_json(final or "")
+                    instance = mark_validated(model.model_validate_json(final or ""))
                 except ValidationError as error:
                     fail(list(error.errors()))
                     return
                 except RecursionError:
                     fail([f"the value is nested too deeply to validate as {model.__name__}"])
                     return
-                observer.on_next(instance)
+                observer.on_next(cast(Partial[_M], instance))  # is_validated() narrows it back
                 observer.on_completed()
 
             return source.subscribe(on_next, observer.on_error, on_completed, scheduler=scheduler)
