@@ -138,7 +138,7 @@ def end_watchers(stream: Stream, ended: Callable[[abc.ObserverBase[str]], None])
     """End the values observers of ``stream`` and let later ones end at once too."""
     stream.ended = ended
     watchers, stream.watchers = stream.watchers, []
-    for observer in watchers:
+    for observer in tuple(watchers):  # ending one disposes it, out of this very list
         ended(observer)
 
 

@@ -75,6 +75,7 @@ class Stream:
         "base_chunks",
         "base_done",
         "base_end",
+        "base_from",
         "chunks",
         "delta",
         "ended",
@@ -94,6 +95,7 @@ class Stream:
         self.retired = False  # by a Streamer's reset_active(), for a retry
         # What the trimmed messages of this stream amount to.
         self.base_end = 0
+        self.base_from = 0  # where its text starts for a consumer, after a restart
         self.base_chunks = 0
         self.base_done = False
         # Observers of Streamer.values(), and how to end a late one once the stream has.
@@ -248,8 +250,10 @@ class History:
         base = self._base
         for entry in self.entries[:end]:
             stream = entry.stream
-            if stream is None:
-                base.clear()  # a restart: consumers drop what came before
+            if stream is None:  # a restart: consumers drop what came before
+                for dropped in base:
+                    dropped.base_from = dropped.base_end
+                base.clear()
             elif entry.kind == "partial":
                 base[stream] = None
                 stream.base_end = entry.end
@@ -275,7 +279,7 @@ class History:
             end, chunks, done = stream.base_end, stream.base_chunks, stream.base_done
             if stream.delta if delta is None else delta:
                 if chunks:
-                    caught.append(("partial", stream, stream.text.slice(0, end)))
+                    caught.append(("partial", stream, stream.text.slice(stream.base_from, end)))
                 if done:
                     caught.append(("complete", stream, None))
                 continue

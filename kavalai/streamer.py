@@ -553,7 +553,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._waiting.wake()
         awaiting, self._awaiting_values = self._awaiting_values, {}
         for name, observers in awaiting.items():
-            for observer in observers:
+            for observer in tuple(observers):  # ending one disposes it, out of this list
                 subscribers.send_terminal(observer, consumers._never_registered(name))
         self._deliver(None)
 

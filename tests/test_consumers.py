@@ -482,3 +482,29 @@ async def test_consumer_reading_a_catch_up_still_paces_producers() -> None:
     assert not blocked.done()  # the late consumer is 2 behind
     assert [(await anext(late)).value for _ in range(2)] == ["z", "w"]
     await blocked
+
+
+async def test_every_values_observer_of_a_stream_ends_with_it() -> None:
+    streamer = Streamer()
+    answer = streamer.get_value_streamer("answer")
+    other = streamer.get_value_streamer("other")
+    ends: list[str] = []
+    for index in range(3):
+        streamer.values("answer").subscribe(on_completed=lambda i=index: ends.append(f"{i}"))
+        streamer.values("missing").subscribe(on_error=lambda e, i=index: ends.append(f"m{i}"))
+    await answer.stream_complete()
+    await other.stream_complete()
+    assert sorted(ends) == ["0", "1", "2", "m0", "m1", "m2"]
+
+
+async def test_a_delta_catch_up_after_a_restart_carries_only_what_followed_it() -> None:
+    streamer = Streamer(stream_delta=True, history=0)
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("before ")
+    await streamer.stream_restart("retry")  # without reset_active(): the stream goes on
+    for _ in range(70):
+        await text.stream_partial("x")
+    await text.stream_complete()
+    late = [message async for message in streamer.messages()]
+    assert keys(late[:1]) == [("restart", "response", "catch-up")]
+    assert "".join(m.value or "" for m in late[1:]) == "x" * 70  # as a consumer from the start
