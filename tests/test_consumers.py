@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+from collections.abc import Callable
 
 import pytest
 from pydantic import BaseModel
@@ -489,9 +490,16 @@ async def test_every_values_observer_of_a_stream_ends_with_it() -> None:
     answer = streamer.get_value_streamer("answer")
     other = streamer.get_value_streamer("other")
     ends: list[str] = []
+
+    def completed(index: int) -> Callable[[], None]:
+        return lambda: ends.append(f"{index}")
+
+    def failed(index: int) -> Callable[[Exception], None]:
+        return lambda error: ends.append(f"m{index}")
+
     for index in range(3):
-        streamer.values("answer").subscribe(on_completed=lambda i=index: ends.append(f"{i}"))
-        streamer.values("missing").subscribe(on_error=lambda e, i=index: ends.append(f"m{i}"))
+        streamer.values("answer").subscribe(on_completed=completed(index))
+        streamer.values("missing").subscribe(on_error=failed(index))
     await answer.stream_complete()
     await other.stream_complete()
     assert sorted(ends) == ["0", "1", "2", "m0", "m1", "m2"]

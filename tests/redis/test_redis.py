@@ -267,7 +267,8 @@ async def test_resuming_after_a_kept_position_gets_exactly_the_rest(redis: Redis
     local = [message async for message in streamer]
     base = await redis.get("answer:kept:base")
     assert base is not None
-    after = int(base.split(b"\n", 1)[0])  # kept: the first position after the base
+    text = base.decode() if isinstance(base, bytes) else base
+    after = int(text.split("\n", 1)[0])  # kept: the first position after the base
     assert after < len(local) - 1
     async with subscribe(redis, "answer:kept", after=after) as remote:
         rest = [(m.type, m.name) async for m in remote]
