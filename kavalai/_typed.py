@@ -26,6 +26,7 @@ from contextlib import suppress
 from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin, overload
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import SchemaSerializer, core_schema
 from pydantic.fields import FieldInfo
 
 from ._partial_json import JsonValue, PartialJsonParser
@@ -53,7 +54,9 @@ class PartialList(Sequence[_T]):
     It reads like a list (``len``, indexing, iteration, ``==`` with a list,
     the same ``repr``) but is read-only: the finished items are shared with
     the partials that follow, so building one costs O(1) however long the
-    list has grown.
+    list has grown. ``partial.model_dump()`` and ``model_dump_json()`` write it
+    as the list it reads as; since the model declares a ``list``, pydantic
+    also warns that the value is not one: pass ``warnings=False`` to quiet it.
     """
 
     __slots__ = ("_items", "_length", "_open")
@@ -98,6 +101,15 @@ class PartialList(Sequence[_T]):
 
     def __repr__(self) -> str:
         return repr(list(self))
+
+
+# Dumping a partial meets a PartialList where the model declares a list; pydantic
+# then serializes it with this, as the list it reads as.
+PartialList.__pydantic_serializer__ = SchemaSerializer(  # type: ignore[attr-defined]
+    core_schema.any_schema(
+        serialization=core_schema.plain_serializer_function_ser_schema(list, info_arg=False)
+    )
+)
 
 
 class PartialModelBuilder(Generic[_M]):

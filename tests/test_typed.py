@@ -214,3 +214,19 @@ def test_a_type_checker_accepts_a_field_narrowed_on_its_own(tmp_path: Path) -> N
     body = "if isinstance(partial.title, str):\n    print(partial.title.upper())\n"
 
     assert check_types(tmp_path, body) == ""
+
+
+def test_a_partial_with_an_open_list_dumps_as_the_list_it_reads_as() -> None:
+    class Row(BaseModel):
+        id: int
+
+    class Rows(BaseModel):
+        rows: list[Row]
+
+    parser = PartialJsonParser()
+    builder = PartialModelBuilder(Rows)
+    parser.feed('{"rows": [{"id": 1}, {"id": 2}, {"i')
+    partial = builder.build(parser)
+    assert partial is not None
+    assert partial.model_dump_json(warnings=False) == '{"rows":[{"id":1},{"id":2},{"id":null}]}'
+    assert partial.model_dump(warnings=False) == {"rows": [{"id": 1}, {"id": 2}, {"id": None}]}
