@@ -26,8 +26,8 @@ from contextlib import suppress
 from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin, overload
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import SchemaSerializer, core_schema
 from pydantic.fields import FieldInfo
+from pydantic_core import SchemaSerializer, core_schema
 
 from ._partial_json import JsonValue, PartialJsonParser
 
