@@ -4,19 +4,18 @@ A producer task pushes the chunks of ``data/demo_response.json``, a ``thought`` 
 and a ``result`` JSON stream (a :class:`ResearchAnswer`), into one Streamer, each after its
 recorded delay. The consumer reads the result through the library's operators, typed
 partials of the answer and each record as soon as it closes, iterates the Streamer for the
-rest, and shows what it has so far: redrawn in place on a terminal, appended as plain lines
-without escape codes in a pipe or a log.
+rest, and shows what it has so far: on a terminal, the display's board of the streams
+redrawn in place (with rich, from the ``demo`` extra); in a pipe, a log or on ``TERM=dumb``,
+plain lines without escape codes, each written once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Literal, TextIO
@@ -24,6 +23,7 @@ from typing import Literal, TextIO
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from .content import StreamContent
+from .display import Board
 from .operators import Partial, completed_items, is_validated, stream_values, typed_partials
 from .streamer import Streamer
 from .value_streamer import ValueStreamer
@@ -32,6 +32,9 @@ __all__ = ["Event", "Record", "ResearchAnswer", "load_recording", "run_demo"]
 
 #: The longest a paced replay may take; a longer recording is sped up to fit.
 MAX_REPLAY_SECONDS = 7.5
+
+#: The first line of the live view.
+TITLE = "kavalai demo: a recorded model response, streamed"
 
 
 class Record(BaseModel):
@@ -85,7 +88,8 @@ def run_demo(fast: bool = False, out: TextIO | None = None) -> int:
     Args:
         fast: Skip the recorded pauses between chunks.
         out: Where to render; ``sys.stdout`` by default. A terminal gets a live
-            view redrawn in place, anything else plain lines without escape codes.
+            view redrawn in place, anything else (``TERM=dumb`` too) plain lines
+            without escape codes.
 
     Returns:
         The exit code, 0.
@@ -96,7 +100,7 @@ def run_demo(fast: bool = False, out: TextIO | None = None) -> int:
 
 async def _run(events: list[Event], out: TextIO, *, fast: bool) -> int:
     state = _State(streaming=["thought", "result"])
-    view: _PlainView | _TerminalView = _TerminalView(out) if out.isatty() else _PlainView(out)
+    view = _view(out)
     # Leaving the block closes the Streamer, which cancels the replay if drawing failed.
     async with Streamer() as streamer:
         # Both value streamers exist before any chunk: the Streamer ends when every
@@ -111,7 +115,7 @@ async def _run(events: list[Event], out: TextIO, *, fast: bool) -> int:
         # before the replay starts, they see every chunk.
         result_text = streamer.pipe(stream_values("result"))
         result_text.pipe(typed_partials(ResearchAnswer, name="result")).subscribe(
-            state.show_answer, state.fail
+            state.take_answer, state.fail
         )
         result_text.pipe(completed_items("records", Record, name="result")).subscribe(
             state.records.append, state.fail
@@ -122,8 +126,11 @@ async def _run(events: list[Event], out: TextIO, *, fast: bool) -> int:
             async for message in streamer:
                 state.apply(message)
                 view.update(state, message)
+        except Exception as error:
+            state.fail(error)
+            raise
         finally:
-            view.close()
+            view.close(state)
     if state.error is not None:
         raise state.error
     if state.answer is None:
@@ -156,7 +163,6 @@ class _State:
     streaming: list[str]
     messages: int = 0
     thought: str = ""
-    shown: Partial[ResearchAnswer] | None = None
     records: list[Record] = field(default_factory=list)  # each complete and validated
     answer: ResearchAnswer | None = None  # the whole answer, validated
     error: Exception | None = None
@@ -168,8 +174,7 @@ class _State:
         if message.name == "thought" and message.type == "partial":
             self.thought += message.value or ""
 
-    def show_answer(self, answer: Partial[ResearchAnswer]) -> None:
-        self.shown = answer
+    def take_answer(self, answer: Partial[ResearchAnswer]) -> None:
         if is_validated(answer, ResearchAnswer):  # typed_partials ends with it
             self.answer = answer
 
@@ -177,7 +182,22 @@ class _State:
         self.error = error
 
 
-def _cell(record: object, column: str) -> str:
+def _view(out: TextIO) -> _PlainView | _LiveView:
+    """The live view on a terminal that can redraw, plain lines anywhere else."""
+    if not out.isatty() or os.environ.get("TERM", "").lower() in ("dumb", "unknown"):
+        return _PlainView(out)
+    try:
+        return _LiveView(out)
+    except ImportError:
+        print(
+            "kavalai demo: the live view needs rich: pip install 'kavalai[demo]' "
+            "(from a clone: pip install '.[demo]'); showing plain lines",
+            file=sys.stderr,
+        )
+        return _PlainView(out)
+
+
+def _cell(record: Record, column: str) -> str:
     value = getattr(record, column)
     if isinstance(value, bool):
         return "yes" if value else "no"
@@ -216,82 +236,37 @@ class _PlainView:
             out.write(textwrap.indent(answer.summary, "  ") + "\n")
         out.flush()
 
-    def close(self) -> None:
+    def close(self, state: _State) -> None:
         self._out.flush()
 
 
-class _TerminalView:
-    """Redraws a small frame in place on a terminal."""
+class _LiveView:
+    """The display's board, redrawn in place with rich; the whole final frame at the end.
 
-    #: Redraw at most this often; messages in between only update the state.
+    Each live frame fits the screen, so the scrollback keeps no stale frames;
+    see :class:`kavalai.display._terminal.TerminalView`.
+    """
+
+    #: Redraw at most this often; messages in between only update the board.
     INTERVAL = 1 / 30
-    THOUGHT_LINES = 4
 
     def __init__(self, out: TextIO) -> None:
-        self._out = out
-        self._height = 0
-        self._drawn_at = float("-inf")
-        self._color = "NO_COLOR" not in os.environ
-        out.write("\x1b[?25l")  # hide the cursor, which would flicker across each redraw
+        from .display._terminal import TerminalView, board_frame
 
-    def close(self) -> None:
-        self._out.write("\x1b[?25h")
-        self._out.flush()
+        self._board = Board(delta=True)
+        self._view = TerminalView(out, board_frame(self._board, TITLE))
+        self._drawn_at = float("-inf")
 
     def update(self, state: _State, message: StreamContent) -> None:
+        self._board.apply(message)
         now = time.monotonic()
-        if now - self._drawn_at < self.INTERVAL and state.streaming:
-            return
-        self._drawn_at = now
-        columns, rows = shutil.get_terminal_size()
-        # Lines scrolled off the top are out of reach of the cursor, so a frame
-        # taller than the screen keeps its end: the newest rows and the status.
-        lines = self._frame(state, max(columns - 1, 20))[-max(rows - 1, 1) :]
-        back = f"\x1b[{self._height}F" if self._height else ""  # to the frame's first line
-        self._out.write(back + "\x1b[J" + "".join(line + "\n" for line in lines))
-        self._out.flush()
-        self._height = len(lines)
+        if now - self._drawn_at >= self.INTERVAL:
+            self._drawn_at = now
+            self._view.update()
 
-    def _style(self, text: str, sgr: str) -> str:
-        return f"\x1b[{sgr}m{text}\x1b[0m" if self._color else text
-
-    def _frame(self, state: _State, width: int) -> list[str]:
-        style = self._style
-        lines = [style(_fit("kavalai demo: a recorded model response, streamed", width), "1")]
-        lines.append(style(("── thought " + "─" * width)[:width], "2"))
-        thought = textwrap.wrap(state.thought, width)
-        lines += [style(line, "2;3") for line in thought[-self.THOUGHT_LINES :]]
-        lines.append(style(("── result " + "─" * width)[:width], "2"))
-        shown = state.shown
-        if shown is not None and isinstance(shown.title, str):
-            lines.append(style(_fit(shown.title, width), "1"))
-        if shown is not None and isinstance(shown.summary, str):
-            lines += [
-                line for part in shown.summary.splitlines() for line in textwrap.wrap(part, width)
-            ]
-        if shown is not None and isinstance(shown.records, Sequence) and shown.records:
-            header, *rows = _table(shown.records, width)  # rows fill in as their fields arrive
-            lines += ["", style(header, "4"), *rows]
-        streaming = ", ".join(state.streaming) or "nothing, all complete"
-        lines.append(style(_fit(f"{state.messages} messages · streaming: {streaming}", width), "7"))
-        return lines
-
-
-def _fit(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _table(records: Sequence[object], width: int) -> list[str]:
-    """A header and one aligned line per record, each cut to ``width``."""
-    rows = [list(_COLUMNS), *([_cell(record, column) for column in _COLUMNS] for record in records)]
-    widths = [max(len(row[index]) for row in rows) for index in range(len(_COLUMNS))]
-    lines = []
-    for row in rows:
-        cells = [
-            cell.rjust(size)
-            if key in ("order", "radius_km")
-            else cell.ljust(size)  # digits line up
-            for key, cell, size in zip(_COLUMNS, row, widths, strict=True)
-        ]
-        lines.append(_fit("  ".join(cells).rstrip(), width))
-    return lines
+    def close(self, state: _State) -> None:
+        if state.error is not None:
+            self._board.fail(state.error)
+        elif not state.streaming:
+            self._board.end()
+        self._view.finish()

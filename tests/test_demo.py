@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 
 import pytest
 
 from kavalai.__main__ import main
-from kavalai._demo import ResearchAnswer, load_recording
+from kavalai._demo import ResearchAnswer, load_recording, run_demo
 
 
 def recorded_text(stream: str) -> str:
@@ -28,6 +30,25 @@ def test_demo_prints_plain_output_when_not_a_terminal(capsys: pytest.CaptureFixt
     assert f"result: {answer.title} ({len(answer.records)} records, validated)" in out
     events = len(load_recording())
     assert out.splitlines()[-1] == f"done: 2 streams, {events} messages"
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_demo_on_a_terminal_without_rich_prints_plain_lines_and_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setitem(sys.modules, "kavalai.display._terminal", None)  # import fails
+    out = FakeTerminal()
+
+    assert run_demo(fast=True, out=out) == 0
+
+    assert "\x1b" not in out.getvalue()
+    assert recorded_text("thought") in out.getvalue()
+    assert "pip install 'kavalai[demo]'" in capsys.readouterr().err
 
 
 def test_recording_is_a_valid_two_stream_response() -> None:

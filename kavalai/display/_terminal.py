@@ -1,7 +1,8 @@
 """The board and the timeline in a terminal, live, on ``rich``'s live display.
 
-Each live frame fits the screen (a text stream shows its newest lines), so
-nothing scrolls and the scrollback keeps no stale frames; at the end the live
+Each live frame fits the screen (a text stream shows its newest lines, and a
+frame still too tall loses the lines above its status line), so nothing
+scrolls and the scrollback keeps no stale frames; at the end the live
 frame is erased and the whole final frame printed once. A pipe, a log and
 ``TERM=dumb`` get that final frame only, without escape codes; ``NO_COLOR``
 is honoured. Frames are drawn inside the synchronized output mode (DEC 2026),
@@ -16,6 +17,7 @@ from typing import TextIO
 try:
     from rich.console import Console, Group, RenderableType
     from rich.live import Live
+    from rich.segment import Segment, Segments
     from rich.table import Table
     from rich.text import Text
 except ImportError as missing:  # pragma: no cover - the message is the point
@@ -59,7 +61,8 @@ class TerminalView:
         console = self._console
         if not self._synced:
             return  # a pipe or a dumb terminal gets the final frame only
-        self._live.update(self._frame(console, max(console.height - 1, 3)))
+        height = max(console.height - 1, 3)
+        self._live.update(_cut(console, self._frame(console, height), height))
         console.file.write(_BEGIN_SYNC)
         self._live.refresh()
         console.file.write(_END_SYNC)
@@ -87,7 +90,8 @@ def board_frame(board: Board, title: str | None = None) -> Frame:
                 parts.append(Text(for_terminal(panel.error), style="bold red"))
         if board.error is not None:
             parts.append(Text(for_terminal(board.error), style="bold red"))
-        parts.append(Text(board.status(), style="reverse"))
+        # One line, cut if need be: a live frame that does not fit keeps its last line.
+        parts.append(Text(board.status(), style="reverse", no_wrap=True, overflow="ellipsis"))
         texts = [part for part in parts if isinstance(part, Panel)]
         share: int | None = None
         if height is not None and texts:
@@ -108,6 +112,20 @@ def timeline_frame(timeline: Timeline) -> Frame:
         return Text(timeline.text(max(console.width - 16, 10)))
 
     return frame
+
+
+def _cut(console: Console, frame: RenderableType, height: int) -> RenderableType:
+    """``frame`` in ``height`` lines at most: its first ones, then its last (the status).
+
+    A live frame taller than the screen would scroll its top into the
+    scrollback, where the redraw cannot reach it, and leave it there once per
+    frame; the final frame is printed whole.
+    """
+    lines = console.render_lines(frame, console.options, pad=False)
+    if len(lines) <= height:
+        return frame
+    kept = [*lines[: height - 1], lines[-1]]
+    return Segments([segment for line in kept for segment in (*line, Segment.line())])
 
 
 def _text(panel: Panel, console: Console, lines: int | None) -> Text:
