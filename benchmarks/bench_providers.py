@@ -10,9 +10,10 @@ A uvicorn child process on 127.0.0.1 replays one Messages answer: a single
 1. floor: iterating the raw stream (``messages.create(stream=True)``) and
    touching each event, nothing else;
 2. kavalai: ``stream_message`` into a delta-mode Streamer, with a consumer
-   reading ``typed_partials(Rows)`` of the tool call's stream through
-   ``kavalai.iterate`` (the newest partial whenever it looks); and, to show
-   where the time goes, with a consumer iterating the messages instead;
+   reading ``typed_partials(Rows, coalesce=True)`` of the tool call's stream
+   through ``kavalai.iterate`` (one partial per burst of chunks, the newest
+   whenever it looks, as a display wants); and, to show where the time goes,
+   with a consumer iterating the messages instead;
 3. the SDK's helper: ``messages.stream()``, reading the ``input_json`` event's
    snapshot, which the SDK re-parses from the whole buffer on every delta.
 
@@ -142,7 +143,8 @@ async def measure(port: int) -> None:
                 client.messages.create(**arguments, stream=True), streamer, tools={"rows": Rows}
             )
         )
-        partials = iterate(streamer.values("tool_call.0").pipe(typed_partials(Rows)))
+        # A display: one partial per burst the network delivered, the newest values.
+        partials = iterate(streamer.values("tool_call.0").pipe(typed_partials(Rows, coalesce=True)))
         rows = [
             len(partial.rows) if isinstance(partial.rows, Sized) else 0
             async for partial in partials

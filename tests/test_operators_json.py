@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
 import reactivex
 from pydantic import BaseModel, Field
+from reactivex.subject import Subject
 
 from kavalai import StreamValidationError
 from kavalai.operators import completed_items, partial_json, typed_partials
@@ -383,3 +385,29 @@ async def test_operators_read_a_cumulative_structured_stream_through_values() ->
     ]
     assert pages[-1] == Page.model_validate_json(text)
     assert records == [Record(title="A", year=1), Record(title="B", year=2)]
+
+
+async def test_coalesced_typed_partials_give_one_partial_per_loop_turn() -> None:
+    class Person(BaseModel):
+        name: str
+        year: int
+
+    subject: Subject[str] = Subject()
+    received: list[object] = []
+    done = asyncio.get_running_loop().create_future()
+    subject.pipe(typed_partials(Person, coalesce=True)).subscribe(
+        received.append, done.set_exception, lambda: done.set_result(None)
+    )
+    for chunk in ('{"name": "T', "i", "mo"):  # one burst: one partial, the newest
+        subject.on_next(chunk)
+    assert received == []
+    await asyncio.sleep(0)
+    assert [repr(p) for p in received] == ["Person(name='Timo', year=None)"]
+    subject.on_next('", "year": 1986}')
+    subject.on_completed()  # the validated instance supersedes the pending partial
+    await done
+    await asyncio.sleep(0)
+    assert [repr(p) for p in received] == [
+        "Person(name='Timo', year=None)",
+        "Person(name='Timo', year=1986)",
+    ]

@@ -218,7 +218,7 @@ def partial_json(
 
 
 def typed_partials(
-    model: type[_M], *, name: str = "value", cumulative: bool = False
+    model: type[_M], *, name: str = "value", cumulative: bool = False, coalesce: bool = False
 ) -> Callable[[Observable[str]], Observable[Partial[_M]]]:
     """Parse JSON text into instances of ``model`` that fill in as it arrives.
 
@@ -240,6 +240,12 @@ def typed_partials(
     ``model``. From ``async for``, wrap the chain in
     :func:`kavalai.iterate`, which keeps only the newest partial for a
     consumer that falls behind.
+
+    With ``coalesce=True``, inside a running event loop, the chunks that
+    arrive in one turn of the loop (a burst that a network read delivered at
+    once) give one partial, built when the turn ends, rather than one each: a
+    display sees the same values, at a fraction of the cost. Every chunk is
+    still parsed, and the validated instance still ends the stream.
 
     .. code::
 
@@ -264,13 +270,14 @@ def typed_partials(
         model: The pydantic model of the value.
         name: The stream name errors mention.
         cumulative: Whether each item is the whole text so far rather than a chunk.
+        coalesce: One partial per turn of the event loop instead of one per chunk.
 
     Returns:
         An operator from JSON text to partial, then validated, ``model`` instances.
     """
     from ._json import typed_partials_
 
-    return _from_text(typed_partials_(model, name), cumulative)
+    return _from_text(typed_partials_(model, name, coalesce), cumulative)
 
 
 def completed_items(

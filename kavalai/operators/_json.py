@@ -8,13 +8,16 @@ the producer pushing the chunk never sees it, and later chunks are ignored.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 from reactivex import Observable, abc
+from reactivex.disposable import Disposable
 
 from .._iterate import Snapshots
+from .._loop import running_loop
 from .._partial_json import PartialJsonParser
 from .._partial_json_path import PathError, find_array, missing, parse_path
 from .._typed import PartialModelBuilder
@@ -64,7 +67,7 @@ def partial_json_() -> Callable[[Observable[str]], Observable[str | None]]:
 
 
 def typed_partials_(
-    model: type[_M], name: str
+    model: type[_M], name: str, coalesce: bool = False
 ) -> Callable[[Observable[str]], Observable[Partial[_M]]]:
     def typed_partials(source: Observable[str]) -> Observable[Partial[_M]]:
         def subscribe(
@@ -74,6 +77,7 @@ def typed_partials_(
             builder = PartialModelBuilder(model)
             chunks: list[str] = []
             failed = False
+            due: asyncio.Handle | None = None  # the coalesced partial, at the end of the turn
 
             def fail(errors: list[Any], truncated: bool = False) -> None:
                 nonlocal failed
@@ -87,12 +91,28 @@ def typed_partials_(
                 )
 
             def on_next(chunk: str) -> None:
-                nonlocal failed
+                nonlocal failed, due
                 if failed:
                     return
                 try:
                     parser.feed(chunk)
                     chunks.append(chunk)
+                except Exception as error:
+                    failed = True
+                    observer.on_error(error)
+                    return
+                loop = running_loop() if coalesce else None
+                if loop is None:
+                    emit_partial()
+                elif due is None:
+                    due = loop.call_soon(emit_partial)
+
+            def emit_partial() -> None:
+                nonlocal failed, due
+                due = None
+                if failed:
+                    return
+                try:
                     instance = builder.build(parser) if parser.has_value else None
                 except RecursionError:
                     fail([f"the value is nested too deeply to build {model.__name__}"])
@@ -106,6 +126,8 @@ def typed_partials_(
                     observer.on_next(cast(Partial[_M], instance))
 
             def on_completed() -> None:
+                if due is not None:  # the validated instance supersedes it
+                    due.cancel()
                 if failed:
                     return
                 try:
@@ -124,7 +146,19 @@ def typed_partials_(
                 observer.on_next(cast(Partial[_M], instance))  # is_validated() narrows it back
                 observer.on_completed()
 
-            return source.subscribe(on_next, observer.on_error, on_completed, scheduler=scheduler)
+            def on_error(error: Exception) -> None:
+                if due is not None:
+                    due.cancel()
+                observer.on_error(error)
+
+            subscription = source.subscribe(on_next, on_error, on_completed, scheduler=scheduler)
+
+            def dispose() -> None:
+                if due is not None:
+                    due.cancel()
+                subscription.dispose()
+
+            return Disposable(dispose)
 
         return Snapshots(subscribe)
 
