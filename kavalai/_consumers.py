@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
@@ -45,6 +46,14 @@ class MessageIterator(AsyncClosing):
         return self
 
     async def __anext__(self) -> StreamContent:
+        home = self._streamer._home
+        if home.foreign() and home.loop is not None and home.loop.is_running():
+            # Read on the Streamer's own loop; this one waits for the answer.
+            read = asyncio.run_coroutine_threadsafe(self._next(), home.loop)
+            return await asyncio.wrap_future(read)
+        return await self._next()
+
+    async def _next(self) -> StreamContent:
         while True:
             message = self._take_ready()
             if message is not None:
@@ -79,13 +88,13 @@ class MessageIterator(AsyncClosing):
 
     async def aclose(self) -> None:
         """Stop consuming: iteration ends and producers no longer wait for this consumer."""
-        self._leave()
+        self._streamer._home.call(self._leave)
         self._closed = True
-        self._streamer._waiting.wake()  # another task may wait on this iterator
+        self._streamer._home.call(self._streamer._waiting.wake)  # a task may wait on it
 
     def __del__(self) -> None:
         if self._reading:
-            self._leave()
+            self._streamer._home.call(self._leave)
 
     def _leave(self) -> None:
         if self._reading:

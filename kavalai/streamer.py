@@ -246,7 +246,8 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         if delta is not None and not isinstance(delta, bool):
             raise TypeError(f"delta must be True, False or None, got {delta!r}")
         self._home.adopt()
-        return MessageIterator(self, after, delta)
+        # Made on the home loop, so that joining the pacing races nothing.
+        return self._home.call_and_wait(partial(MessageIterator, self, after, delta))
 
     def values(self, name: str) -> Observable[str]:
         """The raw text chunks of one stream, as the producer pushed them.
@@ -385,6 +386,8 @@ class Streamer(Observable[StreamContent], AsyncClosing):
 
     def _push(self, value_streamer: ValueStreamer, chunk: str) -> None:
         home = self._home
+        if home.loop is None:
+            home.adopt()  # made outside a loop: the first push in one adopts it
         if home.thread == _get_ident():
             self._supervision.note_feeder(value_streamer)
             if not home.queued:

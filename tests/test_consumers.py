@@ -516,3 +516,45 @@ async def test_a_delta_catch_up_after_a_restart_carries_only_what_followed_it() 
     late = [message async for message in streamer.messages()]
     assert keys(late[:1]) == [("restart", "response", "catch-up")]
     assert "".join(m.value or "" for m in late[1:]) == "x" * 70  # as a consumer from the start
+
+
+def test_a_task_that_fed_a_module_level_streamer_and_raised_fails_it() -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result")  # made before any loop runs
+    error = RuntimeError("boom")
+
+    async def produce() -> None:
+        await result.stream_partial("a")
+        raise error
+
+    async def main() -> list[str | None]:
+        task = asyncio.create_task(produce())
+        await asyncio.gather(task, return_exceptions=True)  # it fails before anyone reads
+        iterator = aiter(streamer)
+        first = await anext(iterator)
+        with pytest.raises(RuntimeError, match="boom"):
+            await anext(iterator)
+        return [first.value]
+
+    assert asyncio.run(asyncio.wait_for(main(), timeout=10)) == ["a"]
+
+
+async def test_a_consumer_in_another_threads_loop_gets_every_message() -> None:
+    streamer = Streamer(stream_delta=True)
+    result = streamer.get_value_streamer("result")
+    received: list[str | None] = []
+
+    def consume() -> None:
+        async def read() -> None:
+            async for message in streamer:
+                received.append(message.value)
+
+        asyncio.run(asyncio.wait_for(read(), timeout=10))
+
+    thread = threading.Thread(target=consume)
+    thread.start()
+    await result.stream_partial("a")
+    await result.stream_partial("b")
+    await result.stream_complete()
+    await asyncio.to_thread(thread.join)
+    assert received == ["a", "b", None]
