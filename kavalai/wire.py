@@ -158,6 +158,8 @@ class RecordReader:
                     await asyncio.wait_for(self._streamer._wait_for_message(), timeout)
                 except TimeoutError:
                     return []
+                except Exception as error:  # the Streamer's own timeout_seconds, say
+                    self._final = Record("error", value=str(error), error_type=type(error).__name__)
         if linger > 0 and self._final is None:
             await asyncio.sleep(linger)
         records: list[Record] = []

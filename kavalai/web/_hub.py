@@ -149,14 +149,15 @@ def hub_routes(
 
     async def read(request: Request) -> Response:
         stream_id = request.path_params["stream_id"]
-        streamer = await hub.open(stream_id) if await allowed(request, stream_id) else None
-        if streamer is None:
-            return Response(status_code=204)
         protocol = request.query_params.get("protocol", "sse")
         if protocol not in ("sse", "ndjson", "ui"):
             return Response(f"unknown protocol {protocol[:20]!r}: use sse, ndjson or ui", 400)
+        streamer = await hub.open(stream_id) if await allowed(request, stream_id) else None
+        if streamer is None:
+            return Response(status_code=204)
         try:
-            after = resume_position(request, streamer)
+            # The UI message stream has no positions: its clients resume from the start.
+            after = None if protocol == "ui" else resume_position(request, streamer)
         except BadResumeError as error:
             await hub.release(streamer)
             return Response(str(error), 400)

@@ -86,6 +86,11 @@ class StreamResponse(Response):
             raise ValueError(f"protocol must be 'sse', 'ndjson' or 'ui', got {protocol!r}")
         if disconnect not in ("close", "keep"):
             raise ValueError(f"disconnect must be 'close' or 'keep', got {disconnect!r}")
+        if protocol == "ui" and after is not None:
+            raise ValueError(
+                "the UI message stream has no positions to resume after; serve it from the "
+                "start (after=None), or use protocol 'sse' or 'ndjson' to resume"
+            )
         self.streamer = streamer
         self.protocol = protocol
         self.after = after
@@ -194,7 +199,8 @@ def stream_response(
     start.
     """
     try:
-        after = resume_position(request, streamer)
+        # The UI message stream has no positions: its clients resume from the start.
+        after = None if protocol == "ui" else resume_position(request, streamer)
     except BadResumeError as error:
         return PlainTextResponse(str(error), status_code=400)
     return StreamResponse(

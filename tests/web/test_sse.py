@@ -331,3 +331,21 @@ def test_records_round_trip_through_json() -> None:
 def test_malformed_records_are_refused(bad: str) -> None:
     with pytest.raises(ValueError, match="not a kavalai wire record"):
         Record.from_json(bad)
+
+
+async def test_a_streamer_timeout_becomes_an_error_event(serve: Serve) -> None:
+    streamer = Streamer(timeout_seconds=0.05, stream_delta=True)
+    base = await serve(app_for(streamer))
+    streamer.get_value_streamer("quiet")
+    async with httpx.AsyncClient() as client:
+        records = await sse_records(client, f"{base}/stream")
+    assert records[-1].kind == "error"
+    assert records[-1].error_type == "StreamerTimeoutException"
+    assert "'quiet'" in (records[-1].value or "")
+
+
+def test_the_ui_message_stream_refuses_a_resume_position() -> None:
+    streamer = Streamer()
+    streamer.get_value_streamer("answer").on_next("a")
+    with pytest.raises(ValueError, match="no positions to resume after"):
+        StreamResponse(streamer, "ui", after=0)
