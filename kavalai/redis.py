@@ -111,6 +111,10 @@ class Publisher:
         """Write every record of the Streamer until it ends."""
         reader = RecordReader(self.streamer)
         try:
+            # Registered: a reader may come before the first entry does.
+            await self._retrying(
+                self.redis.set, _open_key(self.key), b"1", ex=max(1, int(self.ttl_seconds))
+            )
             while not reader.done:
                 records = await reader.read(None, 0.001)
                 if records:
@@ -130,7 +134,7 @@ class Publisher:
         payload = "\n".join(record.to_json() for record in records)
         entry_id = f"{self._n}-{self._k}"
         try:
-            await self._retrying(self.redis.xadd, self.key, {_FIELD: payload}, id=entry_id)
+            await self._retrying(self._append, {_FIELD: payload}, entry_id)
         except redis_errors.ResponseError as error:
             if "equal or smaller" not in str(error):
                 raise
@@ -142,6 +146,14 @@ class Publisher:
         self._since_base += 1
         if self._since_base >= self.maxlen:
             await self._store_base()
+
+    async def _append(self, fields: dict[bytes, str], entry_id: str) -> None:
+        """Add the entry, and push the expiry back: a producer that dies mid-answer
+        leaves a key that still expires ``ttl_seconds`` after its last entry."""
+        pipeline = self.redis.pipeline(transaction=False)
+        pipeline.xadd(self.key, fields, id=entry_id)  # type: ignore[arg-type]
+        pipeline.expire(self.key, max(1, int(self.ttl_seconds)))
+        await pipeline.execute()
 
     async def _store_base(self) -> None:
         """Store what the entries so far amount to, then trim them."""
@@ -212,6 +224,10 @@ class _Folded:
 
 def _base_key(key: str) -> str:
     return f"{key}:base"
+
+
+def _open_key(key: str) -> str:
+    return f"{key}:open"
 
 
 async def _read_base(redis: Redis, key: str) -> tuple[int, list[Record]] | None:
@@ -409,9 +425,9 @@ class RedisHub:
 
     async def open(self, stream_id: str) -> Streamer | None:
         key = self.prefix + stream_id
-        if not await self.redis.exists(key):
+        if not await self.redis.exists(key, _open_key(key)):
             return None
-        following = subscribe(self.redis, key, wait_seconds=0)
+        following = subscribe(self.redis, key, wait_seconds=self.ttl_seconds)
         streamer = await following.__aenter__()
         self._open[streamer] = following
         return streamer
@@ -436,17 +452,25 @@ class RedisHub:
         return f"{self.prefix}control:{stream_id}"
 
     async def _listen(self) -> None:
-        """Close the Streamers this worker produces when any worker asks to stop them."""
-        pubsub = self.redis.pubsub()
-        await pubsub.psubscribe(f"{self.prefix}control:*")
-        try:
-            async for message in pubsub.listen():
-                if message.get("type") != "pmessage":
-                    continue
-                channel = message["channel"]
-                channel = channel.decode() if isinstance(channel, bytes) else channel
-                streamer = self._owned.get(channel.rsplit(":", 1)[-1])
-                if streamer is not None:
-                    await streamer.aclose()
-        finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+        """Close the Streamers this worker produces when any worker asks to stop them.
+
+        A lost connection is logged and the subscription made again, so stop
+        requests keep arriving after a Redis restart.
+        """
+        while True:
+            pubsub = self.redis.pubsub()
+            try:
+                await pubsub.psubscribe(f"{self.prefix}control:*")
+                async for message in pubsub.listen():
+                    if message.get("type") != "pmessage":
+                        continue
+                    channel = message["channel"]
+                    channel = channel.decode() if isinstance(channel, bytes) else channel
+                    streamer = self._owned.get(channel.rsplit(":", 1)[-1])
+                    if streamer is not None:
+                        await streamer.aclose()
+            except (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError) as error:
+                _logger.warning("lost Redis while listening for stop requests: %s", error)
+                await asyncio.sleep(0.5)
+            finally:
+                await pubsub.aclose()  # type: ignore[no-untyped-call]

@@ -9,11 +9,13 @@ import logging
 import httpx
 import pytest
 from redis.asyncio import Redis
+from starlette.applications import Starlette
 
 from kavalai import RemoteStreamError, StreamClosedError, StreamContent, Streamer
-from kavalai.redis import Publisher, subscribe
-from kavalai.web import connect
+from kavalai.redis import Publisher, RedisHub, subscribe
+from kavalai.web import connect, hub_routes
 
+from ..conftest import Serve
 from .conftest import RedisServer, listening_socket, run_process, start_process
 from .processes import Person, answer, line
 
@@ -273,3 +275,33 @@ async def test_resuming_after_a_kept_position_gets_exactly_the_rest(redis: Redis
     async with subscribe(redis, "answer:kept", after=after) as remote:
         rest = [(m.type, m.name) async for m in remote]
     assert rest == [(m.type, m.name) for m in local[after + 1 :]]
+
+
+async def test_the_hub_serves_an_answer_registered_before_its_first_message(
+    redis: Redis, serve: Serve
+) -> None:
+    hub = RedisHub(redis)
+    base = await serve(Starlette(routes=hub_routes(hub)))
+    streamer = Streamer(stream_delta=True)
+    answer = streamer.get_value_streamer("answer")
+    stream_id = hub.register(streamer)
+    while not await redis.exists(f"kavalai:{stream_id}:open"):  # the publisher started
+        await asyncio.sleep(0.01)
+    async with connect(f"{base}/streams/{stream_id}") as remote:
+        await answer.stream_partial("first token")
+        await answer.stream_complete()
+        assert [m.value async for m in remote] == ["first token", None]
+    await hub.aclose()
+
+
+async def test_a_key_left_by_a_producer_that_died_still_expires(redis: Redis) -> None:
+    streamer = Streamer(stream_delta=True)
+    publisher = Publisher(streamer, redis, "answer:dead", ttl_seconds=30)
+    publishing = asyncio.ensure_future(publisher.run())
+    result = streamer.get_value_streamer("result")
+    await result.stream_partial("half")
+    while not await redis.exists("answer:dead"):
+        await asyncio.sleep(0.01)
+    publishing.cancel()  # the producer's process dies mid-answer
+    await asyncio.gather(publishing, return_exceptions=True)
+    assert 0 < await redis.ttl("answer:dead") <= 30
