@@ -19,11 +19,14 @@ class CuttingProxy:
     """A TCP proxy on 127.0.0.1 that cuts each connection after a random number of bytes.
 
     It cuts at most ``cuts`` connections, then forwards the rest whole, so every
-    request loop that goes through it ends.
+    request loop that goes through it ends. With ``only``, it cuts only a
+    connection that carries a request containing those bytes (``b"GET /streams/"``),
+    counting from that request on.
     """
 
-    def __init__(self, target_port: int, cuts: int, seed: int) -> None:
+    def __init__(self, target_port: int, cuts: int, seed: int, only: bytes = b"") -> None:
         self.target_port = target_port
+        self.only = only
         self.cuts_left = cuts
         self.cut = 0
         self._random = random.Random(seed)
@@ -52,9 +55,13 @@ class CuttingProxy:
         upstream_r, upstream_w = await asyncio.open_connection("127.0.0.1", self.target_port)
         self._writers |= {client_w, upstream_w}
         budget: int | None = None
-        if self.cuts_left > 0:
-            self.cuts_left -= 1
-            budget = self._random.randint(1, 1500)
+
+        def request_seen(data: bytes) -> None:
+            """Arm the cut when a request to cut goes upstream (any on a kept-alive line)."""
+            nonlocal budget
+            if budget is None and self.cuts_left > 0 and self.only in data:
+                self.cuts_left -= 1
+                budget = self._random.randint(1, 1500)
 
         async def pipe(
             reader: asyncio.StreamReader, writer: asyncio.StreamWriter, limited: bool
@@ -62,7 +69,9 @@ class CuttingProxy:
             nonlocal budget
             try:
                 while data := await reader.read(256):
-                    if limited and budget is not None:
+                    if not limited:
+                        request_seen(data)
+                    elif budget is not None:
                         if len(data) >= budget:
                             writer.write(data[:budget])
                             self.cut += 1

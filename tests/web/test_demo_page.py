@@ -10,6 +10,7 @@ from kavalai._demo import Event, ResearchAnswer, load_recording
 from kavalai.web._demo import demo_app
 
 from ..conftest import Serve
+from .conftest import CuttingProxy
 
 HOSTILE = '<img src=x onerror="window.pwned=1"></table><script>window.pwned=2</script>'
 
@@ -92,3 +93,24 @@ async def test_model_output_carrying_html_shows_as_text_and_runs_nothing(
         await page.eval_on_selector_all("img, #thought script, #records script", "e => e.length")
         == 0
     )
+
+
+async def test_the_page_keeps_its_text_when_the_browser_reconnects_by_itself(
+    serve: Serve, browser: Browser
+) -> None:
+    events = load_recording()
+    base = await serve(demo_app(events=events))
+    proxy = CuttingProxy(int(base.rsplit(":", 1)[1]), cuts=1, seed=3, only=b"GET /streams/")
+    port = await proxy.start()
+    try:
+        page = await open_page(browser)
+        await page.goto(f"http://127.0.0.1:{port}/")
+        await page.wait_for_function(
+            "document.getElementById('status').textContent.startsWith('done')", timeout=60_000
+        )
+        thought = "".join(e.chunk or "" for e in events if e.stream == "thought")
+        assert proxy.cut == 1  # the event stream was cut once, and EventSource came back
+        assert await page.text_content("#thought") == thought
+        assert await page.text_content("#title") == final_answer(events).title
+    finally:
+        await proxy.close()
