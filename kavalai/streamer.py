@@ -367,6 +367,14 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._subscribers = (*self._subscribers, subscriber)
         return Disposable(partial(self._unsubscribe, subscriber))
 
+    def _replay(self, delta: bool | None = None) -> list[StreamContent]:
+        """Every message so far, read at once on this thread (for reprs and the like)."""
+        cursor = Cursor(self._history, 0, delta)
+        replayed: list[StreamContent] = []
+        while (message := cursor.read()) is not None:
+            replayed.append(message)
+        return replayed
+
     def _unsubscribe(self, subscriber: _Subscriber) -> None:
         self._subscribers = tuple(other for other in self._subscribers if other is not subscriber)
 

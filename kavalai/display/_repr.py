@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..content import StreamContent
 from ..streamer import Streamer
 from ._board import Board
 from ._html import board_html, message_html
@@ -15,8 +16,17 @@ _PREVIEW = 32
 def snapshot(streamer: Streamer) -> Board:
     """The Streamer's streams and values so far, read as a consumer that leaves at once."""
     board = Board(clock=lambda: 0.0)  # replayed now, so no rate to measure
-    subscription = streamer.subscribe(board.apply, board.fail, board.end)
-    subscription.dispose()
+    # Raw chunks, their text left out: the values come whole from values() below,
+    # so a large cumulative value is not rebuilt message by message.
+    for message in streamer._replay(delta=True):
+        if message.type in ("partial", "complete"):
+            message = StreamContent(type=message.type, name=message.name)
+        board.apply(message)
+    if streamer._ending is not None:
+        if streamer._error is not None:
+            board.fail(streamer._error)
+        else:
+            board.end()
     for panel in board.panels.values():
         # The raw chunks give every stream's whole value, whatever its mode.
         chunks: list[str] = []

@@ -8,6 +8,7 @@ from typing import Any, Literal, NamedTuple, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, RootModel
 
+from .._partial_json import PartialJsonParser
 from ..streamer import Streamer
 from ..value_streamer import ValueStreamer
 
@@ -269,4 +270,9 @@ def _whole_json(text: str) -> bool:
         json.loads(text)
     except ValueError:
         return False
+    except RecursionError:  # valid but deeper than json.loads goes: ask the engine
+        parser = PartialJsonParser()
+        parser.feed(text)
+        parser.close()
+        return parser.done and parser.error is None
     return True

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 from kavalai import Streamer
 from kavalai.providers import pump
+from kavalai.providers._answer import _whole_json
 
 from .conftest import consume, keys
 
@@ -73,3 +74,10 @@ async def test_a_pump_pushing_into_a_closed_streamer_closes_its_source_and_retur
     await streamer.aclose()
     await pump(source, answer)
     assert source.closed.is_set()
+
+
+def test_deeply_nested_tool_arguments_count_as_whole() -> None:
+    deep = "[" * 5000 + "]" * 5000  # valid, deeper than json.loads goes
+    assert _whole_json(deep)
+    assert not _whole_json("[" * 5000)
+    assert not _whole_json('{"city": "Os')
