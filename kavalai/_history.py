@@ -81,13 +81,15 @@ class Stream:
         "ended",
         "name",
         "retired",
+        "serial",
         "structured",
         "text",
         "watchers",
     )
 
-    def __init__(self, name: str, delta: bool, structured: bool) -> None:
+    def __init__(self, name: str, delta: bool, structured: bool, serial: int = 0) -> None:
         self.name = name
+        self.serial = serial  # which stream of its Streamer: names may be used again
         self.delta = delta
         self.structured = structured
         self.text = Text()

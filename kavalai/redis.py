@@ -191,33 +191,54 @@ class Publisher:
             return result
 
 
+class _FoldedStream:
+    __slots__ = ("announced", "chunks", "done", "shown_from")
+
+    def __init__(self, announced: Record) -> None:
+        self.announced = announced  # its "stream" record: mode and serial
+        self.chunks: list[str] = []
+        self.done = False
+        self.shown_from = 0  # a delta consumer dropped the text before this, at a restart
+
+    def text(self) -> str:
+        self.chunks[:] = ["".join(self.chunks)]
+        return self.chunks[0]
+
+
 class _Folded:
-    """What the records written so far amount to: each stream's mode and raw text."""
+    """What the records written so far amount to, as a consumer from the start has it."""
 
     def __init__(self) -> None:
-        self._streams: dict[str, tuple[bool, bool, list[str], list[bool]]] = {}
+        self._streams: dict[str, _FoldedStream] = {}  # the latest stream of each name
+        self._shown: dict[str, None] = {}  # names with messages since the last restart
 
     def fold(self, record: Record) -> None:
         kind, name = record.kind, record.name or ""
         if kind == "stream":
-            self._streams.pop(name, None)  # a new stream of that name: it goes last
-            self._streams[name] = (record.delta, record.structured, [], [False])
+            self._streams[name] = _FoldedStream(record)
         elif kind == "partial":
-            self._streams[name][2].extend(record.chunks)
+            self._streams[name].chunks.extend(record.chunks)
+            self._shown[name] = None
         elif kind == "complete":
-            self._streams[name][3][0] = True
-        elif kind == "restart":
-            self._streams.clear()  # consumers drop what came before
+            self._streams[name].done = True
+            self._shown[name] = None
+        elif kind == "restart":  # consumers drop what came before
+            for shown in self._shown:
+                self._streams[shown].shown_from = len(self._streams[shown].text())
+            self._shown.clear()
 
     def catch_up(self) -> list[Record]:
-        """A restart, then each stream's mode and value so far (its chunks joined)."""
+        """A restart, then each stream's mode and value so far, as one chunk each."""
         records = [Record("restart", None, value="catch-up")]
-        for name, (delta, structured, chunks, done) in self._streams.items():
-            records.append(Record("stream", name=name, delta=delta, structured=structured))
-            if chunks:
-                chunks[:] = ["".join(chunks)]
-                records.append(Record("partial", None, name, (chunks[0],)))
-            if done[0]:
+        for name in self._shown:
+            stream = self._streams[name]
+            records.append(stream.announced)
+            text = stream.text()
+            if stream.announced.delta:
+                text = text[stream.shown_from :]
+            if text or not stream.done:
+                records.append(Record("partial", None, name, (text,)))
+            if stream.done:
                 records.append(Record("complete", None, name))
         return records
 

@@ -130,6 +130,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._home.adopt()
         self._active: dict[ValueStreamer, None] = {}
         self._by_name: dict[str, Stream] = {}  # the latest stream of each name
+        self._registered = 0  # value streamers registered so far: the next one's serial
         self._awaiting_values: dict[str, list[abc.ObserverBase[str]]] = {}
         self._subscribers: tuple[_Subscriber, ...] = ()
         self._supervision = Supervision(self)
@@ -435,8 +436,12 @@ class Streamer(Observable[StreamContent], AsyncClosing):
                 "reset_active() before a retry registers it again"
             )
         stream = Stream(
-            name, value_streamer.stream_delta, value_streamer.response_model is not None
+            name,
+            value_streamer.stream_delta,
+            value_streamer.response_model is not None,
+            serial=self._registered,
         )
+        self._registered += 1
         value_streamer._record = stream
         self._active[value_streamer] = None
         self._by_name[name] = stream
@@ -483,14 +488,20 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._append(Entry("restart", None, built=restart))
 
     def _apply_reset(self) -> None:
-        for value_streamer in self._active:
-            stream = value_streamer._record
-            assert stream is not None
-            self._history.forget(stream)
-            stream.retired = True
-            error = StreamRestartedError(stream.name, self._restart_reason)
-            consumers.end_watchers(stream, consumers.failed(error))
-        self._detach_active(
+        for value_streamer in list(self._active):
+            self._retire(value_streamer)
+
+    def _retire(self, value_streamer: ValueStreamer) -> None:
+        """Forget one value streamer that has not completed (see :meth:`reset_active`)."""
+        if self._active.pop(value_streamer, False) is False:
+            return
+        stream = value_streamer._record
+        assert stream is not None
+        self._history.forget(stream)
+        stream.retired = True
+        error = StreamRestartedError(stream.name, self._restart_reason)
+        consumers.end_watchers(stream, consumers.failed(error))
+        value_streamer._detach(
             "was retired by reset_active(); push to the value streamer of the retry instead",
             retired=True,
         )

@@ -12,8 +12,9 @@ A record is one JSON object:
 =========  ==================================================================
 kind       fields
 =========  ==================================================================
-stream     ``name``, ``delta``, ``structured``: a stream's mode, before its
-           first message on this connection
+stream     ``name``, ``delta``, ``structured``, ``serial``: a stream's mode,
+           before its first message on this connection; ``serial`` tells a
+           new stream of a name already used from the same one announced again
 partial    ``seq``, ``name``, ``chunks``: consecutive partial messages of one
            stream at positions ``seq``, ``seq + 1``, ... (raw chunks)
 complete   ``seq``, ``name``
@@ -66,6 +67,7 @@ class Record:
     delta: bool = False
     structured: bool = False
     error_type: str | None = None
+    serial: int | None = None  # which stream of its Streamer a "stream" record announces
 
     @property
     def last_seq(self) -> int | None:
@@ -80,6 +82,8 @@ class Record:
         fields: dict[str, object] = {"kind": kind}
         if kind == "stream":
             fields.update(name=self.name, delta=self.delta, structured=self.structured)
+            if self.serial is not None:
+                fields["serial"] = self.serial
         elif kind == "partial":
             fields.update(seq=self.seq, name=self.name, chunks=self.chunks)
         elif kind == "complete":
@@ -119,9 +123,18 @@ class Record:
                 delta=bool(fields.get("delta", False)),
                 structured=bool(fields.get("structured", False)),
                 error_type=fields.get("type"),
+                serial=_optional_int(fields.get("serial")),
             )
         except (KeyError, TypeError, AttributeError, ValueError) as error:
             raise ValueError(f"not a kavalai wire record: {text[:80]!r} ({error})") from error
+
+
+def _optional_int(value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"serial must be an int, got {value!r}")
+    return value
 
 
 class RecordReader:
@@ -169,7 +182,11 @@ class RecordReader:
                 self._announced.add(stream)
                 records.append(
                     Record(
-                        "stream", name=stream.name, delta=stream.delta, structured=stream.structured
+                        "stream",
+                        name=stream.name,
+                        delta=stream.delta,
+                        structured=stream.structured,
+                        serial=stream.serial,
                     )
                 )
             records.append(self._record(message, stream))
@@ -251,6 +268,7 @@ class Replica:
         self.last_seq: int | None = None
         self._active: dict[str, ValueStreamer] = {}
         self._modes: dict[str, tuple[bool, bool]] = {}
+        self._serials: dict[str, int | None] = {}  # of the remote streams now active here
 
     async def apply(self, record: Record) -> bool:
         """Apply one record; False once the remote Streamer ended (``end`` or ``error``)."""
@@ -258,6 +276,11 @@ class Replica:
         if kind == "stream":
             assert name is not None
             self._modes[name] = (record.delta, record.structured)
+            active = self._active.get(name)
+            if active is not None and self._serials.get(name) != record.serial:
+                streamer._retire(active)  # the remote one was replaced (a retry)
+                del self._active[name]
+            self._serials[name] = record.serial
         elif kind == "partial":
             value_streamer = self._stream(name)
             for chunk in record.chunks:
@@ -267,8 +290,9 @@ class Replica:
             self._active.pop(name or "", None)
         elif kind == "restart":
             await streamer.stream_restart(record.value)
-            streamer.reset_active()
-            self._active.clear()
+            if record.seq is None:  # a catch-up: every stream comes again, whole
+                streamer.reset_active()
+                self._active.clear()
         elif kind == "error":
             await streamer.stream_error(
                 RemoteStreamError(record.error_type or "Exception", record.value or "")

@@ -119,7 +119,8 @@ async def test_sse_events_carry_ids_kinds_and_raw_chunks(serve: Serve) -> None:
     async with httpx.AsyncClient() as client, client.stream("GET", f"{base}/stream") as response:
         body = (await response.aread()).decode()
     assert body == (
-        'event: stream\ndata: {"kind":"stream","name":"text","delta":false,"structured":false}\n\n'
+        "event: stream\n"
+        'data: {"kind":"stream","name":"text","delta":false,"structured":false,"serial":0}\n\n'
         "id: 2\nevent: partial\n"
         'data: {"kind":"partial","seq":0,"name":"text","chunks":["a","b","c"]}\n\n'
         'id: 3\nevent: complete\ndata: {"kind":"complete","seq":3,"name":"text"}\n\n'

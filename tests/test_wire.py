@@ -1,0 +1,76 @@
+"""Wire records and the replica that rebuilds a Streamer from them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from kavalai import StreamContent, Streamer
+from kavalai.wire import Record, RecordReader, Replica
+
+Produce = Callable[[Streamer], Awaitable[None]]
+
+
+async def rebuilt(produce: Produce, reconnect_after: int | None = None) -> list[StreamContent]:
+    """The messages of a Streamer rebuilt from ``produce``'s records (reconnecting once)."""
+    remote = Streamer()
+    await produce(remote)
+    local = Streamer()
+    replica = Replica(local)
+
+    async def follow() -> None:
+        reader = RecordReader(remote)
+        applied = 0
+        while not reader.done:
+            for record in await reader.read():
+                if not await replica.apply(record):
+                    return
+                applied += 1
+                if applied == reconnect_after:  # a new connection announces every stream again
+                    await reader.aclose()
+                    reader = RecordReader(remote, replica.last_seq)
+                    break
+
+    local.start(follow())
+    return [message async for message in local]
+
+
+def keys(messages: list[StreamContent]) -> list[tuple[str, str, str | None]]:
+    return [(m.type, m.name, m.value) for m in messages]
+
+
+async def restart_without_reset(streamer: Streamer) -> None:
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("x")
+    await streamer.stream_restart("retry")
+    await text.stream_partial("y")
+    await text.stream_complete()
+
+
+async def retry_under_the_same_name(streamer: Streamer) -> None:
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("draft")
+    await streamer.stream_restart("retry")
+    streamer.reset_active()
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("final")
+    await text.stream_complete()
+
+
+@pytest.mark.parametrize("produce", [restart_without_reset, retry_under_the_same_name])
+@pytest.mark.parametrize("reconnect_after", [None, 2, 3])
+async def test_a_replica_sees_what_a_local_consumer_sees(
+    produce: Produce, reconnect_after: int | None
+) -> None:
+    local = Streamer()
+    await produce(local)
+    expected = keys([message async for message in local])
+    assert keys(await rebuilt(produce, reconnect_after)) == expected
+
+
+def test_a_stream_record_carries_its_serial() -> None:
+    record = Record("stream", name="a", delta=True, serial=3)
+    assert Record.from_json(record.to_json()) == record
+    with pytest.raises(ValueError, match="serial must be an int"):
+        Record.from_json('{"kind": "stream", "name": "a", "serial": "3"}')
