@@ -27,8 +27,9 @@ class MessageIterator(AsyncClosing):
     Returned by :meth:`kavalai.Streamer.messages` and by ``aiter(streamer)``. It
     reads the Streamer's history at its own pace, then follows live messages,
     and ends after the Streamer's last message (raising the Streamer's error,
-    once, if it failed). While it iterates, the Streamer's ``max_buffer`` paces
-    producers to it; it stops holding them back once it ends, when it is closed
+    once, if it failed). From the moment it is made, the Streamer's
+    ``max_buffer`` paces producers to it; it stops holding them back once it
+    ends, when it is closed
     (``aclose()``, or leaving ``async with``), or when it is garbage-collected,
     which is what happens when a loop ``break``s out of ``async for``.
     """

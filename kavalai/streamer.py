@@ -88,8 +88,10 @@ class Streamer(Observable[StreamContent], AsyncClosing):
     the producer then waits in ``stream_partial`` while the slowest iterating
     consumer is that many messages behind, so memory stays bounded and a paid
     model call slows to the consumers' pace. A consumer that leaves stops
-    holding producers back. Before any consumer has started, pushes never wait
-    (so pushing everything and then iterating, in one task, cannot deadlock).
+    holding producers back. A consumer counts from the moment it is made
+    (``aiter(streamer)``, ``streamer.messages()``); before any is, pushes never
+    wait, so in one task push everything first and then iterate (opening the
+    iterator first and then pushing more than ``max_buffer`` would wait for it).
 
     Close the Streamer (``await streamer.aclose()``, or leave ``async with``)
     when nobody listens any more: producers then get
