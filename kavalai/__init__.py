@@ -13,11 +13,14 @@ from ._iterate import ObservableIterator, iterate
 from .content import StreamContent
 from .display import display
 from .errors import (
+    BadResumeError,
     IncompleteStreamError,
     RemoteStreamError,
+    ResponseFailedError,
     StreamClosedError,
     StreamerTimeoutException,
     StreamRestartedError,
+    StreamUnavailableError,
     StreamValidationError,
 )
 from .streamer import Streamer, StreamerStatistics
@@ -27,13 +30,16 @@ from .value_streamer import ValueStreamer
 __version__ = "0.1.0"
 
 __all__ = [
+    "BadResumeError",
     "IncompleteStreamError",
     "MessageIterator",
     "ObservableIterator",
     "RemoteStreamError",
+    "ResponseFailedError",
     "StreamClosedError",
     "StreamContent",
     "StreamRestartedError",
+    "StreamUnavailableError",
     "StreamValidationError",
     "Streamer",
     "StreamerStatistics",

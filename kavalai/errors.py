@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
+    "BadResumeError",
     "IncompleteStreamError",
     "RemoteStreamError",
+    "ResponseFailedError",
     "StreamClosedError",
     "StreamRestartedError",
+    "StreamUnavailableError",
     "StreamValidationError",
     "StreamerTimeoutException",
 ]
@@ -133,4 +136,30 @@ class StreamerTimeoutException(Exception):
             f"Streamer received no message for {timeout_seconds}s; still active: {active}. "
             "Make sure every value streamer's producer calls stream_complete(), "
             "or raise timeout_seconds."
+        )
+
+
+class BadResumeError(ValueError):
+    """A ``Last-Event-ID`` (or ``?after=``) that is not a position the Streamer gave."""
+
+
+class StreamUnavailableError(LookupError):
+    """The server has no answer at that address for this client (unknown, expired or denied)."""
+
+
+class ResponseFailedError(RuntimeError):
+    """The provider reported, inside a stream it had begun, that the response failed.
+
+    ``code`` is the provider's error code (``server_error``,
+    ``rate_limit_exceeded``, ...) or ``None``, and ``message`` its text; the
+    streams end with it after everything the response wrote before.
+    """
+
+    def __init__(self, stream: str, code: str | None, message: str) -> None:
+        self.stream = stream
+        self.code = code
+        self.message = message
+        super().__init__(
+            f"the response streamed into {stream!r} failed with {code or 'an error'}: "
+            f"{message}; what it wrote before is partial: retry the request"
         )

@@ -24,8 +24,8 @@ This package imports no SDK; its provider modules import theirs.
 
 from __future__ import annotations
 
+from ..errors import ResponseFailedError
 from ._answer import Finish, Naming, Part, ToolArguments, ToolCall, ToolCalls, default_name
-from ._errors import ResponseFailedError
 from ._pump import pump
 
 __all__ = [

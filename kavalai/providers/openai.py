@@ -33,9 +33,9 @@ from openai.types.responses import (
 )
 from pydantic import BaseModel
 
+from ..errors import ResponseFailedError
 from ._answer import Answer, Naming, default_name
 from ._drive import begin, drive
-from ._errors import ResponseFailedError
 from ._pump import Source
 
 if TYPE_CHECKING:

@@ -8,14 +8,11 @@ from contextlib import asynccontextmanager
 
 import httpx
 
+from ..errors import StreamUnavailableError
 from ..streamer import Streamer
 from ..wire import Record, Replica
 
 __all__ = ["StreamUnavailableError", "connect"]
-
-
-class StreamUnavailableError(LookupError):
-    """The server has no answer at that address for this client (unknown, expired or denied)."""
 
 
 @asynccontextmanager

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from ..errors import BadResumeError
 from ..streamer import Streamer
 from ._encode import PING_SECONDS, ndjson, sse
 from ._ui import ui_message_stream
@@ -153,10 +154,6 @@ class StreamResponse(Response):
                 group.cancel_scope.cancel()
         if not finished and self.disconnect == "close":
             self.streamer.close()
-
-
-class BadResumeError(ValueError):
-    """A ``Last-Event-ID`` that is not a position this Streamer gave."""
 
 
 def resume_position(request: Request, streamer: Streamer) -> int | None:
