@@ -105,11 +105,13 @@ class Publisher:
         self._n = 0  # positions written so far
         self._k = 0  # entries written since n last grew
         self._folded = _Folded()  # what the entries amount to, for the base
+        # A consumer from now on, so that nothing pushed before run() starts is trimmed.
+        self._reader = RecordReader(streamer)
         self._since_base = 0  # entries written since the base was stored
 
     async def run(self) -> None:
         """Write every record of the Streamer until it ends."""
-        reader = RecordReader(self.streamer)
+        reader = self._reader
         try:
             # Registered: a reader may come before the first entry does.
             await self._retrying(
@@ -337,11 +339,14 @@ async def _follow(
         for entry_id, fields in entries:
             records = _records(key, entry_id, fields)
             first = min((r.seq for r in records if r.seq is not None), default=None)
-            if first is not None and first > (-1 if after is None else after) + 1:
+            catch_up = records[0].kind == "restart" and records[0].seq is None
+            if first is not None and first > (-1 if after is None else after) + 1 and not catch_up:
                 # Trimmed past this reader while it lagged: start again from the base.
-                after = await _start(redis, key, replica, None)
-                last_id = "0-0" if after is None else f"{after + 1}-0"
-                break
+                base = await _read_base(redis, key)
+                if base is not None and base[0] - 1 > (-1 if after is None else after):
+                    after = await _start(redis, key, replica, None)
+                    last_id = "0-0" if after is None else f"{after + 1}-0"
+                    break
             for record in records:
                 kept = _after(record, after)
                 if kept is not None and not await replica.apply(kept):

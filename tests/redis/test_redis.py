@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -305,3 +306,30 @@ async def test_a_key_left_by_a_producer_that_died_still_expires(redis: Redis) ->
     publishing.cancel()  # the producer's process dies mid-answer
     await asyncio.gather(publishing, return_exceptions=True)
     assert 0 < await redis.ttl("answer:dead") <= 30
+
+
+async def test_a_publisher_that_starts_late_writes_the_catch_up_and_readers_follow(
+    redis: Redis,
+) -> None:
+    streamer = Streamer(history=0, stream_delta=True)
+    text = streamer.get_value_streamer("text")
+    for _ in range(200):  # nobody reads yet: the Streamer folds most of it
+        await text.stream_partial("x")
+    publishing = asyncio.ensure_future(Publisher(streamer, redis, "answer:late").run())
+    await text.stream_partial("y")
+    await text.stream_complete()
+    await publishing
+    async with subscribe(redis, "answer:late") as remote:
+        received = [m async for m in asyncio_timeout_guard(remote)]
+    assert received[0].type == "restart"
+    assert "".join(m.value or "" for m in received[1:]) == "x" * 200 + "y"
+
+
+async def asyncio_timeout_guard(streamer: Streamer) -> AsyncIterator[StreamContent]:
+    """The messages of ``streamer``, failing the test rather than hanging it."""
+    iterator = aiter(streamer)
+    while True:
+        try:
+            yield await asyncio.wait_for(anext(iterator), timeout=10)
+        except StopAsyncIteration:
+            return
