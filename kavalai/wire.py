@@ -153,8 +153,10 @@ class RecordReader:
         self._final: Record | None = None  # the end or error, once the messages ran out
         self.done = False
 
-    async def read(self, timeout: float | None = None, linger: float = 0.0) -> list[Record]:
-        """The records ready now, waiting up to ``timeout`` seconds for the first.
+    async def read(
+        self, timeout: float | None = None, linger: float = 0.0, limit: int = MAX_RECORDS
+    ) -> list[Record]:
+        """The records ready now (``limit`` at most), waiting ``timeout`` seconds for the first.
 
         With ``linger``, once a message is ready it waits that many seconds more
         so that the messages pushed meanwhile travel in the same records: a
@@ -168,7 +170,8 @@ class RecordReader:
             self._held = self._next_ready()
             if self._held is None and self._final is None:
                 try:
-                    await asyncio.wait_for(self._streamer._wait_for_message(), timeout)
+                    async with asyncio.timeout(timeout):  # no task made, unlike wait_for
+                        await self._streamer._wait_for_message()
                 except TimeoutError:
                     return []
                 except Exception as error:  # the Streamer's own timeout_seconds, say
@@ -176,7 +179,7 @@ class RecordReader:
         if linger > 0 and self._final is None:
             await asyncio.sleep(linger)
         records: list[Record] = []
-        while len(records) < MAX_RECORDS and (item := self._next_ready()) is not None:
+        while len(records) < limit and (item := self._next_ready()) is not None:
             message, stream = item
             if stream is not None and stream not in self._announced:
                 self._announced.add(stream)

@@ -265,17 +265,23 @@ async def test_a_trimmed_answer_gives_a_late_reader_the_catch_up(redis: Redis) -
     assert rebuilt(late)["person"] == '{"name": "Timo", "birth_year": 1986}'
 
 
-async def test_resuming_after_a_kept_position_gets_exactly_the_rest(redis: Redis) -> None:
+async def test_resuming_after_any_position_of_a_trimmed_answer(redis: Redis) -> None:
     streamer = await publish_long(redis, "answer:kept", maxlen=8)
     local = [message async for message in streamer]
     base = await redis.get("answer:kept:base")
     assert base is not None
     text = base.decode() if isinstance(base, bytes) else base
-    after = int(text.split("\n", 1)[0])  # kept: the first position after the base
-    assert after < len(local) - 1
-    async with subscribe(redis, "answer:kept", after=after) as remote:
-        rest = [(m.type, m.name) async for m in remote]
-    assert rest == [(m.type, m.name) for m in local[after + 1 :]]
+    covered = int(text.split("\n", 1)[0])  # the base stands for the positions below this
+    for after in [*range(0, len(local) - 1, 17), len(local) - 2]:
+        async with subscribe(redis, "answer:kept", after=after) as remote:
+            rest = [m async for m in remote]
+        if after + 1 >= covered:  # kept: exactly the messages after it
+            assert [(m.type, m.name) for m in rest] == [
+                (m.type, m.name) for m in local[after + 1 :]
+            ], after
+        else:  # folded into the base: the catch-up, then the rest
+            assert (rest[0].type, rest[0].value) == ("restart", "catch-up"), after
+            assert rebuilt(rest) == rebuilt(local), after
 
 
 async def test_the_hub_serves_an_answer_registered_before_its_first_message(
