@@ -170,8 +170,11 @@ class RecordReader:
             self._held = self._next_ready()
             if self._held is None and self._final is None:
                 try:
-                    async with asyncio.timeout(timeout):  # no task made, unlike wait_for
+                    if timeout is None:
                         await self._streamer._wait_for_message()
+                    else:
+                        async with asyncio.timeout(timeout):  # no task made, unlike wait_for
+                            await self._streamer._wait_for_message()
                 except TimeoutError:
                     return []
                 except Exception as error:  # the Streamer's own timeout_seconds, say

@@ -21,7 +21,7 @@ async def sse(
     streamer: Streamer,
     after: int | None = None,
     *,
-    ping_seconds: float = PING_SECONDS,
+    ping_seconds: float | None = PING_SECONDS,
     linger_seconds: float = LINGER_SECONDS,
 ) -> AsyncGenerator[str, None]:
     """kavalai's server-sent events: one event per wire record, ``id:`` its last position.
@@ -34,7 +34,8 @@ async def sse(
     Args:
         streamer: The Streamer to serve; this is one independent consumer of it.
         after: Serve the messages after this position (a ``Last-Event-ID``).
-        ping_seconds: Send a ``: ping`` comment after this long without a message.
+        ping_seconds: Send a ``: ping`` comment after this long without a message;
+            ``None`` for none (a response that pings by itself).
         linger_seconds: Once a message is ready, wait this long for more to send
             with it (5 ms by default: fewer, larger events when chunks are small
             and fast; ``0`` sends each at once).

@@ -114,8 +114,8 @@ class StreamResponse(Response):
         streamer._check_position(after)  # a bad one fails here, before the response starts
 
     def _frames(self) -> AsyncGenerator[str, None]:
-        if self.protocol == "sse":
-            return sse(self.streamer, self.after, ping_seconds=self.ping_seconds)
+        if self.protocol == "sse":  # pings come from the response's watchdog
+            return sse(self.streamer, self.after, ping_seconds=None)
         if self.protocol == "ndjson":
             return ndjson(self.streamer, self.after)
         return ui_message_stream(
@@ -124,6 +124,14 @@ class StreamResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         finished = False
+        # When the send under way began (None: none is), and when the last one
+        # ended: one watchdog checks them, rather than timers around every send
+        # and every wait, and pings an idle SSE stream.
+        sending_since: list[float | None] = [None]
+        clock = anyio.current_time
+        last_sent = [clock()]
+        pings = self.protocol == "sse"
+        every = min(self.send_timeout / 4, self.ping_seconds / 2 if pings else self.send_timeout)
         async with anyio.create_task_group() as group:
 
             async def watch_disconnect() -> None:
@@ -131,25 +139,37 @@ class StreamResponse(Response):
                     pass
                 group.cancel_scope.cancel()
 
+            async def watch_sends() -> None:
+                while True:
+                    await anyio.sleep(every)
+                    started = sending_since[0]
+                    if started is not None and clock() - started > self.send_timeout:
+                        group.cancel_scope.cancel()  # the client stopped reading
+                        return
+                    if pings and started is None and clock() - last_sent[0] >= self.ping_seconds:
+                        last_sent[0] = clock()
+                        await send(
+                            {"type": "http.response.body", "body": b": ping\n\n", "more_body": True}
+                        )
+
             group.start_soon(watch_disconnect)
+            group.start_soon(watch_sends)
             try:
                 await send(
                     {"type": "http.response.start", "status": 200, "headers": self.raw_headers}
                 )
                 async with aclosing(self._frames()) as frames:
                     async for text in frames:
-                        with anyio.fail_after(self.send_timeout):
-                            await send(
-                                {
-                                    "type": "http.response.body",
-                                    "body": text.encode(),
-                                    "more_body": True,
-                                }
-                            )
+                        sending_since[0] = clock()
+                        await send(
+                            {"type": "http.response.body", "body": text.encode(), "more_body": True}
+                        )
+                        sending_since[0] = None
+                        last_sent[0] = clock()
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 finished = True
-            except (TimeoutError, OSError):
-                pass  # the client stopped reading, or went away mid-send
+            except OSError:
+                pass  # the client went away mid-send
             finally:
                 group.cancel_scope.cancel()
         if not finished and self.disconnect == "close":
