@@ -6,9 +6,11 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright.async_api import Browser, async_playwright
 from starlette.types import ASGIApp
 
 from kavalai import StreamContent, Streamer
@@ -102,3 +104,34 @@ async def serve() -> AsyncIterator[Serve]:
     for server, task in running:
         server.should_exit = True
         await task
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium (Debian's), driven by Playwright, with a fresh profile.
+
+    ``.ci/run`` installs Chromium when missing; elsewhere the test fails saying how.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()

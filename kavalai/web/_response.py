@@ -169,7 +169,7 @@ class StreamResponse(Response):
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 finished = True
             except OSError:
-                pass  # the client went away mid-send
+                finished = False  # the client went away mid-send
             finally:
                 group.cancel_scope.cancel()
         if not finished and self.disconnect == "close":

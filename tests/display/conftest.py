@@ -7,24 +7,12 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 #: How long to wait for a pane to show something, polling tmux: a bound, not a measure.
 WAIT_SECONDS = 60
@@ -131,21 +119,3 @@ def tmux_pane(tmp_path: Path) -> Iterator[StartPane]:
         subprocess.run(
             ["tmux", "-L", socket, "kill-server"], capture_output=True, env=environment, check=False
         )
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Headless Chromium (Debian's), driven by Playwright, with a fresh profile.
-
-    ``.ci/run`` installs Chromium when missing; elsewhere the test fails saying how.
-    """
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()

@@ -7,12 +7,10 @@ import contextlib
 import json
 import random
 import shutil
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.async_api import Browser, async_playwright
 
 
 class CuttingProxy:
@@ -129,34 +127,3 @@ async def read_ui_stream(script: Path, version: str, url: str) -> dict[str, Any]
     assert stdout, stderr.decode()
     result: dict[str, Any] = json.loads(stdout)
     return result
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    """Headless Chromium (Debian's), driven by Playwright, with a fresh profile.
-
-    ``.ci/run`` installs Chromium when missing; elsewhere the test fails saying how.
-    """
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium")
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
