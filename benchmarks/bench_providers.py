@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import subprocess
 import sys
 import time
 from collections.abc import Sized
 from typing import Any
+
+from _child_server import child_server
 
 DELTAS = 10_000
 CHUNK = 20
@@ -194,21 +194,8 @@ async def measure(port: int) -> None:
 
 
 def main() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, __file__, "--server", str(port)])
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with child_server(__file__) as port:
         asyncio.run(measure(port))
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":

@@ -24,13 +24,12 @@ import asyncio
 import json
 import random
 import resource
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
 
+from _child_server import child_server
 from starlette.applications import Starlette
 
 CLIENTS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 1000
@@ -267,21 +266,8 @@ def raise_open_files() -> None:
 
 def main() -> None:
     raise_open_files()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, __file__, "--server", str(port)])
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with child_server(__file__) as port:
         asyncio.run(measure(port))
-    finally:
-        server.terminate()
-        server.wait()
 
 
 if __name__ == "__main__":
