@@ -95,6 +95,11 @@ class Record:
         return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
+    def failure(cls, error: BaseException) -> Record:
+        """The ``error`` record of a Streamer that failed with ``error``."""
+        return cls("error", value=str(error), error_type=type(error).__name__)
+
+    @classmethod
     def from_json(cls, text: str | bytes) -> Record:
         """Parse a record.
 
@@ -178,7 +183,7 @@ class RecordReader:
                 except TimeoutError:
                     return []
                 except Exception as error:  # the Streamer's own timeout_seconds, say
-                    self._final = Record("error", value=str(error), error_type=type(error).__name__)
+                    self._final = Record.failure(error)
         if linger > 0 and self._final is None:
             await asyncio.sleep(linger)
         records: list[Record] = []
@@ -241,7 +246,7 @@ class RecordReader:
             self._final = Record("end")
             return None
         except Exception as error:
-            self._final = Record("error", value=str(error), error_type=type(error).__name__)
+            self._final = Record.failure(error)
             return None
         if message is None:
             return None
