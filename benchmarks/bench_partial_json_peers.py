@@ -28,8 +28,7 @@ import importlib.util
 import json
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from functools import partial
 from pathlib import Path
 
@@ -39,14 +38,12 @@ from pydantic_core import from_json
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench_partial_json_engine import make_document
+from bench_partial_json_engine import CHUNK, ROUNDS, best_of, chunked, make_document
 
 from kavalai import iterate
 from kavalai._partial_json import PartialJsonParser
 from kavalai.operators import partial_json, typed_partials
 
-CHUNK = 16
-ROUNDS = 3
 SIZES = {"100 KB": 100_000, "1 MB": 1_000_000}
 JITER_SIZES = {"100 KB"}
 
@@ -76,19 +73,6 @@ class Document(BaseModel):
 
 def document(size: int) -> str:
     return '{"records": ' + make_document(size) + "}"
-
-
-def chunked(text: str) -> list[str]:
-    return [text[i : i + CHUNK] for i in range(0, len(text), CHUNK)]
-
-
-def best(run: Callable[[], object]) -> float:
-    times = []
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def engine(chunks: list[str]) -> None:
@@ -183,13 +167,13 @@ def main() -> None:
         json.loads(text)
         chunks = chunked(text)
         row = [
-            best(partial(engine, chunks)),
-            best(partial(engine_values, chunks)),
-            best(partial(snapshots, chunks)),
-            best(partial(typed, chunks)),
+            best_of(partial(engine, chunks)),
+            best_of(partial(engine_values, chunks)),
+            best_of(partial(snapshots, chunks)),
+            best_of(partial(typed, chunks)),
         ]
-        jiter_time = best(partial(jiter, chunks)) if label in JITER_SIZES else None
-        river = best(partial(jsonriver, chunks)) if has_jsonriver else None
+        jiter_time = best_of(partial(jiter, chunks)) if label in JITER_SIZES else None
+        river = best_of(partial(jsonriver, chunks)) if has_jsonriver else None
         cells = [f"{label:>7}", f"{len(chunks):>7}", f"{row[0]:>8.3f}", f"{row[1]:>8.3f}"]
         cells += [f"{row[2]:>12.3f}", f"{row[3]:>13.3f}"]
         cells.append(f"{jiter_time:>8.3f}" if jiter_time is not None else f"{'-':>8}")
