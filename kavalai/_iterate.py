@@ -103,7 +103,8 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         self._waiters.wake()
 
     def _on_next(self, item: _T) -> None:
-        if self._affinity.hand_over(self._on_next, item):
+        if self._affinity.foreign():
+            self._affinity.schedule(self._on_next, item)
             return
         if self._done:
             return  # handed over from another thread before aclose() disposed the source

@@ -184,6 +184,16 @@ class PartialJsonParser:
         deeper = len(scanner.stack) > len(stack)
         return frames, scanner.text_so_far() if scanner.open_string() and not deeper else None
 
+    def open_frames(self) -> tuple[list[Frame], str | None]:
+        """:meth:`spine` without the copy, for a reader that calls it after every chunk.
+
+        Returns the scanner's own stack of open containers (each a
+        :class:`Frame` with its ``container`` and ``key``; read it, never change
+        it, and do not keep it across chunks) and the open string's text so far.
+        """
+        scanner = self._scanner
+        return scanner.stack, scanner.text_so_far() if scanner.open_string() else None
+
     def snapshot(self) -> JsonValue:
         """The best-effort value so far, ``None`` while nothing is known.
 
@@ -213,6 +223,17 @@ class PartialJsonParser:
             self._json_at = scanner.offset
         return self._json
 
+    def end_input(self) -> None:
+        """Mark the end of the input, like :meth:`close`, without rendering the final text.
+
+        For a reader that takes the value's own text (``start`` to ``end``) or
+        :meth:`snapshot` instead.
+        """
+        if not self._closed:
+            self._closed = True
+            self._scanner.finish()
+            self._json_at = self._snapshot_at = -1
+
     def close(self) -> str | None:
         """Mark the end of the input and return the final JSON text.
 
@@ -225,10 +246,7 @@ class PartialJsonParser:
             ``json.dumps`` of the final (or best-effort) value, or ``None`` if
             no part of a value was found.
         """
-        if not self._closed:
-            self._closed = True
-            self._scanner.finish()
-            self._json_at = self._snapshot_at = -1
+        self.end_input()
         return self.snapshot_json()
 
 

@@ -15,21 +15,35 @@ costs work for what it added, not for the whole value:
   prefix of it plus the open item, so it never changes afterwards and costs
   O(1) to make. A list that closes becomes that shared list itself.
 
-So partials share their finished parts: treat them as read-only.
+So partials share their finished parts, and partials of the same object
+share the set of fields that arrived (``model_fields_set``), which a new one
+replaces rather than changes: treat them as read-only.
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from typing import Any, Generic, TypeVar, Union, cast, get_args, get_origin, overload
+from itertools import islice
+from typing import (
+    Any,
+    Generic,
+    TypeAlias,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    overload,
+)
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import SchemaSerializer, core_schema
 
 from ._partial_json import JsonValue, PartialJsonParser
+from ._partial_json_scan import Frame
 
 __all__ = ["MAX_OPEN_LEVELS", "PartialList", "PartialModelBuilder"]
 
@@ -46,6 +60,11 @@ MAX_OPEN_LEVELS = 64
 _MAX_NESTING = 64
 
 _ABSENT: Any = object()  # no open member
+
+# What an open container is read as.
+_MODEL = 0  # an object read as a model
+_DICT = 1  # an object read as a plain dict
+_LIST = 2  # a list
 
 
 class PartialList(Sequence[_T]):
@@ -112,16 +131,58 @@ PartialList.__pydantic_serializer__ = SchemaSerializer(  # type: ignore[attr-def
 )
 
 
+class _Level:
+    """What was built for one open container, kept for as long as it stays open."""
+
+    __slots__ = (
+        "annotation",
+        "arrived",
+        "arrived_open",
+        "built",
+        "construct",
+        "container",
+        "converted",
+        "fields",
+        "item",
+        "key",
+        "kind",
+        "model",
+        "name",
+        "seen",
+        "values",
+    )
+
+    def __init__(self, container: dict[str, JsonValue] | list[JsonValue], annotation: Any) -> None:
+        self.container = container
+        self.annotation = annotation  # what the container is read as
+        self.model = _model_in(annotation) if isinstance(container, dict) else None
+        if isinstance(container, list):
+            self.kind = _LIST
+        else:
+            self.kind = _DICT if self.model is None else _MODEL
+        self.item = _list_item(annotation) if isinstance(container, list) else None
+        plan = _plan(self.model) if self.model is not None else _NO_PLAN
+        self.construct, self.fields = plan[0], plan[1]
+        # An object read as a model: every field, the finished ones converted
+        # (kept with their source), the others None; the field the open member
+        # is read into, and the fields set without and with it.
+        self.values: dict[str, Any] = plan[2].copy()
+        self.key: str | None = None  # the open key ``values`` was brought up to date for
+        self.seen = -1  # how many members ``values`` or ``built`` was brought up to date for
+        self.converted: dict[str, tuple[Any, Any]] = {}
+        self.arrived: set[str] = set()
+        self.arrived_open: set[str] = set()
+        self.name: str | None = None
+        self.built: list[Any] = []  # a list: its finished items, converted
+
+
 class PartialModelBuilder(Generic[_M]):
     """Builds partial instances of ``model`` from a parser, along its open path."""
 
     def __init__(self, model: type[_M]) -> None:
         self.model = model
-        # What was built for each open container, by id, kept with the container
-        # (an id is reused once its object is gone): the finished members of an
-        # open object, converted, by key; the finished items of an open list.
-        self._objects: dict[int, tuple[dict[str, JsonValue], dict[str, tuple[Any, Any]]]] = {}
-        self._lists: dict[int, tuple[list[JsonValue], list[Any]]] = {}
+        # One entry per open container, outermost first, kept while it stays open.
+        self._levels: list[_Level] = []
         self._root: tuple[Any, Any] = (None, None)
 
     def build(self, parser: PartialJsonParser) -> _M | None:
@@ -130,85 +191,119 @@ class PartialModelBuilder(Generic[_M]):
         None while the value is not an object, or is open more than
         ``MAX_OPEN_LEVELS`` deep.
         """
-        if parser.depth > MAX_OPEN_LEVELS:
+        frames, text = parser.open_frames()
+        if len(frames) > MAX_OPEN_LEVELS:
             return None
-        frames, text = parser.spine()
         if not frames:
             value = parser.snapshot() if parser.done else None
             if not isinstance(value, dict):
                 return None
             if self._root[0] is not value:
                 self._root = (value, self._convert(self.model, value, 0))
+            self._levels = []
             return cast(_M, self._root[1])
-        # Outside in: the annotation each open container is read as.
-        annotations: list[Any] = [self.model]
-        for container, key in frames[:-1]:
-            annotations.append(_child_annotation(annotations[-1], container, key))
+        levels = self._levels
+        inner = frames[-1]
+        if len(levels) != len(frames) or levels[-1].container is not inner.container:
+            # Containers opened or closed: the outer levels that stay open are
+            # kept, and any of them may have finished a member.
+            levels = self._open_levels(frames)
+        else:
+            # The same innermost container, so every outer one still has the
+            # same open member: only the innermost level can have changed.
+            level = levels[-1]
+            if level.seen != len(inner.container) or level.key != inner.key:
+                self._bring_up_to_date(level, inner.key)
         # Inside out: each open container holds the one built before it.
         child: Any = _ABSENT if text is None else text
-        for (container, key), annotation in zip(
-            reversed(frames), reversed(annotations), strict=True
-        ):
-            if isinstance(container, dict):
-                child = self._open_object(annotation, container, key, child)
+        for level in reversed(levels):
+            kind = level.kind
+            if kind == _MODEL:
+                values = level.values.copy()
+                if child is not _ABSENT and level.name is not None:
+                    values[level.name] = child
+                    child = level.construct(values, level.arrived_open)
+                else:
+                    child = level.construct(values, level.arrived)
+            elif kind == _LIST:
+                child = PartialList(level.built, child)
             else:
-                child = self._open_list(annotation, container, child)
-        self._forget_closed(frames)
+                members = dict(cast("dict[str, JsonValue]", level.container))
+                if child is not _ABSENT:
+                    members[cast(str, level.key)] = child
+                child = members
         return child if isinstance(child, self.model) else None
 
-    def _open_object(
-        self, annotation: Any, data: dict[str, JsonValue], open_key: str, child: Any
-    ) -> Any:
-        model = _model_in(annotation)
-        if model is None:
-            members = dict(data)
-            if child is not _ABSENT:
-                members[open_key] = child
-            return members
-        entry = self._objects.get(id(data))
-        if entry is None or entry[0] is not data:
-            entry = self._objects[id(data)] = (data, {})
-        converted = entry[1]
-        values: dict[str, Any] = {}
-        arrived: set[str] = set()
-        for name, key, field_annotation in _fields(model):
-            if key == open_key and child is not _ABSENT:
-                values[name] = child
-            elif key in data:
-                source = data[key]
-                known = converted.get(key)
-                if known is None or known[0] is not source:
-                    known = converted[key] = (source, self._convert(field_annotation, source, 0))
-                values[name] = known[1]
+    def _open_levels(self, frames: list[Frame]) -> list[_Level]:
+        """The levels for ``frames``: the ones kept for the same containers, new ones below."""
+        kept = self._levels
+        levels: list[_Level] = []
+        annotation: Any = self.model
+        for index, frame in enumerate(frames):
+            container = frame.container
+            if index < len(kept) and kept[index].container is container:
+                level = kept[index]
             else:
-                values[name] = None
-                continue
-            arrived.add(name)
-        return _construct(model, values, arrived)
+                if levels:
+                    parent = levels[-1]
+                    annotation = _child_annotation(
+                        parent.annotation, parent.container, frames[index - 1].key
+                    )
+                level = _Level(container, annotation)
+            if level.seen != len(container) or level.key != frame.key:
+                self._bring_up_to_date(level, frame.key)
+            levels.append(level)
+        self._levels = levels
+        return levels
 
-    def _open_list(self, annotation: Any, items: list[JsonValue], child: Any) -> PartialList[Any]:
-        entry = self._lists.get(id(items))
-        if entry is None or entry[0] is not items:
-            entry = self._lists[id(items)] = (items, [])
-        self._extend(entry[1], items, _list_item(annotation), 0)
-        return PartialList(entry[1], child)
+    def _bring_up_to_date(self, level: _Level, key: str) -> None:
+        """Convert the members ``level`` finished since it was last built from.
 
-    def _forget_closed(
-        self, frames: list[tuple[dict[str, JsonValue] | list[JsonValue], str]]
-    ) -> None:
-        """Drop what was kept for containers that are no longer open: memory stays bounded."""
-        if len(self._objects) + len(self._lists) <= len(frames):
+        They are the members added since (the last ones of the container) and
+        the one open last time, which a duplicate key finishes in place.
+        """
+        container = level.container
+        added = len(container) - level.seen
+        level.seen = len(container)
+        finished_key = level.key
+        level.key = key
+        if level.kind == _LIST:
+            self._extend(level.built, cast("list[JsonValue]", container), level.item, 0)
             return
-        open_ids = {id(container) for container, _ in frames}
-        self._objects = {key: entry for key, entry in self._objects.items() if key in open_ids}
-        self._lists = {key: entry for key, entry in self._lists.items() if key in open_ids}
+        if level.kind == _DICT:
+            return
+        members = cast("dict[str, JsonValue]", container)
+        if added == 1 and finished_key is not None and next(reversed(members)) == finished_key:
+            self._finish(level, finished_key)  # the usual: the open member finished
+        else:
+            for json_key in islice(reversed(members), added):
+                self._finish(level, json_key)
+            if finished_key is not None and finished_key in members:
+                self._finish(level, finished_key)
+        fields = level.fields.get(key, ())
+        level.name = fields[-1][0] if fields else None
+        level.arrived_open = level.arrived
+        for name, _ in fields:
+            if name not in level.arrived_open:
+                level.arrived_open = level.arrived_open | {name}
+
+    def _finish(self, level: _Level, json_key: str) -> None:
+        """Convert a finished member of an object read as a model, once."""
+        source = cast("dict[str, JsonValue]", level.container)[json_key]
+        for name, annotation in level.fields.get(json_key, ()):
+            known = level.converted.get(name)
+            if known is None or known[0] is not source:
+                known = level.converted[name] = (source, self._convert(annotation, source, 0))
+            level.values[name] = known[1]
+            if name not in level.arrived:
+                level.arrived = level.arrived | {name}
 
     def _convert(self, annotation: Any, value: JsonValue, nesting: int) -> Any:
         """A finished value as the annotation reads it: models validated, lists converted."""
         if isinstance(value, list):
-            entry = self._lists.pop(id(value), None)
-            if entry is not None and entry[0] is value:  # built while it was open: share it
-                return self._extend(entry[1], value, _list_item(annotation), nesting)
+            for level in self._levels:
+                if level.container is value:  # built while it was open: share it
+                    return self._extend(level.built, value, _list_item(annotation), nesting)
             item_annotation = _list_item(annotation)
             if item_annotation is None or nesting >= _MAX_NESTING:
                 return value
@@ -254,6 +349,28 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
     return fields
 
 
+_Constructor: TypeAlias = Callable[[dict[str, Any], set[str]], BaseModel]
+_Plan: TypeAlias = tuple[_Constructor, dict[str, list[tuple[str, Any]]], dict[str, Any]]
+_PLANS: dict[type[BaseModel], _Plan] = {}
+_NO_PLAN: _Plan = (lambda values, arrived: BaseModel(), {}, {})
+
+
+def _plan(model: type[BaseModel]) -> _Plan:
+    """How partials of ``model`` are made, worked out once per model.
+
+    Its constructor, the fields read from each JSON key (usually one) as name
+    and annotation, and a value for every field, all None.
+    """
+    plan = _PLANS.get(model)
+    if plan is None:
+        by_key: dict[str, list[tuple[str, Any]]] = {}
+        for name, json_key, annotation in _fields(model):
+            by_key.setdefault(json_key, []).append((name, annotation))
+        empty = {name: None for name, _, _ in _fields(model)}
+        plan = _PLANS[model] = (_constructor(model), by_key, empty)
+    return plan
+
+
 def _child_annotation(
     annotation: Any, container: dict[str, JsonValue] | list[JsonValue], key: str
 ) -> Any:
@@ -276,21 +393,34 @@ def _json_key(name: str, field: FieldInfo) -> str:
     return field.alias or name
 
 
-def _construct(model: type[BaseModel], values: dict[str, Any], arrived: set[str]) -> BaseModel:
+# The slots model_construct sets, set directly: a partial is built after every chunk.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def _constructor(model: type[BaseModel]) -> Callable[[dict[str, Any], set[str]], BaseModel]:
     """``model.model_construct(_fields_set=arrived, **values)``, given a value for every field.
 
     A partial is built after every chunk, so for a plain model (no private
-    attributes, no extra fields) this sets what ``model_construct`` would set
-    directly, skipping its search for defaults: every field has a value here.
+    attributes, no extra fields) the function returned sets what
+    ``model_construct`` would set directly, skipping its search for defaults:
+    every field has a value here.
     """
     if model.__private_attributes__ or model.model_config.get("extra") == "allow":
-        return model.model_construct(_fields_set=arrived, **values)
-    instance = model.__new__(model)
-    object.__setattr__(instance, "__dict__", values)
-    object.__setattr__(instance, "__pydantic_fields_set__", arrived)
-    object.__setattr__(instance, "__pydantic_extra__", None)
-    object.__setattr__(instance, "__pydantic_private__", None)
-    return instance
+        return lambda values, arrived: model.model_construct(_fields_set=arrived, **values)
+    new = model.__new__
+
+    def construct(values: dict[str, Any], arrived: set[str]) -> BaseModel:
+        instance = new(model)
+        _set_dict(instance, values)
+        _set_fields_set(instance, arrived)
+        _set_extra(instance, None)
+        _set_private(instance, None)
+        return instance
+
+    return construct
 
 
 _MODELS: dict[Any, type[BaseModel] | None] = {}

@@ -127,7 +127,7 @@ def test_an_earlier_partial_does_not_change_when_more_arrives() -> None:
 def test_what_the_builder_keeps_stays_bounded_by_the_open_containers() -> None:
     builder, built = partials_of(rows_text(300))
     assert built[-1] == Table.model_validate_json(rows_text(300))
-    assert len(builder._objects) + len(builder._lists) <= 4
+    assert len(builder._levels) <= 4
 
 
 def test_partial_list_reads_like_a_list() -> None:

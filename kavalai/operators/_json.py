@@ -123,7 +123,7 @@ def typed_partials_(
                     return
                 if instance is not None:
                     # A model instance at run time; typed so that its fields may be missing.
-                    observer.on_next(cast(Partial[_M], instance))
+                    observer.on_next(cast("Partial[_M]", instance))
 
             def on_completed() -> None:
                 if due is not None:  # the validated instance supersedes it
@@ -131,19 +131,21 @@ def typed_partials_(
                 if failed:
                     return
                 try:
-                    final = parser.close()
+                    parser.end_input()
                     if not parser.done:  # cut off or broken: the snapshot is not the answer
                         reason = parser.error or "the text ended before the JSON value did"
                         fail([reason], parser.truncated)
                         return
-                    instance = mark_validated(model.model_validate_json(final or ""))
+                    # The value as written: no need to render the snapshot again.
+                    text = "".join(chunks)[parser.start : parser.end]
+                    instance = mark_validated(model.model_validate_json(text))
                 except ValidationError as error:
                     fail(list(error.errors()))
                     return
                 except RecursionError:
                     fail([f"the value is nested too deeply to validate as {model.__name__}"])
                     return
-                observer.on_next(cast(Partial[_M], instance))  # is_validated() narrows it back
+                observer.on_next(cast("Partial[_M]", instance))  # is_validated() narrows it back
                 observer.on_completed()
 
             def on_error(error: Exception) -> None:
