@@ -175,6 +175,13 @@ class _Level:
         self.name: str | None = None
         self.built: list[Any] = []  # a list: its finished items, converted
 
+    def child_annotation(self, key: str) -> Any:
+        """What the open member, under ``key`` in an object, is read as."""
+        if self.kind == _LIST:
+            return self.item
+        field = self.fields.get(key)
+        return None if field is None else field[1]
+
 
 class PartialModelBuilder(Generic[_M]):
     """Builds partial instances of ``model`` from a parser, along its open path."""
@@ -245,10 +252,7 @@ class PartialModelBuilder(Generic[_M]):
                 level = kept[index]
             else:
                 if levels:
-                    parent = levels[-1]
-                    annotation = _child_annotation(
-                        parent.annotation, parent.container, frames[index - 1].key
-                    )
+                    annotation = levels[-1].child_annotation(frames[index - 1].key)
                 level = _Level(container, annotation)
             if level.seen != len(container) or level.key != frame.key:
                 self._bring_up_to_date(level, frame.key)
@@ -280,26 +284,31 @@ class PartialModelBuilder(Generic[_M]):
                 self._finish(level, json_key)
             if finished_key is not None and finished_key in members:
                 self._finish(level, finished_key)
-        fields = level.fields.get(key, ())
-        level.name = fields[-1][0] if fields else None
-        level.arrived_open = level.arrived
-        for name, _ in fields:
-            if name not in level.arrived_open:
-                level.arrived_open = level.arrived_open | {name}
+        field = level.fields.get(key)
+        level.name = None if field is None else field[0]
+        if field is None or field[0] in level.arrived:
+            level.arrived_open = level.arrived
+        else:
+            level.arrived_open = level.arrived | {field[0]}
 
     def _finish(self, level: _Level, json_key: str) -> None:
         """Convert a finished member of an object read as a model, once."""
+        field = level.fields.get(json_key)
+        if field is None:  # a key the model does not read
+            return
+        name, annotation = field
         source = cast("dict[str, JsonValue]", level.container)[json_key]
-        for name, annotation in level.fields.get(json_key, ()):
-            known = level.converted.get(name)
-            if known is None or known[0] is not source:
-                known = level.converted[name] = (source, self._convert(annotation, source, 0))
-            level.values[name] = known[1]
-            if name not in level.arrived:
-                level.arrived = level.arrived | {name}
+        known = level.converted.get(name)
+        if known is None or known[0] is not source:
+            known = level.converted[name] = (source, self._convert(annotation, source, 0))
+        level.values[name] = known[1]
+        if name not in level.arrived:
+            level.arrived = level.arrived | {name}
 
     def _convert(self, annotation: Any, value: JsonValue, nesting: int) -> Any:
         """A finished value as the annotation reads it: models validated, lists converted."""
+        if not isinstance(value, list | dict):
+            return value
         if isinstance(value, list):
             for level in self._levels:
                 if level.container is value:  # built while it was open: share it
@@ -330,6 +339,9 @@ class PartialModelBuilder(Generic[_M]):
         self, built: list[Any], items: list[JsonValue], annotation: Any, nesting: int
     ) -> list[Any]:
         """Convert the items of ``items`` that ``built`` does not have yet."""
+        if _model_in(annotation) is None and _list_item(annotation) is None:
+            built.extend(items[len(built) :])  # nothing in them to convert
+            return built
         while len(built) < len(items):
             built.append(self._convert(annotation, items[len(built)], nesting + 1))
         return built
@@ -350,7 +362,7 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
 
 
 _Constructor: TypeAlias = Callable[[dict[str, Any], set[str]], BaseModel]
-_Plan: TypeAlias = tuple[_Constructor, dict[str, list[tuple[str, Any]]], dict[str, Any]]
+_Plan: TypeAlias = tuple[_Constructor, dict[str, tuple[str, Any]], dict[str, Any]]
 _PLANS: dict[type[BaseModel], _Plan] = {}
 _NO_PLAN: _Plan = (lambda values, arrived: BaseModel(), {}, {})
 
@@ -358,32 +370,18 @@ _NO_PLAN: _Plan = (lambda values, arrived: BaseModel(), {}, {})
 def _plan(model: type[BaseModel]) -> _Plan:
     """How partials of ``model`` are made, worked out once per model.
 
-    Its constructor, the fields read from each JSON key (usually one) as name
-    and annotation, and a value for every field, all None.
+    Its constructor, the field read from each JSON key as name and annotation
+    (the first, should two fields read the same key), and a value for every
+    field, all None.
     """
     plan = _PLANS.get(model)
     if plan is None:
-        by_key: dict[str, list[tuple[str, Any]]] = {}
+        by_key: dict[str, tuple[str, Any]] = {}
         for name, json_key, annotation in _fields(model):
-            by_key.setdefault(json_key, []).append((name, annotation))
+            by_key.setdefault(json_key, (name, annotation))
         empty = {name: None for name, _, _ in _fields(model)}
         plan = _PLANS[model] = (_constructor(model), by_key, empty)
     return plan
-
-
-def _child_annotation(
-    annotation: Any, container: dict[str, JsonValue] | list[JsonValue], key: str
-) -> Any:
-    """The annotation of the open member of a container read as ``annotation``."""
-    if isinstance(container, list):
-        return _list_item(annotation)
-    model = _model_in(annotation)
-    if model is None:
-        return None
-    for _, json_key, field_annotation in _fields(model):
-        if json_key == key:
-            return field_annotation
-    return None
 
 
 def _json_key(name: str, field: FieldInfo) -> str:
