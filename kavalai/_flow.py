@@ -60,6 +60,8 @@ class Waiters:
 
     def wake(self, count: int | None = None) -> None:
         """Wake every waiter, or the ``count`` that waited longest."""
+        if not self._futures:  # the usual case, once per message: nobody waits
+            return
         if count is None:
             futures, self._futures = self._futures, []
         else:
