@@ -11,7 +11,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
 from . import _subscribers as subscribers
-from ._history import Cursor, Stream
+from ._history import Cursor, Raw, Stream
 from ._loop import AsyncClosing
 from .content import StreamContent
 
@@ -69,17 +69,41 @@ class MessageIterator(AsyncClosing):
             Exception: the Streamer's error, once, after its last message.
         """
         cursor = self._cursor
-        streamer = self._streamer
         if self._closed:
             raise StopAsyncIteration
         old = cursor.pos
         message = cursor.read()
         if message is not None:
             if self._reading and cursor.pos != old:
-                streamer._pacing.moved(old)
+                self._streamer._pacing.moved(old)
             return message
+        self._at_head()
+        return None
+
+    def _take_raw(self) -> Raw | None:
+        """As :meth:`_take_ready`, the message unbuilt, for an iterator made with ``delta=True``."""
+        cursor = self._cursor
+        if self._closed:
+            raise StopAsyncIteration
+        old = cursor.pos
+        raw = cursor.read_raw()
+        if raw is not None:
+            if self._reading and cursor.pos != old:
+                self._streamer._pacing.moved(old)
+            return raw
+        self._at_head()
+        return None
+
+    def _at_head(self) -> None:
+        """Nothing is ready: return if more may come, else end this iterator.
+
+        Raises:
+            StopAsyncIteration: the Streamer ended and every message was taken.
+            Exception: the Streamer's error, once, after its last message.
+        """
+        streamer = self._streamer
         if streamer._ending is None and self._reading:
-            return None
+            return
         self._leave()
         error = streamer._error
         if error is not None and not self._error_raised:

@@ -25,9 +25,13 @@ from reactivex import abc
 from ._partial_json import PartialJsonParser
 from .content import _SEQ, StreamContent, message
 
-__all__ = ["Cursor", "Entry", "History", "Stream", "Text"]
+__all__ = ["Cursor", "Entry", "History", "Raw", "Stream", "Text"]
 
 Kind = Literal["partial", "complete", "restart"]
+
+#: A message in delta form before it is built: kind, stream (None for a restart),
+#: the text it carries (its raw chunk, or a restart's reason) and its position.
+Raw = tuple[Kind, "Stream | None", "str | None", "int | None"]
 
 #: Chunks a stream's text gathers before folding them into one string.
 _FOLD = 256
@@ -194,20 +198,29 @@ class History:
         self._base: dict[Stream, None] = {}  # streams of trimmed messages, since a restart
         self._live: Builders = {}  # values of the messages built as they are pushed
 
-    def append(self, entry: Entry, build: bool) -> int:
-        """Add ``entry``; build its message now if someone will read it at once."""
+    def append(self, entry: Entry, subscribed: bool, read: bool) -> int:
+        """Add ``entry``; build its message now if someone will read it at once.
+
+        Rx subscribers (``subscribed``) get every message as it is pushed. For
+        iterating readers (``read``) only cumulative values are built now,
+        forwards and once for all of them; a delta message is built by the
+        first reader that takes it, so readers of raw chunks (the wire) never
+        pay for building one, nor the garbage collector for keeping it.
+        """
         seq = self.head
         self.head = seq + 1
         self.entries.append(entry)
-        if build and entry.message is None:
-            stream = entry.stream
-            if stream is not None and stream.delta:  # the common case, kept short
+        stream = entry.stream
+        if stream is None or entry.message is not None:  # a restart comes built
+            return seq
+        if stream.delta:
+            if subscribed:
                 built = entry.message = StreamContent(
                     type=entry.kind, name=stream.name, value=entry.chunk
                 )
                 _SEQ.__set__(built, seq)
-            else:
-                entry.message = self.render(entry, seq, None, self._live)
+        elif subscribed or read:
+            entry.message = self.render(entry, seq, None, self._live)
         return seq
 
     def render(
@@ -266,14 +279,11 @@ class History:
         del self.entries[:end]
         self.offset += end
 
-    def catch_up(
-        self, delta: bool | None, builders: Builders
-    ) -> list[tuple[StreamContent, Stream | None]]:
+    def catch_up(self, delta: bool | None, builders: Builders) -> list[Raw]:
         """The restart and the values so far that stand for the trimmed messages.
 
-        Each comes with its stream. Only the last carries a position (the last
-        trimmed one), so a consumer that resumes after a message of a catch-up
-        gets the whole catch-up again.
+        Only the last carries a position (the last trimmed one), so a consumer
+        that resumes after a message of a catch-up gets the whole catch-up again.
         """
         caught: list[tuple[Kind, Stream | None, str | None]] = [("restart", None, "catch-up")]
         builders.clear()
@@ -293,15 +303,7 @@ class History:
                 builders[stream] = values
         last = len(caught) - 1
         return [
-            (
-                message(
-                    kind,
-                    "response" if stream is None else stream.name,
-                    value,
-                    self.offset - 1 if index == last else None,
-                ),
-                stream,
-            )
+            (kind, stream, value, self.offset - 1 if index == last else None)
             for index, (kind, stream, value) in enumerate(caught)
         ]
 
@@ -319,40 +321,65 @@ class Cursor:
 
     Attributes:
         pos: The position of the next message to read.
-        stream: The stream of the message read last (None for a restart), for
-            encoders that need its mode.
     """
 
-    __slots__ = ("_builders", "_caught", "_delta", "_history", "pos", "stream")
+    __slots__ = ("_builders", "_caught", "_delta", "_history", "pos")
 
     def __init__(self, history: History, pos: int, delta: bool | None) -> None:
         self._history = history
         self.pos = pos
-        self.stream: Stream | None = None
         self._delta = delta
-        self._caught: deque[tuple[StreamContent, Stream | None]] = deque()
+        self._caught: deque[Raw] = deque()
         self._builders: Builders = {}
 
     def read(self) -> StreamContent | None:
         """The next message, or None at the head."""
         if self._caught:
-            caught, self.stream = self._caught.popleft()
-            return caught
+            return _built(self._caught.popleft())
         history, pos = self._history, self.pos
         index = pos - history.offset
         if index >= len(history.entries):
             return None
         if index < 0:
-            self._caught.extend(history.catch_up(self._delta, self._builders))
-            self.pos = history.offset
-            caught, self.stream = self._caught.popleft()
-            return caught
+            return _built(self._start_catch_up())
         self.pos = pos + 1
         entry = history.entries[index]
-        self.stream = entry.stream
         built = entry.message
         if built is not None and self._delta is None:
             if self._builders and entry.stream is not None and entry.kind == "complete":
                 self._builders.pop(entry.stream, None)  # the stream is done: drop its parser
             return built
         return history.render(entry, pos, self._delta, self._builders)
+
+    def read_raw(self) -> Raw | None:
+        """The next message in delta form without building it, or None at the head.
+
+        For a cursor made with ``delta=True``: a partial's text is its raw chunk.
+        """
+        if self._caught:
+            return self._caught.popleft()
+        history, pos = self._history, self.pos
+        index = pos - history.offset
+        if index >= len(history.entries):
+            return None
+        if index < 0:
+            return self._start_catch_up()
+        self.pos = pos + 1
+        entry = history.entries[index]
+        stream = entry.stream
+        if stream is None:  # a restart, built when it was pushed
+            assert entry.message is not None
+            return entry.kind, None, entry.message.value, pos
+        return entry.kind, stream, entry.chunk, pos
+
+    def _start_catch_up(self) -> Raw:
+        """The first message of the catch-up for the trimmed messages this reader missed."""
+        history = self._history
+        self._caught.extend(history.catch_up(self._delta, self._builders))
+        self.pos = history.offset
+        return self._caught.popleft()
+
+
+def _built(raw: Raw) -> StreamContent:
+    kind, stream, value, seq = raw
+    return message(kind, "response" if stream is None else stream.name, value, seq)

@@ -531,7 +531,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         history, pacing = self._history, self._pacing
         subscribers_ = self._subscribers
         readers = pacing.readers
-        seq = history.append(entry, bool(subscribers_ or readers))
+        seq = history.append(entry, bool(subscribers_), bool(readers))
         built = entry.message
         if subscribers_ and built is not None:
             self._deliver((seq, built))

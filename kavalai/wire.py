@@ -36,11 +36,10 @@ from typing import TYPE_CHECKING, Literal, cast
 
 from pydantic import BaseModel
 
-from .content import StreamContent
 from .errors import RemoteStreamError
 
 if TYPE_CHECKING:
-    from ._history import Stream
+    from ._history import Raw, Stream
     from .streamer import Streamer
     from .value_streamer import ValueStreamer
 
@@ -154,7 +153,7 @@ class RecordReader:
         self._streamer = streamer
         self._messages = streamer.messages(after=after, delta=True)
         self._announced: set[Stream] = set()
-        self._held: tuple[StreamContent, Stream | None] | None = None
+        self._held: Raw | None = None
         self._final: Record | None = None  # the end or error, once the messages ran out
         self.done = False
 
@@ -187,8 +186,8 @@ class RecordReader:
         if linger > 0 and self._final is None:
             await asyncio.sleep(linger)
         records: list[Record] = []
-        while len(records) < limit and (item := self._next_ready()) is not None:
-            message, stream = item
+        while len(records) < limit and (raw := self._next_ready()) is not None:
+            stream = raw[1]
             if stream is not None and stream not in self._announced:
                 self._announced.add(stream)
                 records.append(
@@ -200,7 +199,7 @@ class RecordReader:
                         serial=stream.serial,
                     )
                 )
-            records.append(self._record(message, stream))
+            records.append(self._record(raw))
         if self._held is None and self._final is not None:
             records.append(self._final)
             self.done = True
@@ -211,46 +210,41 @@ class RecordReader:
         self.done = True
         await self._messages.aclose()
 
-    def _record(self, message: StreamContent, stream: Stream | None) -> Record:
-        seq, name = message.seq, message.name
-        if message.type == "complete":
-            return Record("complete", seq, name)
-        if message.type == "restart":
-            return Record("restart", seq, value=message.value)
-        chunks = [message.value or ""]
-        if stream is not None and seq is not None:  # gather what follows on the same stream
+    def _record(self, raw: Raw) -> Record:
+        kind, stream, text, seq = raw
+        if stream is None:
+            return Record("restart", seq, value=text)
+        if kind == "complete":
+            return Record("complete", seq, stream.name)
+        chunks = [text or ""]
+        if seq is not None:  # gather what follows on the same stream
             size = len(chunks[0])
             while size < MAX_RECORD_TEXT and (following := self._next_ready()) is not None:
-                after, its_stream = following
                 if (
-                    after.type != "partial"
-                    or its_stream is not stream
-                    or after.seq != seq + len(chunks)
+                    following[0] != "partial"
+                    or following[1] is not stream
+                    or following[3] != seq + len(chunks)
                 ):
                     self._held = following
                     break
-                chunks.append(after.value or "")
+                chunks.append(following[2] or "")
                 size += len(chunks[-1])
-        return Record("partial", seq, name, tuple(chunks))
+        return Record("partial", seq, stream.name, tuple(chunks))
 
-    def _next_ready(self) -> tuple[StreamContent, Stream | None] | None:
-        """The next ready message and its stream; None when it has to wait or ran out."""
+    def _next_ready(self) -> Raw | None:
+        """The next ready message; None when it has to wait or ran out."""
         if self._held is not None:
             held, self._held = self._held, None
             return held
         if self._final is not None:
             return None
         try:
-            message = self._messages._take_ready()
+            return self._messages._take_raw()
         except StopAsyncIteration:
             self._final = Record("end")
-            return None
         except Exception as error:
             self._final = Record.failure(error)
-            return None
-        if message is None:
-            return None
-        return message, self._messages._cursor.stream
+        return None
 
 
 class StructuredValue(BaseModel):

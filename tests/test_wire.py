@@ -74,3 +74,17 @@ def test_a_stream_record_carries_its_serial() -> None:
     assert Record.from_json(record.to_json()) == record
     with pytest.raises(ValueError, match="serial must be an int"):
         Record.from_json('{"kind": "stream", "name": "a", "serial": "3"}')
+
+
+async def test_a_record_reader_leaves_delta_messages_unbuilt() -> None:
+    streamer = Streamer(stream_delta=True)
+    reader = RecordReader(streamer)
+    text = streamer.get_value_streamer("text")
+    for chunk in ("a", "b", "c"):
+        await text.stream_partial(chunk)
+    await text.stream_complete()
+    records = await reader.read()
+    assert [record.kind for record in records] == ["stream", "partial", "complete", "end"]
+    assert records[1].chunks == ("a", "b", "c")
+    # The wire reads raw chunks: nothing was built for it to keep alive.
+    assert all(entry.message is None for entry in streamer._history.entries)
