@@ -411,3 +411,30 @@ async def test_coalesced_typed_partials_give_one_partial_per_loop_turn() -> None
         "Person(name='Timo', year=None)",
         "Person(name='Timo', year=1986)",
     ]
+
+
+async def test_coalesced_typed_partials_fail_at_once_on_a_chunk_that_is_not_text() -> None:
+    class Person(BaseModel):
+        name: str
+
+    subject: Subject[object] = Subject()
+    errors: list[Exception] = []
+    subject.pipe(typed_partials(Person, coalesce=True)).subscribe(on_error=errors.append)  # type: ignore[arg-type]
+    subject.on_next('{"name": "Ti')
+    subject.on_next(b"mo")
+    assert [str(error) for error in errors] == ["feed() takes str, not bytes"]
+    await asyncio.sleep(0)
+    assert len(errors) == 1
+
+
+async def test_coalesced_typed_partials_read_the_turn_that_completes_the_value() -> None:
+    class Person(BaseModel):
+        name: str
+
+    subject: Subject[str] = Subject()
+    received: list[object] = []
+    subject.pipe(typed_partials(Person, coalesce=True)).subscribe(received.append)
+    subject.on_next('{"na')
+    subject.on_next('me": "Timo"}')
+    subject.on_completed()  # in the same turn: the pending chunks are read first
+    assert received == [Person(name="Timo")]

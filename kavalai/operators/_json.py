@@ -76,6 +76,7 @@ def typed_partials_(
             parser = PartialJsonParser()
             builder = PartialModelBuilder(model)
             chunks: list[str] = []
+            pending: list[str] = []  # coalesced chunks not read yet
             failed = False
             due: asyncio.Handle | None = None  # the coalesced partial, at the end of the turn
 
@@ -94,18 +95,30 @@ def typed_partials_(
                 nonlocal failed, due
                 if failed:
                     return
+                loop = running_loop() if coalesce and isinstance(chunk, str) else None
+                if loop is not None:
+                    # Read at the end of the turn, in one piece: the parser's
+                    # cost per chunk is paid once per turn.
+                    pending.append(chunk)
+                    if due is None:
+                        due = loop.call_soon(emit_partial)
+                    return
                 try:
+                    feed_pending()
                     parser.feed(chunk)
                     chunks.append(chunk)
                 except Exception as error:
                     failed = True
                     observer.on_error(error)
                     return
-                loop = running_loop() if coalesce else None
-                if loop is None:
-                    emit_partial()
-                elif due is None:
-                    due = loop.call_soon(emit_partial)
+                emit_partial()
+
+            def feed_pending() -> None:
+                if pending:
+                    text = "".join(pending)
+                    pending.clear()
+                    parser.feed(text)
+                    chunks.append(text)
 
             def emit_partial() -> None:
                 nonlocal failed, due
@@ -113,6 +126,7 @@ def typed_partials_(
                 if failed:
                     return
                 try:
+                    feed_pending()
                     instance = builder.build(parser) if parser.has_value else None
                 except RecursionError:
                     fail([f"the value is nested too deeply to build {model.__name__}"])
@@ -131,6 +145,7 @@ def typed_partials_(
                 if failed:
                     return
                 try:
+                    feed_pending()
                     parser.end_input()
                     if not parser.done:  # cut off or broken: the snapshot is not the answer
                         reason = parser.error or "the text ended before the JSON value did"
