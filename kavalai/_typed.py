@@ -141,11 +141,13 @@ class _Level:
         "built",
         "construct",
         "container",
-        "converted",
+        "duplicate",
         "fields",
         "item",
+        "items",
         "key",
         "kind",
+        "members",
         "model",
         "name",
         "seen",
@@ -155,25 +157,33 @@ class _Level:
     def __init__(self, container: dict[str, JsonValue] | list[JsonValue], annotation: Any) -> None:
         self.container = container
         self.annotation = annotation  # what the container is read as
-        self.model = _model_in(annotation) if isinstance(container, dict) else None
-        if isinstance(container, list):
-            self.kind = _LIST
-        else:
-            self.kind = _DICT if self.model is None else _MODEL
-        self.item = _list_item(annotation) if isinstance(container, list) else None
-        plan = _plan(self.model) if self.model is not None else _NO_PLAN
-        self.construct, self.fields = plan[0], plan[1]
-        # An object read as a model: every field, the finished ones converted
-        # (kept with their source), the others None; the field the open member
-        # is read into, and the fields set without and with it.
-        self.values: dict[str, Any] = plan[2].copy()
-        self.key: str | None = None  # the open key ``values`` was brought up to date for
-        self.seen = -1  # how many members ``values`` or ``built`` was brought up to date for
-        self.converted: dict[str, tuple[Any, Any]] = {}
+        self.key: str | None = None  # the open key the level was brought up to date for
+        self.seen = 0  # how many members it was brought up to date for
+        # An object: its members; read as a model, every field, the finished
+        # ones converted, the others None; the field the open member is read
+        # into, and the fields set without and with it; the open key, if it
+        # repeats a key (its value replaces the first one's when it finishes).
+        self.members: dict[str, JsonValue] = {}
+        self.model: type[BaseModel] | None = None
         self.arrived: set[str] = set()
         self.arrived_open: set[str] = set()
         self.name: str | None = None
-        self.built: list[Any] = []  # a list: its finished items, converted
+        self.duplicate: str | None = None
+        # A list: its items, what they are read as, and the finished ones converted.
+        self.items: list[JsonValue] = []
+        self.item: Any = None
+        self.built: list[Any] = []
+        if isinstance(container, list):
+            self.kind = _LIST
+            self.items = container
+            self.item = _list_item(annotation)
+        else:
+            self.members = container
+            self.model = _model_in(annotation)
+            self.kind = _DICT if self.model is None else _MODEL
+        plan = _plan(self.model) if self.model is not None else _NO_PLAN
+        self.construct, self.fields = plan[0], plan[1]
+        self.values: dict[str, Any] = plan[2].copy()
 
     def child_annotation(self, key: str) -> Any:
         """What the open member, under ``key`` in an object, is read as."""
@@ -235,7 +245,7 @@ class PartialModelBuilder(Generic[_M]):
             elif kind == _LIST:
                 child = PartialList(level.built, child)
             else:
-                members = dict(cast("dict[str, JsonValue]", level.container))
+                members = dict(level.members)
                 if child is not _ABSENT:
                     members[cast(str, level.key)] = child
                 child = members
@@ -264,44 +274,45 @@ class PartialModelBuilder(Generic[_M]):
         """Convert the members ``level`` finished since it was last built from.
 
         They are the members added since (the last ones of the container) and
-        the one open last time, which a duplicate key finishes in place.
+        a repeated key's, which replaces the first one's value in place.
         """
-        container = level.container
-        added = len(container) - level.seen
-        level.seen = len(container)
+        kind = level.kind
+        if kind == _LIST:
+            level.seen = len(level.items)
+            level.key = key
+            self._extend(level.built, level.items, level.item, 0)
+            return
+        members = level.members
+        added = len(members) - level.seen
+        level.seen += added
         finished_key = level.key
         level.key = key
-        if level.kind == _LIST:
-            self._extend(level.built, cast("list[JsonValue]", container), level.item, 0)
+        if kind == _DICT:
             return
-        if level.kind == _DICT:
-            return
-        members = cast("dict[str, JsonValue]", container)
-        if added == 1 and finished_key is not None and next(reversed(members)) == finished_key:
-            self._finish(level, finished_key)  # the usual: the open member finished
-        else:
+        if added == 1:  # the usual: the open member finished
+            self._finish(level, next(reversed(members)))
+        elif added:
             for json_key in islice(reversed(members), added):
                 self._finish(level, json_key)
-            if finished_key is not None and finished_key in members:
-                self._finish(level, finished_key)
+        if level.duplicate is not None and level.duplicate == finished_key:
+            self._finish(level, finished_key)
+        level.duplicate = key if key in members else None
         field = level.fields.get(key)
-        level.name = None if field is None else field[0]
-        if field is None or field[0] in level.arrived:
+        if field is None:
+            level.name = None
             level.arrived_open = level.arrived
         else:
-            level.arrived_open = level.arrived | {field[0]}
+            level.name = field[0]
+            arrived = level.arrived
+            level.arrived_open = arrived if field[0] in arrived else arrived | {field[0]}
 
     def _finish(self, level: _Level, json_key: str) -> None:
-        """Convert a finished member of an object read as a model, once."""
+        """Convert a finished member of an object read as a model."""
         field = level.fields.get(json_key)
         if field is None:  # a key the model does not read
             return
         name, annotation = field
-        source = cast("dict[str, JsonValue]", level.container)[json_key]
-        known = level.converted.get(name)
-        if known is None or known[0] is not source:
-            known = level.converted[name] = (source, self._convert(annotation, source, 0))
-        level.values[name] = known[1]
+        level.values[name] = self._convert(annotation, level.members[json_key], 0)
         if name not in level.arrived:
             level.arrived = level.arrived | {name}
 

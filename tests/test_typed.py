@@ -230,3 +230,22 @@ def test_a_partial_with_an_open_list_dumps_as_the_list_it_reads_as() -> None:
     assert partial is not None
     assert partial.model_dump_json(warnings=False) == '{"rows":[{"id":1},{"id":2},{"id":null}]}'
     assert partial.model_dump(warnings=False) == {"rows": [{"id": 1}, {"id": 2}, {"id": None}]}
+
+
+def test_a_repeated_key_shows_its_later_value_as_json_loads_keeps_it() -> None:
+    class Pair(BaseModel):
+        a: int
+        b: str
+
+    text = '{"a": 1, "a": 2, "b": "x", "a": 3}'
+    for size in (1, 2, 5):
+        parser = PartialJsonParser()
+        builder = PartialModelBuilder(Pair)
+        shown = []
+        for start in range(0, len(text), size):
+            parser.feed(text[start : start + size])
+            partial = builder.build(parser)
+            if partial is not None:
+                shown.append((partial.a, partial.b))
+        assert (2, "x") in shown
+        assert shown[-1] == (3, "x")
