@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Iterable
 
 from ..streamer import Streamer
 from ..wire import Record, RecordReader
 
-__all__ = ["LINGER_SECONDS", "PING_SECONDS", "ndjson", "sse", "sse_frame"]
+__all__ = [
+    "LINGER_SECONDS",
+    "PING_SECONDS",
+    "ndjson",
+    "ndjson_lines",
+    "sse",
+    "sse_events",
+    "sse_frame",
+]
 
 #: Seconds without a message after which an SSE stream sends a ``: ping`` comment,
 #: so proxies and browsers do not take an idle answer for a dead connection.
@@ -44,7 +52,7 @@ async def sse(
     try:
         while not reader.done:
             records = await reader.read(ping_seconds, linger_seconds)
-            yield "".join(sse_frame(record) for record in records) if records else ": ping\n\n"
+            yield sse_events(records) if records else ": ping\n\n"
     finally:
         await reader.aclose()
 
@@ -61,9 +69,19 @@ async def ndjson(
     try:
         while not reader.done:
             records = await reader.read(None, linger_seconds)
-            yield "".join(record.to_json() + "\n" for record in records)
+            yield ndjson_lines(records)
     finally:
         await reader.aclose()
+
+
+def sse_events(records: Iterable[Record]) -> str:
+    """The server-sent events for ``records``, one after the other."""
+    return "".join(map(sse_frame, records))
+
+
+def ndjson_lines(records: Iterable[Record]) -> str:
+    """The NDJSON lines for ``records``."""
+    return "".join(record.to_json() + "\n" for record in records)
 
 
 def sse_frame(record: Record) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Collection, Mapping
+import asyncio
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from contextlib import aclosing
 from typing import Literal
 
@@ -13,7 +14,8 @@ from starlette.types import Receive, Scope, Send
 
 from ..errors import BadResumeError
 from ..streamer import Streamer
-from ._encode import PING_SECONDS, ndjson, sse
+from ..wire import RecordReader
+from ._encode import LINGER_SECONDS, PING_SECONDS, ndjson_lines, sse_events
 from ._ui import ui_message_stream
 
 __all__ = [
@@ -113,25 +115,25 @@ class StreamResponse(Response):
         self.init_headers({**wire_headers, **(headers or {})})
         streamer._check_position(after)  # a bad one fails here, before the response starts
 
-    def _frames(self) -> AsyncGenerator[str, None]:
-        if self.protocol == "sse":  # pings come from the response's watchdog
-            return sse(self.streamer, self.after, ping_seconds=None)
-        if self.protocol == "ndjson":
-            return ndjson(self.streamer, self.after)
-        return ui_message_stream(
-            self.streamer, reasoning=self.reasoning, tool_calls=self.tool_calls
-        )
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         finished = False
         # When the send under way began (None: none is), and when the last one
         # ended: one watchdog checks them, rather than timers around every send
         # and every wait, and pings an idle SSE stream.
-        sending_since: list[float | None] = [None]
-        clock = anyio.current_time
-        last_sent = [clock()]
+        sending_since: float | None = None
+        # The clock anyio.sleep goes by; anyio.current_time would look the backend up each call.
+        clock = asyncio.get_running_loop().time
+        last_sent = clock()
         pings = self.protocol == "sse"
         every = min(self.send_timeout / 4, self.ping_seconds / 2 if pings else self.send_timeout)
+
+        async def write(body: bytes) -> None:
+            nonlocal sending_since, last_sent
+            sending_since = clock()
+            await send({"type": "http.response.body", "body": body, "more_body": True})
+            sending_since = None
+            last_sent = clock()
+
         async with anyio.create_task_group() as group:
 
             async def watch_disconnect() -> None:
@@ -140,14 +142,15 @@ class StreamResponse(Response):
                 group.cancel_scope.cancel()
 
             async def watch_sends() -> None:
+                nonlocal last_sent
                 while True:
                     await anyio.sleep(every)
-                    started = sending_since[0]
+                    started = sending_since
                     if started is not None and clock() - started > self.send_timeout:
                         group.cancel_scope.cancel()  # the client stopped reading
                         return
-                    if pings and started is None and clock() - last_sent[0] >= self.ping_seconds:
-                        last_sent[0] = clock()
+                    if pings and started is None and clock() - last_sent >= self.ping_seconds:
+                        last_sent = clock()
                         await send(
                             {"type": "http.response.body", "body": b": ping\n\n", "more_body": True}
                         )
@@ -158,14 +161,7 @@ class StreamResponse(Response):
                 await send(
                     {"type": "http.response.start", "status": 200, "headers": self.raw_headers}
                 )
-                async with aclosing(self._frames()) as frames:
-                    async for text in frames:
-                        sending_since[0] = clock()
-                        await send(
-                            {"type": "http.response.body", "body": text.encode(), "more_body": True}
-                        )
-                        sending_since[0] = None
-                        last_sent[0] = clock()
+                await self._write_body(write)
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 finished = True
             except OSError:
@@ -174,6 +170,28 @@ class StreamResponse(Response):
                 group.cancel_scope.cancel()
         if not finished and self.disconnect == "close":
             self.streamer.close()
+
+    async def _write_body(self, write: Callable[[bytes], Awaitable[None]]) -> None:
+        """Write the messages as they come: the wire records of each read, or UI parts."""
+        if self.protocol == "ui":
+            parts = ui_message_stream(
+                self.streamer, reasoning=self.reasoning, tool_calls=self.tool_calls
+            )
+            async with aclosing(parts):
+                async for text in parts:
+                    await write(text.encode())
+            return
+        # SSE and NDJSON: records go out as each read returns them, with no
+        # generator between; an SSE stream's pings come from the watchdog.
+        encode = sse_events if self.protocol == "sse" else ndjson_lines
+        reader = RecordReader(self.streamer, self.after)
+        try:
+            while not reader.done:
+                records = await reader.read(None, LINGER_SECONDS)
+                if records:  # none when the wait was woken for another reader
+                    await write(encode(records).encode())
+        finally:
+            await reader.aclose()
 
 
 def resume_position(request: Request, streamer: Streamer) -> int | None:
