@@ -155,40 +155,40 @@ class _Level:
     )
 
     def __init__(self, container: dict[str, JsonValue] | list[JsonValue], annotation: Any) -> None:
+        # Only the slots of its kind are set: a level is made for every
+        # container that opens, so it costs what it needs.
         self.container = container
         self.annotation = annotation  # what the container is read as
         self.key: str | None = None  # the open key the level was brought up to date for
         self.seen = 0  # how many members it was brought up to date for
+        if isinstance(container, list):
+            # A list: its items, what they are read as, and the finished ones converted.
+            self.kind = _LIST
+            self.items = container
+            self.item = _list_item(annotation)
+            self.built: list[Any] = []
+            return
         # An object: its members; read as a model, every field, the finished
         # ones converted, the others None; the field the open member is read
         # into, and the fields set without and with it; the open key, if it
         # repeats a key (its value replaces the first one's when it finishes).
-        self.members: dict[str, JsonValue] = {}
-        self.model: type[BaseModel] | None = None
+        self.members = container
+        self.model = _model_in(annotation)
+        if self.model is None:
+            self.kind = _DICT
+            return
+        self.kind = _MODEL
+        self.construct, self.fields, values = _plan(self.model)
+        self.values: dict[str, Any] = values.copy()
         self.arrived: set[str] = set()
-        self.arrived_open: set[str] = set()
+        self.arrived_open = self.arrived
         self.name: str | None = None
         self.duplicate: str | None = None
-        # A list: its items, what they are read as, and the finished ones converted.
-        self.items: list[JsonValue] = []
-        self.item: Any = None
-        self.built: list[Any] = []
-        if isinstance(container, list):
-            self.kind = _LIST
-            self.items = container
-            self.item = _list_item(annotation)
-        else:
-            self.members = container
-            self.model = _model_in(annotation)
-            self.kind = _DICT if self.model is None else _MODEL
-        plan = _plan(self.model) if self.model is not None else _NO_PLAN
-        self.construct, self.fields = plan[0], plan[1]
-        self.values: dict[str, Any] = plan[2].copy()
 
     def child_annotation(self, key: str) -> Any:
         """What the open member, under ``key`` in an object, is read as."""
-        if self.kind == _LIST:
-            return self.item
+        if self.kind != _MODEL:
+            return self.item if self.kind == _LIST else None
         field = self.fields.get(key)
         return None if field is None else field[1]
 
@@ -375,7 +375,6 @@ def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
 _Constructor: TypeAlias = Callable[[dict[str, Any], set[str]], BaseModel]
 _Plan: TypeAlias = tuple[_Constructor, dict[str, tuple[str, Any]], dict[str, Any]]
 _PLANS: dict[type[BaseModel], _Plan] = {}
-_NO_PLAN: _Plan = (lambda values, arrived: BaseModel(), {}, {})
 
 
 def _plan(model: type[BaseModel]) -> _Plan:
