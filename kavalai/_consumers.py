@@ -94,6 +94,17 @@ class MessageIterator(AsyncClosing):
         self._at_head()
         return None
 
+    def _take_chunks(self, stream: Stream, room: int) -> list[str]:
+        """The raw chunks of the partials of ``stream`` ready next (see ``Cursor.read_chunks``)."""
+        cursor = self._cursor
+        if self._closed:
+            return []
+        old = cursor.pos
+        chunks = cursor.read_chunks(stream, room)
+        if chunks and self._reading:
+            self._streamer._pacing.moved(old)
+        return chunks
+
     def _at_head(self) -> None:
         """Nothing is ready: return if more may come, else end this iterator.
 

@@ -372,6 +372,28 @@ class Cursor:
             return entry.kind, None, entry.message.value, pos
         return entry.kind, stream, entry.chunk, pos
 
+    def read_chunks(self, stream: Stream, room: int) -> list[str]:
+        """The raw chunks of the partials of ``stream`` that come next, ``room`` characters' worth.
+
+        Stops before any other message, at the head, and inside a catch-up:
+        what a wire record gathers behind its first chunk, read in one go.
+        """
+        history = self._history
+        entries = history.entries
+        index = self.pos - history.offset
+        if self._caught or index < 0:
+            return []
+        chunks: list[str] = []
+        while room > 0 and index < len(entries):
+            entry = entries[index]
+            if entry.stream is not stream or entry.chunk is None:  # None: not a partial
+                break
+            chunks.append(entry.chunk)
+            room -= len(entry.chunk)
+            index += 1
+        self.pos += len(chunks)
+        return chunks
+
     def _start_catch_up(self) -> Raw:
         """The first message of the catch-up for the trimmed messages this reader missed."""
         history = self._history

@@ -218,17 +218,7 @@ class RecordReader:
             return Record("complete", seq, stream.name)
         chunks = [text or ""]
         if seq is not None:  # gather what follows on the same stream
-            size = len(chunks[0])
-            while size < MAX_RECORD_TEXT and (following := self._next_ready()) is not None:
-                if (
-                    following[0] != "partial"
-                    or following[1] is not stream
-                    or following[3] != seq + len(chunks)
-                ):
-                    self._held = following
-                    break
-                chunks.append(following[2] or "")
-                size += len(chunks[-1])
+            chunks += self._messages._take_chunks(stream, MAX_RECORD_TEXT - len(chunks[0]))
         return Record("partial", seq, stream.name, tuple(chunks))
 
     def _next_ready(self) -> Raw | None:

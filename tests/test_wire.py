@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from kavalai import StreamContent, Streamer
-from kavalai.wire import Record, RecordReader, Replica
+from kavalai.wire import MAX_RECORD_TEXT, Record, RecordReader, Replica
 
 Produce = Callable[[Streamer], Awaitable[None]]
 
@@ -88,3 +88,23 @@ async def test_a_record_reader_leaves_delta_messages_unbuilt() -> None:
     assert records[1].chunks == ("a", "b", "c")
     # The wire reads raw chunks: nothing was built for it to keep alive.
     assert all(entry.message is None for entry in streamer._history.entries)
+
+
+async def test_a_partial_record_gathers_one_streams_chunks_up_to_its_size() -> None:
+    streamer = Streamer(stream_delta=True)
+    reader = RecordReader(streamer)
+    text = streamer.get_value_streamer("text")
+    other = streamer.get_value_streamer("other")
+    chunk = "x" * 1000
+    for _ in range(2 * MAX_RECORD_TEXT // len(chunk)):
+        await text.stream_partial(chunk)
+    await other.stream_partial("y")
+    await text.stream_partial("z")
+    records = [record for record in await reader.read() if record.kind == "partial"]
+    assert [(record.name, record.seq) for record in records] == [
+        ("text", 0),
+        ("text", 33),
+        ("other", 65),
+        ("text", 66),
+    ]
+    assert [len(record.chunks) for record in records] == [33, 32, 1, 1]
