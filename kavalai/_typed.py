@@ -252,20 +252,26 @@ class PartialModelBuilder(Generic[_M]):
         return child if isinstance(child, self.model) else None
 
     def _open_levels(self, frames: list[Frame]) -> list[_Level]:
-        """The levels for ``frames``: the ones kept for the same containers, new ones below."""
+        """The levels for ``frames``: the ones kept for the same containers, new ones below.
+
+        Of the kept levels only the deepest can have finished a member: each
+        one above still has the same open member, the next kept container.
+        """
         kept = self._levels
-        levels: list[_Level] = []
-        annotation: Any = self.model
-        for index, frame in enumerate(frames):
-            container = frame.container
-            if index < len(kept) and kept[index].container is container:
-                level = kept[index]
-            else:
-                if levels:
-                    annotation = levels[-1].child_annotation(frames[index - 1].key)
-                level = _Level(container, annotation)
-            if level.seen != len(container) or level.key != frame.key:
+        depth = 0
+        most = min(len(kept), len(frames))
+        while depth < most and kept[depth].container is frames[depth].container:
+            depth += 1
+        levels = kept[:depth]
+        if depth:
+            level, frame = levels[-1], frames[depth - 1]
+            if level.seen != len(frame.container) or level.key != frame.key:
                 self._bring_up_to_date(level, frame.key)
+        for index in range(depth, len(frames)):
+            frame = frames[index]
+            annotation = levels[-1].child_annotation(frames[index - 1].key) if index else self.model
+            level = _Level(frame.container, annotation)
+            self._bring_up_to_date(level, frame.key)
             levels.append(level)
         self._levels = levels
         return levels
