@@ -18,7 +18,15 @@ from .content import StreamContent
 if TYPE_CHECKING:
     from .streamer import Streamer
 
-__all__ = ["MessageIterator", "completed", "end_watchers", "failed", "values_of"]
+__all__ = [
+    "MessageIterator",
+    "StreamValues",
+    "completed",
+    "end_watchers",
+    "failed",
+    "stream_name",
+    "values_of",
+]
 
 
 class MessageIterator(AsyncClosing):
@@ -138,6 +146,19 @@ class MessageIterator(AsyncClosing):
             self._streamer._pacing.leave(self._cursor)
 
 
+class StreamValues(Observable[str]):
+    """The chunks of one named stream, so that an operator reading them can name it in errors."""
+
+    def __init__(self, name: str, subscribe: Callable[..., abc.DisposableBase]) -> None:
+        super().__init__(subscribe)
+        self.name = name
+
+
+def stream_name(source: Observable[str]) -> str:
+    """The name of the stream ``source`` reads, if it is one's values, else ``"value"``."""
+    return source.name if isinstance(source, StreamValues) else "value"
+
+
 def values_of(streamer: Streamer, name: str) -> Observable[str]:
     """The observable behind :meth:`kavalai.Streamer.values`."""
 
@@ -164,7 +185,7 @@ def values_of(streamer: Streamer, name: str) -> Observable[str]:
         stream.watchers.append(observer)
         return Disposable(partial(_discard, stream.watchers, observer))
 
-    return Observable(subscribe)
+    return StreamValues(name, subscribe)
 
 
 def _discard(observers: list[abc.ObserverBase[str]], observer: abc.ObserverBase[str]) -> None:

@@ -9,7 +9,7 @@ import reactivex
 from pydantic import BaseModel, Field
 from reactivex.subject import Subject
 
-from kavalai import StreamValidationError
+from kavalai import Streamer, StreamValidationError, iterate
 from kavalai.operators import completed_items, partial_json, typed_partials
 
 
@@ -438,3 +438,25 @@ async def test_coalesced_typed_partials_read_the_turn_that_completes_the_value()
     subject.on_next('me": "Timo"}')
     subject.on_completed()  # in the same turn: the pending chunks are read first
     assert received == [Person(name="Timo")]
+
+
+@pytest.mark.parametrize("cumulative", [False, True])
+async def test_an_error_of_a_json_operator_on_a_streams_values_names_that_stream(
+    cumulative: bool,
+) -> None:
+    class Answer(BaseModel):
+        title: str
+
+    streamer = Streamer(stream_delta=not cumulative)
+    result = streamer.get_value_streamer("result", response_model=Answer)
+    await result.stream_partial('{"title": 1}')
+    await result.stream_complete()
+    for operator in (typed_partials(Answer), completed_items("items")):
+        with pytest.raises(StreamValidationError, match="'result'"):
+            async for _ in iterate(streamer.values("result").pipe(operator)):
+                pass
+    with pytest.raises(StreamValidationError, match="'answer'"):
+        async for _ in iterate(
+            streamer.values("result").pipe(typed_partials(Answer, name="answer"))
+        ):
+            pass

@@ -22,11 +22,13 @@ not text included, ends the subscription with ``on_error``, never the producer.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from reactivex import Observable, compose
+from reactivex import Observable
 
+from .._consumers import stream_name
 from .._typed import PartialList
 from ..content import StreamContent
 from ._partial import Partial, is_validated
@@ -214,11 +216,15 @@ def partial_json(
     """
     from ._json import partial_json_
 
-    return _from_text(partial_json_(), cumulative)
+    return _from_text(lambda _: partial_json_(), None, cumulative)
 
 
 def typed_partials(
-    model: type[_M], *, name: str = "value", cumulative: bool = False, coalesce: bool = False
+    model: type[_M],
+    *,
+    name: str | None = None,
+    cumulative: bool = False,
+    coalesce: bool = False,
 ) -> Callable[[Observable[str]], Observable[Partial[_M]]]:
     """Parse JSON text into instances of ``model`` that fill in as it arrives.
 
@@ -268,7 +274,8 @@ def typed_partials(
 
     Args:
         model: The pydantic model of the value.
-        name: The stream name errors mention.
+        name: The stream name errors mention; by default the one
+            :meth:`kavalai.Streamer.values` reads, else ``"value"``.
         cumulative: Whether each item is the whole text so far rather than a chunk.
         coalesce: One partial per turn of the event loop instead of one per chunk.
 
@@ -277,14 +284,14 @@ def typed_partials(
     """
     from ._json import typed_partials_
 
-    return _from_text(typed_partials_(model, name, coalesce), cumulative)
+    return _from_text(partial(typed_partials_, model, coalesce=coalesce), name, cumulative)
 
 
 def completed_items(
     path: str,
     item_model: type[BaseModel] | None = None,
     *,
-    name: str = "value",
+    name: str | None = None,
     cumulative: bool = False,
 ) -> Callable[[Observable[str]], Observable[Any]]:
     """Emit each element of the array at ``path`` the moment it is complete.
@@ -320,23 +327,32 @@ def completed_items(
     Args:
         path: Dotted object keys leading to the array.
         item_model: Optional pydantic model each element is validated as.
-        name: The stream name errors mention.
+        name: The stream name errors mention; by default the one
+            :meth:`kavalai.Streamer.values` reads, else ``"value"``.
         cumulative: Whether each item is the whole text so far rather than a chunk.
 
     Returns:
         An operator from JSON text to the array's elements.
     """
+    from .._partial_json_path import parse_path
     from ._json import completed_items_
 
-    return _from_text(completed_items_(path, item_model, name), cumulative)
+    parse_path(path)  # a malformed path is refused here, not when the operator is applied
+    return _from_text(partial(completed_items_, path, item_model), name, cumulative)
 
 
 _R = TypeVar("_R")
 
 
 def _from_text(
-    operator: Callable[[Observable[str]], Observable[_R]], cumulative: bool
+    make: Callable[[str], Callable[[Observable[str]], Observable[_R]]],
+    name: str | None,
+    cumulative: bool,
 ) -> Callable[[Observable[str]], Observable[_R]]:
-    if not cumulative:
-        return operator
-    return compose(to_deltas(), operator)
+    """The operator ``make(name)``, named after its source's stream unless ``name`` is given."""
+
+    def operator(source: Observable[str]) -> Observable[_R]:
+        chain = make(name if name is not None else stream_name(source))
+        return chain(to_deltas()(source) if cumulative else source)
+
+    return operator
