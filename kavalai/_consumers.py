@@ -175,9 +175,10 @@ def values_of(streamer: Streamer, name: str) -> Observable[str]:
             return Disposable(partial(_discard, waiting, observer))
         if stream.base_chunks:
             observer.on_next(stream.text.slice(0, stream.base_end))
-        for entry in streamer._history.entries:
-            if entry.stream is stream and entry.chunk is not None:
-                observer.on_next(entry.chunk)
+        history = streamer._history
+        for its_stream, chunk in zip(history.streams, history.chunks, strict=True):
+            if its_stream is stream and chunk is not None:
+                observer.on_next(chunk)
         ended = stream.ended
         if ended is not None:
             ended(observer)

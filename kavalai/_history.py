@@ -25,7 +25,7 @@ from reactivex import abc
 from ._partial_json import PartialJsonParser
 from .content import _SEQ, StreamContent, message
 
-__all__ = ["Cursor", "Entry", "History", "Raw", "Stream", "Text"]
+__all__ = ["Cursor", "History", "Kind", "Raw", "Stream", "Text"]
 
 Kind = Literal["partial", "complete", "restart"]
 
@@ -109,26 +109,6 @@ class Stream:
         self.ended: Callable[[abc.ObserverBase[str]], None] | None = None
 
 
-class Entry:
-    """One message: its kind, its stream, the raw chunk, and the message once built."""
-
-    __slots__ = ("chunk", "end", "kind", "message", "stream")
-
-    def __init__(
-        self,
-        kind: Kind,
-        stream: Stream | None,
-        chunk: str | None = None,
-        end: int = 0,
-        built: StreamContent | None = None,
-    ) -> None:
-        self.kind = kind
-        self.stream = stream
-        self.chunk = chunk  # None for a completion or a restart
-        self.end = end  # the length of the stream's text after this message
-        self.message = built
-
-
 class _TextValues:
     """The cumulative values of a text stream, computed forwards."""
 
@@ -184,13 +164,35 @@ Builders = dict[Stream, "_TextValues | _JsonValues"]
 
 
 class History:
-    """Every message of a Streamer by position, trimmed to the latest ``keep``."""
+    """Every message of a Streamer by position, trimmed to the latest ``keep``.
 
-    __slots__ = ("_base", "_batch", "_live", "entries", "head", "keep", "offset")
+    Messages are kept field by field, a list per field, rather than as an
+    object each: a server holding thousands of answers of hundreds of messages
+    then gives the garbage collector a few lists to walk per answer instead of
+    an object per message. Index ``i`` of every list is position ``offset + i``.
+    """
+
+    __slots__ = (
+        "_base",
+        "_batch",
+        "_live",
+        "chunks",
+        "ends",
+        "head",
+        "keep",
+        "kinds",
+        "messages",
+        "offset",
+        "streams",
+    )
 
     def __init__(self, keep: int | None) -> None:
-        self.entries: list[Entry] = []
-        self.offset = 0  # the position of entries[0]
+        self.kinds: list[Kind] = []
+        self.streams: list[Stream | None] = []  # None for a restart
+        self.chunks: list[str | None] = []  # the raw chunk; None but for a partial
+        self.ends: list[int] = []  # the length of the stream's text after the message
+        self.messages: list[StreamContent | None] = []  # the message, once built
+        self.offset = 0  # the position of the first message kept
         self.head = 0  # the position the next message will get
         self.keep = keep
         # Trim in batches, so each message is folded in O(1).
@@ -198,8 +200,22 @@ class History:
         self._base: dict[Stream, None] = {}  # streams of trimmed messages, since a restart
         self._live: Builders = {}  # values of the messages built as they are pushed
 
-    def append(self, entry: Entry, subscribed: bool, read: bool) -> int:
-        """Add ``entry``; build its message now if someone will read it at once.
+    def __len__(self) -> int:
+        """How many messages are kept."""
+        return len(self.kinds)
+
+    def append(
+        self,
+        kind: Kind,
+        stream: Stream | None,
+        chunk: str | None,
+        end: int,
+        built: StreamContent | None,
+        *,
+        subscribed: bool,
+        read: bool,
+    ) -> StreamContent | None:
+        """Add a message; build it now if someone will read it at once, and return it then.
 
         Rx subscribers (``subscribed``) get every message as it is pushed. For
         iterating readers (``read``) only cumulative values are built now,
@@ -209,74 +225,77 @@ class History:
         """
         seq = self.head
         self.head = seq + 1
-        self.entries.append(entry)
-        stream = entry.stream
-        if stream is None or entry.message is not None:  # a restart comes built
-            return seq
+        self.kinds.append(kind)
+        self.streams.append(stream)
+        self.chunks.append(chunk)
+        self.ends.append(end)
+        self.messages.append(built)
+        if stream is None or built is not None:  # a restart comes built
+            return built
         if stream.delta:
             if subscribed:
-                built = entry.message = StreamContent(
-                    type=entry.kind, name=stream.name, value=entry.chunk
-                )
+                built = self.messages[-1] = StreamContent(type=kind, name=stream.name, value=chunk)
                 _SEQ.__set__(built, seq)
         elif subscribed or read:
-            entry.message = self.render(entry, seq, None, self._live)
-        return seq
+            built = self.messages[-1] = self.render(seq, None, self._live)
+        return built
 
-    def render(
-        self, entry: Entry, seq: int, delta: bool | None, builders: Builders
-    ) -> StreamContent:
-        """The message at ``entry`` in a mode (``None``: its stream's own)."""
-        stream = entry.stream
-        if stream is None or (entry.message is not None and delta in (None, stream.delta)):
-            assert entry.message is not None  # a restart is built when it is pushed
-            return entry.message
-        kind, name = entry.kind, stream.name
+    def render(self, seq: int, delta: bool | None, builders: Builders) -> StreamContent:
+        """The message at ``seq`` in a mode (``None``: its stream's own)."""
+        index = seq - self.offset
+        stream, built = self.streams[index], self.messages[index]
+        if stream is None or (built is not None and delta in (None, stream.delta)):
+            assert built is not None  # a restart is built when it is pushed
+            return built
+        kind, name = self.kinds[index], stream.name
         if stream.delta if delta is None else delta:
-            built = StreamContent(type=kind, name=name, value=entry.chunk)
+            built = StreamContent(type=kind, name=name, value=self.chunks[index])
             _SEQ.__set__(built, seq)
             if delta in (None, stream.delta):
-                entry.message = built  # small: kept for the next reader
+                self.messages[index] = built  # small: kept for the next reader
             return built
         values = builders.get(stream)
         if values is None:
             values = builders[stream] = _values(stream)
+        end = self.ends[index]
         if kind == "partial":
-            return message(kind, name, values.partial(entry.end), seq)
+            return message(kind, name, values.partial(end), seq)
         del builders[stream]
-        return message(kind, name, values.complete(entry.end) if stream.chunks else None, seq)
+        return message(kind, name, values.complete(end) if stream.chunks else None, seq)
 
     def release(self, start: int, end: int) -> None:
         """Drop the cumulative messages built for positions ``start`` to ``end``."""
-        entries, offset = self.entries, self.offset
-        for seq in range(max(start, offset), end):
-            entry = entries[seq - offset]
-            if entry.stream is not None and not entry.stream.delta:
-                entry.message = None
+        streams, messages, offset = self.streams, self.messages, self.offset
+        for index in range(max(start, offset) - offset, end - offset):
+            stream = streams[index]
+            if stream is not None and not stream.delta:
+                messages[index] = None
 
     def trim(self, needed: int) -> None:
         """Fold messages older than the latest ``keep``, but none before ``needed``."""
         keep = self.keep
-        if keep is None or len(self.entries) - keep < self._batch:
+        if keep is None or len(self) - keep < self._batch:
             return
-        end = min(needed - self.offset, len(self.entries) - keep)
+        end = min(needed - self.offset, len(self) - keep)
         if end < self._batch:
             return
         base = self._base
-        for entry in self.entries[:end]:
-            stream = entry.stream
+        for kind, stream, text_end in zip(
+            self.kinds[:end], self.streams[:end], self.ends[:end], strict=True
+        ):
             if stream is None:  # a restart: consumers drop what came before
                 for dropped in base:
                     dropped.base_from = dropped.base_end
                 base.clear()
-            elif entry.kind == "partial":
+            elif kind == "partial":
                 base[stream] = None
-                stream.base_end = entry.end
+                stream.base_end = text_end
                 stream.base_chunks += 1
             else:
                 base[stream] = None
                 stream.base_done = True
-        del self.entries[:end]
+        for column in (self.kinds, self.streams, self.chunks, self.ends, self.messages):
+            del column[:end]
         self.offset += end
 
     def catch_up(self, delta: bool | None, builders: Builders) -> list[Raw]:
@@ -338,18 +357,18 @@ class Cursor:
             return _built(self._caught.popleft())
         history, pos = self._history, self.pos
         index = pos - history.offset
-        if index >= len(history.entries):
+        if index >= len(history.kinds):
             return None
         if index < 0:
             return _built(self._start_catch_up())
         self.pos = pos + 1
-        entry = history.entries[index]
-        built = entry.message
+        built = history.messages[index]
         if built is not None and self._delta is None:
-            if self._builders and entry.stream is not None and entry.kind == "complete":
-                self._builders.pop(entry.stream, None)  # the stream is done: drop its parser
+            stream = history.streams[index]
+            if self._builders and stream is not None and history.kinds[index] == "complete":
+                self._builders.pop(stream, None)  # the stream is done: drop its parser
             return built
-        return history.render(entry, pos, self._delta, self._builders)
+        return history.render(pos, self._delta, self._builders)
 
     def read_raw(self) -> Raw | None:
         """The next message in delta form without building it, or None at the head.
@@ -360,17 +379,17 @@ class Cursor:
             return self._caught.popleft()
         history, pos = self._history, self.pos
         index = pos - history.offset
-        if index >= len(history.entries):
+        if index >= len(history.kinds):
             return None
         if index < 0:
             return self._start_catch_up()
         self.pos = pos + 1
-        entry = history.entries[index]
-        stream = entry.stream
+        stream = history.streams[index]
         if stream is None:  # a restart, built when it was pushed
-            assert entry.message is not None
-            return entry.kind, None, entry.message.value, pos
-        return entry.kind, stream, entry.chunk, pos
+            restart = history.messages[index]
+            assert restart is not None
+            return "restart", None, restart.value, pos
+        return history.kinds[index], stream, history.chunks[index], pos
 
     def read_chunks(self, stream: Stream, room: int) -> list[str]:
         """The raw chunks of the partials of ``stream`` that come next, ``room`` characters' worth.
@@ -379,20 +398,20 @@ class Cursor:
         what a wire record gathers behind its first chunk, read in one go.
         """
         history = self._history
-        entries = history.entries
+        streams, chunks = history.streams, history.chunks
         index = self.pos - history.offset
         if self._caught or index < 0:
             return []
-        chunks: list[str] = []
-        while room > 0 and index < len(entries):
-            entry = entries[index]
-            if entry.stream is not stream or entry.chunk is None:  # None: not a partial
+        taken: list[str] = []
+        while room > 0 and index < len(streams):
+            chunk = chunks[index]
+            if streams[index] is not stream or chunk is None:  # None: not a partial
                 break
-            chunks.append(entry.chunk)
-            room -= len(entry.chunk)
+            taken.append(chunk)
+            room -= len(chunk)
             index += 1
-        self.pos += len(chunks)
-        return chunks
+        self.pos += len(taken)
+        return taken
 
     def _start_catch_up(self) -> Raw:
         """The first message of the catch-up for the trimmed messages this reader missed."""

@@ -18,7 +18,7 @@ from . import _consumers as consumers
 from . import _subscribers as subscribers
 from ._consumers import MessageIterator
 from ._flow import Pacing, Waiters, validate_max_buffer
-from ._history import Cursor, Entry, History, Stream
+from ._history import Cursor, History, Kind, Stream
 from ._loop import AsyncClosing, HomeLoop
 from ._supervision import Supervision
 from .content import StreamContent, message
@@ -276,7 +276,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             active_streams=len(self._active),
             waiting_producers=pacing.waiting_producers,
             consumers=len(pacing.readers) + len(self._subscribers),
-            history=len(self._history.entries),
+            history=len(self._history),
         )
 
     async def stream_error(self, error: Exception) -> None:
@@ -457,7 +457,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         text = stream.text
         text.append(chunk)
         stream.chunks += 1
-        self._append(Entry("partial", stream, chunk, text.length))
+        self._append("partial", stream, chunk, text.length)
         for observer in stream.watchers:
             observer.on_next(chunk)
         if value_streamer.observers:
@@ -468,7 +468,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             return
         stream = value_streamer._record
         assert stream is not None
-        self._append(Entry("complete", stream, None, stream.text.length))
+        self._append("complete", stream, None, stream.text.length)
         consumers.end_watchers(stream, consumers.completed)
         Subject.on_completed(value_streamer)
         self._active.pop(value_streamer, None)
@@ -487,7 +487,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._restart_reason = value
         seq = self._history.head
         restart = message("restart", RESTART_NAME, value, seq)
-        self._append(Entry("restart", None, built=restart))
+        self._append("restart", None, None, 0, built=restart)
 
     def _apply_reset(self) -> None:
         for value_streamer in list(self._active):
@@ -527,19 +527,28 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._supervision.cancel_running()
         self._finish("failed")
 
-    def _append(self, entry: Entry) -> None:
+    def _append(
+        self,
+        kind: Kind,
+        stream: Stream | None,
+        chunk: str | None,
+        end: int,
+        built: StreamContent | None = None,
+    ) -> None:
         history, pacing = self._history, self._pacing
         subscribers_ = self._subscribers
         readers = pacing.readers
-        seq = history.append(entry, bool(subscribers_), bool(readers))
-        built = entry.message
+        seq = history.head
+        built = history.append(
+            kind, stream, chunk, end, built, subscribed=bool(subscribers_), read=bool(readers)
+        )
         if subscribers_ and built is not None:
             self._deliver((seq, built))
         if self._waiting:
             self._waiting.wake()
         if not readers:
-            if built is not None and entry.stream is not None and not entry.stream.delta:
-                entry.message = None  # a cumulative value nobody else will read now
+            if built is not None and stream is not None and not stream.delta:
+                history.messages[-1] = None  # a cumulative value nobody else will read now
             history.trim(history.head)
 
     def _deliver(self, item: tuple[int, StreamContent] | None) -> None:

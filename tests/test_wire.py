@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -87,7 +88,24 @@ async def test_a_record_reader_leaves_delta_messages_unbuilt() -> None:
     assert [record.kind for record in records] == ["stream", "partial", "complete", "end"]
     assert records[1].chunks == ("a", "b", "c")
     # The wire reads raw chunks: nothing was built for it to keep alive.
-    assert all(entry.message is None for entry in streamer._history.entries)
+    assert streamer._history.messages == [None] * 4
+
+
+async def test_a_served_answer_keeps_no_object_per_message() -> None:
+    # Thousands of answers served at once must not each hold an object per
+    # message for the garbage collector to walk again and again.
+    streamer = Streamer(stream_delta=True, history=None)
+    reader = RecordReader(streamer)
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("first")
+    await reader.read()
+    gc.collect()
+    before = len(gc.get_objects())
+    for number in range(2_000):
+        await text.stream_partial(str(number))
+    await reader.read()
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
 
 
 async def test_a_partial_record_gathers_one_streams_chunks_up_to_its_size() -> None:
