@@ -155,6 +155,7 @@ class RecordReader:
         self._announced: set[Stream] = set()
         self._held: Raw | None = None
         self._final: Record | None = None  # the end or error, once the messages ran out
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.done = False
 
     async def read(
@@ -184,7 +185,7 @@ class RecordReader:
                 except Exception as error:  # the Streamer's own timeout_seconds, say
                     self._final = Record.failure(error)
         if linger > 0 and self._final is None:
-            await asyncio.sleep(linger)
+            await self._sleep(linger)
         records: list[Record] = []
         while len(records) < limit and (raw := self._next_ready()) is not None:
             stream = raw[1]
@@ -204,6 +205,22 @@ class RecordReader:
             records.append(self._final)
             self.done = True
         return records
+
+    async def _sleep(self, seconds: float) -> None:
+        """``asyncio.sleep`` on the loop of the first read.
+
+        Python 3.11 makes a system call each time it looks up the running loop,
+        which ``asyncio.sleep`` does; a server lingers once per write.
+        """
+        loop = self._loop
+        if loop is None:
+            loop = self._loop = asyncio.get_running_loop()
+        woken = loop.create_future()
+        timer = loop.call_later(seconds, _wake, woken)
+        try:
+            await woken
+        finally:
+            timer.cancel()
 
     async def aclose(self) -> None:
         """Stop reading: producers no longer wait for this reader."""
@@ -235,6 +252,11 @@ class RecordReader:
         except Exception as error:
             self._final = Record.failure(error)
         return None
+
+
+def _wake(sleeper: asyncio.Future[None]) -> None:
+    if not sleeper.done():  # a cancelled sleep
+        sleeper.set_result(None)
 
 
 class StructuredValue(BaseModel):
