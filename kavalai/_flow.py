@@ -90,6 +90,7 @@ class Pacing:
         "max_buffer",
         "readers",
         "slowest",
+        "value_readers",
     )
 
     def __init__(self, history: History, max_buffer: int | None) -> None:
@@ -97,6 +98,9 @@ class Pacing:
         self.max_buffer = max_buffer
         self.limit = YIELD_THRESHOLD if max_buffer is None else max_buffer
         self.readers: set[Cursor] = set()
+        # How many readers take cumulative values (all but delta=True): while
+        # any does, a push builds its value at once, forwards, for all of them.
+        self.value_readers = 0
         self.slowest: int | None = None  # the position of the slowest reader
         self._at_slowest = 0
         self._settled = 0  # how far history was released and trimmed for the readers
@@ -127,6 +131,8 @@ class Pacing:
 
     def join(self, reader: Cursor) -> None:
         self.readers.add(reader)
+        if reader.delta is not True:
+            self.value_readers += 1
         pos = reader.pos
         if self.slowest is None or pos < self.slowest:
             self.slowest, self._at_slowest = pos, 1
@@ -137,6 +143,8 @@ class Pacing:
         if reader not in self.readers:
             return
         self.readers.remove(reader)
+        if reader.delta is not True:
+            self.value_readers -= 1
         self.moved(reader.pos)
 
     def moved(self, old: int) -> None:

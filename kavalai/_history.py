@@ -123,15 +123,15 @@ class History:
         built: StreamContent | None,
         *,
         subscribed: bool,
-        read: bool,
+        cumulative: bool,
     ) -> StreamContent | None:
         """Add a message; build it now if someone will read it at once, and return it then.
 
         Rx subscribers (``subscribed``) get every message as it is pushed. For
-        iterating readers (``read``) only cumulative values are built now,
-        forwards and once for all of them; a delta message is built by the
-        first reader that takes it, so readers of raw chunks (the wire) never
-        pay for building one, nor the garbage collector for keeping it.
+        iterating readers of cumulative values (``cumulative``) only those are
+        built now, forwards and once for all of them; a delta message is built
+        by the first reader that takes it, so readers of raw chunks (the wire)
+        never pay for building one, nor the garbage collector for keeping it.
         """
         seq = self.head
         self.head = seq + 1
@@ -146,7 +146,7 @@ class History:
             if subscribed:
                 built = self.messages[-1] = StreamContent(type=kind, name=stream.name, value=chunk)
                 _SEQ.__set__(built, seq)
-        elif subscribed or read:
+        elif subscribed or cumulative:
             built = self.messages[-1] = self.render(seq, None, self._live)
         return built
 
@@ -250,14 +250,16 @@ class Cursor:
 
     Attributes:
         pos: The position of the next message to read.
+        delta: The form it reads messages in: ``True`` for every stream's raw
+            chunks, ``False`` for cumulative values, ``None`` for each stream's own.
     """
 
-    __slots__ = ("_builders", "_caught", "_delta", "_history", "pos")
+    __slots__ = ("_builders", "_caught", "_history", "delta", "pos")
 
     def __init__(self, history: History, pos: int, delta: bool | None) -> None:
         self._history = history
         self.pos = pos
-        self._delta = delta
+        self.delta = delta
         self._caught: deque[Raw] = deque()
         self._builders: Builders = {}
 
@@ -273,12 +275,12 @@ class Cursor:
             return _built(self._start_catch_up())
         self.pos = pos + 1
         built = history.messages[index]
-        if built is not None and self._delta is None:
+        if built is not None and self.delta is None:
             stream = history.streams[index]
             if self._builders and stream is not None and history.kinds[index] == "complete":
                 self._builders.pop(stream, None)  # the stream is done: drop its parser
             return built
-        return history.render(pos, self._delta, self._builders)
+        return history.render(pos, self.delta, self._builders)
 
     def read_raw(self) -> Raw | None:
         """The next message in delta form without building it, or None at the head.
@@ -326,7 +328,7 @@ class Cursor:
     def _start_catch_up(self) -> Raw:
         """The first message of the catch-up for the trimmed messages this reader missed."""
         history = self._history
-        self._caught.extend(history.catch_up(self._delta, self._builders))
+        self._caught.extend(history.catch_up(self.delta, self._builders))
         self.pos = history.offset
         return self._caught.popleft()
 

@@ -540,7 +540,13 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         readers = pacing.readers
         seq = history.head
         built = history.append(
-            kind, stream, chunk, end, built, subscribed=bool(subscribers_), read=bool(readers)
+            kind,
+            stream,
+            chunk,
+            end,
+            built,
+            subscribed=bool(subscribers_),
+            cumulative=bool(pacing.value_readers),
         )
         if subscribers_ and built is not None:
             self._deliver((seq, built))

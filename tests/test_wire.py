@@ -77,8 +77,9 @@ def test_a_stream_record_carries_its_serial() -> None:
         Record.from_json('{"kind": "stream", "name": "a", "serial": "3"}')
 
 
-async def test_a_record_reader_leaves_delta_messages_unbuilt() -> None:
-    streamer = Streamer(stream_delta=True)
+@pytest.mark.parametrize("delta", [True, False])
+async def test_a_record_reader_leaves_messages_unbuilt(delta: bool) -> None:
+    streamer = Streamer(stream_delta=delta)
     reader = RecordReader(streamer)
     text = streamer.get_value_streamer("text")
     for chunk in ("a", "b", "c"):
@@ -87,7 +88,7 @@ async def test_a_record_reader_leaves_delta_messages_unbuilt() -> None:
     records = await reader.read()
     assert [record.kind for record in records] == ["stream", "partial", "complete", "end"]
     assert records[1].chunks == ("a", "b", "c")
-    # The wire reads raw chunks: nothing was built for it to keep alive.
+    # The wire reads raw chunks: no message, and no cumulative value, was built for it.
     assert streamer._history.messages == [None] * 4
 
 
