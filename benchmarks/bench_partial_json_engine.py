@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pydantic_core import from_json
 
-from kavalai._partial_json import PartialJsonParser
+from kavalai.partial_json import PartialJsonParser
 
 CHUNK = 16
 ROUNDS = 3

@@ -41,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench_partial_json_engine import CHUNK, ROUNDS, best_of, chunked, make_document
 
 from kavalai import iterate
-from kavalai._partial_json import PartialJsonParser
 from kavalai.operators import partial_json, typed_partials
+from kavalai.partial_json import PartialJsonParser
 
 SIZES = {"100 KB": 100_000, "1 MB": 1_000_000}
 JITER_SIZES = {"100 KB"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from ._partial_json import PartialJsonParser
+from .partial_json import PartialJsonParser
 
 __all__ = ["JsonValues", "Text", "TextValues", "Values", "values_of"]
 

@@ -17,8 +17,10 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kavalai import _partial_json, _partial_json_encode, _partial_json_scan
-from kavalai._partial_json import JsonValue, PartialJsonParser
+from kavalai.partial_json import JsonValue, PartialJsonParser
+from kavalai.partial_json import _encode as _partial_json_encode
+from kavalai.partial_json import _parser as _partial_json
+from kavalai.partial_json import _scan as _partial_json_scan
 
 # Helpers
 

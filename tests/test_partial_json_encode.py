@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from kavalai._partial_json import JsonValue
-from kavalai._partial_json_encode import OutOfRange, dumps
+from kavalai.partial_json import JsonValue
+from kavalai.partial_json._encode import OutOfRange, dumps
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import reactivex
 from mypy import api
 from pydantic import BaseModel
 
-from kavalai._partial_json import PartialJsonParser
-from kavalai._typed import MAX_OPEN_LEVELS, PartialList, PartialModelBuilder
 from kavalai.operators import Partial, is_validated, typed_partials
+from kavalai.partial_json import PartialJsonParser
+from kavalai.partial_json._typed import MAX_OPEN_LEVELS, PartialList, PartialModelBuilder
 
 ROOT = Path(__file__).resolve().parents[1]
 

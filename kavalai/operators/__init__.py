@@ -29,8 +29,8 @@ from pydantic import BaseModel
 from reactivex import Observable
 
 from .._consumers import stream_name
-from .._typed import PartialList
 from ..content import StreamContent
+from ..partial_json._typed import PartialList
 from ._partial import Partial, is_validated
 
 __all__ = [
@@ -334,7 +334,7 @@ def completed_items(
     Returns:
         An operator from JSON text to the array's elements.
     """
-    from .._partial_json_path import parse_path
+    from ..partial_json._path import parse_path
     from ._json import completed_items_
 
     parse_path(path)  # a malformed path is refused here, not when the operator is applied

@@ -18,10 +18,10 @@ from reactivex.disposable import Disposable
 
 from .._iterate import Snapshots
 from .._loop import running_loop
-from .._partial_json import PartialJsonParser
-from .._partial_json_path import PathError, find_array, missing, parse_path
-from .._typed import PartialModelBuilder
 from ..errors import StreamValidationError
+from ..partial_json import PartialJsonParser
+from ..partial_json._path import PathError, find_array, missing, parse_path
+from ..partial_json._typed import PartialModelBuilder
 from ._partial import Partial, mark_validated
 
 __all__ = ["completed_items_", "partial_json_", "typed_partials_"]

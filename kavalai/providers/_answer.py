@@ -8,7 +8,7 @@ from typing import Any, Literal, NamedTuple, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, RootModel
 
-from .._partial_json import PartialJsonParser
+from ..partial_json import PartialJsonParser
 from ..streamer import Streamer
 from ..value_streamer import ValueStreamer
 

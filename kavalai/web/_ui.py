@@ -6,7 +6,7 @@ import json
 import time
 from collections.abc import AsyncGenerator, Collection, Mapping
 
-from .._partial_json import PartialJsonParser
+from ..partial_json import PartialJsonParser
 from ..streamer import Streamer
 from ..wire import Record, RecordReader
 

@@ -2,7 +2,7 @@
 
 A value being parsed has one open path: the root, then the open member of
 each open container, down to the string being written (see
-:meth:`~kavalai._partial_json.PartialJsonParser.spine`); everything off that
+:meth:`~kavalai.partial_json.PartialJsonParser.spine`); everything off that
 path is finished. Each partial is built along the open path only, so a chunk
 costs work for what it added, not for the whole value:
 
@@ -42,8 +42,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import SchemaSerializer, core_schema
 
-from ._partial_json import JsonValue, PartialJsonParser
-from ._partial_json_scan import Frame
+from ._parser import JsonValue, PartialJsonParser
+from ._scan import Frame
 
 __all__ = ["MAX_OPEN_LEVELS", "PartialList", "PartialModelBuilder"]
 

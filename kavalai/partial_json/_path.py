@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ._partial_json import JsonValue, PartialJsonParser
+from ._parser import JsonValue, PartialJsonParser
 
 __all__ = ["PathError", "find_array", "missing", "parse_path"]
 

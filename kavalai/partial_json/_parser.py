@@ -37,8 +37,8 @@ from __future__ import annotations
 
 from typing import TypeAlias
 
-from ._partial_json_encode import dumps, encode_string
-from ._partial_json_scan import DONE, Frame, Scanner, render_members
+from ._encode import dumps, encode_string
+from ._scan import DONE, Frame, Scanner, render_members
 
 __all__ = ["JsonValue", "PartialJsonParser"]
 

@@ -19,7 +19,7 @@ from itertools import repeat
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._partial_json import JsonValue
+    from ._parser import JsonValue
 
 __all__ = ["OutOfRange", "dumps", "encode_string"]
 

@@ -1,4 +1,4 @@
-"""The scanner behind :class:`kavalai._partial_json.PartialJsonParser`.
+"""The scanner behind :class:`kavalai.partial_json.PartialJsonParser`.
 
 The scanner is a push-down state machine fed one chunk at a time. Whatever a
 chunk leaves unfinished is kept in a form that lets the next chunk resume
@@ -24,12 +24,12 @@ import re
 from itertools import islice
 from typing import TYPE_CHECKING, Final, TypeAlias, cast
 
-from ._partial_json_encode import OutOfRange, dumps, encode_string
+from ._encode import OutOfRange, dumps, encode_string
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ._partial_json import JsonValue
+    from ._parser import JsonValue
 
 # Scanner states. Value states first, then the states before the value starts,
 # then the terminal ones, so that one comparison tells the phase.
