@@ -109,7 +109,8 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         if self._done:
             return  # handed over from another thread before aclose() disposed the source
         self._items.append(item)
-        self._waiters.wake()
+        if self._waiters:
+            self._waiters.wake()
 
     def _on_error(self, error: Exception) -> None:
         if self._affinity.hand_over(self._on_error, error):

@@ -318,7 +318,10 @@ class PartialModelBuilder(Generic[_M]):
         if field is None:  # a key the model does not read
             return
         name, annotation = field
-        level.values[name] = self._convert(annotation, level.members[json_key], 0)
+        value = level.members[json_key]
+        if isinstance(value, list | dict):
+            value = self._convert(annotation, value, 0)
+        level.values[name] = value
         if name not in level.arrived:
             level.arrived = level.arrived | {name}
 
