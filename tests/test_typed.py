@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from kavalai.operators import Partial, is_validated, typed_partials
 from kavalai.partial_json import PartialJsonParser
-from kavalai.partial_json._typed import MAX_OPEN_LEVELS, PartialList, PartialModelBuilder
+from kavalai.partial_json._partial_list import PartialList
+from kavalai.partial_json._typed import MAX_OPEN_LEVELS, PartialModelBuilder
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -128,20 +129,6 @@ def test_what_the_builder_keeps_stays_bounded_by_the_open_containers() -> None:
     builder, built = partials_of(rows_text(300))
     assert built[-1] == Table.model_validate_json(rows_text(300))
     assert len(builder._levels) <= 4
-
-
-def test_partial_list_reads_like_a_list() -> None:
-    items = PartialList([1, 2], 3)
-    assert len(items) == 3
-    assert list(items) == [1, 2, 3]
-    assert items == [1, 2, 3]
-    assert items != [1, 2]
-    assert items[-1] == 3
-    assert items[0:2] == [1, 2]
-    assert repr(items) == "[1, 2, 3]"
-    with pytest.raises(IndexError):
-        items[3]
-    assert PartialList([1]) == (1,)
 
 
 def test_a_value_open_deeper_than_the_limit_builds_no_partial() -> None:

@@ -30,7 +30,7 @@ from reactivex import Observable
 
 from .._consumers import stream_name
 from ..content import StreamContent
-from ..partial_json._typed import PartialList
+from ..partial_json._partial_list import PartialList
 from ._partial import Partial, is_validated
 
 __all__ = [

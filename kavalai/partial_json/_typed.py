@@ -22,33 +22,19 @@ replaces rather than changes: treat them as read-only.
 
 from __future__ import annotations
 
-import types
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import suppress
 from itertools import islice
-from typing import (
-    Any,
-    Generic,
-    TypeAlias,
-    TypeVar,
-    Union,
-    cast,
-    get_args,
-    get_origin,
-    overload,
-)
+from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
-from pydantic.fields import FieldInfo
-from pydantic_core import SchemaSerializer, core_schema
 
+from ._annotations import list_item, model_fields, model_in, plan_of
 from ._parser import JsonValue, PartialJsonParser
+from ._partial_list import ABSENT, PartialList
 from ._scan import Frame
 
-__all__ = ["MAX_OPEN_LEVELS", "PartialList", "PartialModelBuilder"]
+__all__ = ["MAX_OPEN_LEVELS", "PartialModelBuilder"]
 
 _M = TypeVar("_M", bound=BaseModel)
-_T = TypeVar("_T")
 
 #: Open containers a partial is built through at most: building one costs work
 #: for each, so partials of a value open deeper than this are skipped (the
@@ -59,76 +45,10 @@ MAX_OPEN_LEVELS = 64
 #: deeper ones are shown as parsed (the final validation reports the failure).
 _MAX_NESTING = 64
 
-_ABSENT: Any = object()  # no open member
-
 # What an open container is read as.
 _MODEL = 0  # an object read as a model
 _DICT = 1  # an object read as a plain dict
 _LIST = 2  # a list
-
-
-class PartialList(Sequence[_T]):
-    """An open list of a partial: a fixed prefix of shared finished items, then the open one.
-
-    It reads like a list (``len``, indexing, iteration, ``==`` with a list,
-    the same ``repr``) but is read-only: the finished items are shared with
-    the partials that follow, so building one costs O(1) however long the
-    list has grown. ``partial.model_dump()`` and ``model_dump_json()`` write it
-    as the list it reads as; since the model declares a ``list``, pydantic
-    also warns that the value is not one: pass ``warnings=False`` to quiet it.
-    """
-
-    __slots__ = ("_items", "_length", "_open")
-
-    def __init__(self, items: list[_T], open_item: _T = _ABSENT) -> None:
-        self._items = items
-        self._length = len(items)
-        self._open = open_item
-
-    def __len__(self) -> int:
-        return self._length + (self._open is not _ABSENT)
-
-    @overload
-    def __getitem__(self, index: int) -> _T: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[_T]: ...
-
-    def __getitem__(self, index: int | slice) -> _T | list[_T]:
-        if isinstance(index, slice):
-            return list(self)[index]
-        size = len(self)
-        if index < 0:
-            index += size
-        if not 0 <= index < size:
-            raise IndexError("PartialList index out of range")
-        return self._open if index == self._length else self._items[index]
-
-    def __iter__(self) -> Iterator[_T]:
-        items = self._items
-        for index in range(self._length):
-            yield items[index]
-        if self._open is not _ABSENT:
-            yield self._open
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, PartialList | list | tuple):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]  # equal to a list, so unhashable like one
-
-    def __repr__(self) -> str:
-        return repr(list(self))
-
-
-# Dumping a partial meets a PartialList where the model declares a list; pydantic
-# then serializes it with this, as the list it reads as.
-PartialList.__pydantic_serializer__ = SchemaSerializer(  # type: ignore[attr-defined]
-    core_schema.any_schema(
-        serialization=core_schema.plain_serializer_function_ser_schema(list, info_arg=False)
-    )
-)
 
 
 class _Level:
@@ -165,7 +85,7 @@ class _Level:
             # A list: its items, what they are read as, and the finished ones converted.
             self.kind = _LIST
             self.items = container
-            self.item = _list_item(annotation)
+            self.item = list_item(annotation)
             self.built: list[Any] = []
             return
         # An object: its members; read as a model, every field, the finished
@@ -173,12 +93,12 @@ class _Level:
         # into, and the fields set without and with it; the open key, if it
         # repeats a key (its value replaces the first one's when it finishes).
         self.members = container
-        self.model = _model_in(annotation)
+        self.model = model_in(annotation)
         if self.model is None:
             self.kind = _DICT
             return
         self.kind = _MODEL
-        self.construct, self.fields, values = _plan(self.model)
+        self.construct, self.fields, values = plan_of(self.model)
         self.values: dict[str, Any] = values.copy()
         self.arrived: set[str] = set()
         self.arrived_open = self.arrived
@@ -232,12 +152,12 @@ class PartialModelBuilder(Generic[_M]):
             if level.seen != len(inner.container) or level.key != inner.key:
                 self._bring_up_to_date(level, inner.key)
         # Inside out: each open container holds the one built before it.
-        child: Any = _ABSENT if text is None else text
+        child: Any = ABSENT if text is None else text
         for level in reversed(levels):
             kind = level.kind
             if kind == _MODEL:
                 values = level.values.copy()
-                if child is not _ABSENT and level.name is not None:
+                if child is not ABSENT and level.name is not None:
                     values[level.name] = child
                     child = level.construct(values, level.arrived_open)
                 else:
@@ -246,7 +166,7 @@ class PartialModelBuilder(Generic[_M]):
                 child = PartialList(level.built, child)
             else:
                 members = dict(level.members)
-                if child is not _ABSENT:
+                if child is not ABSENT:
                     members[cast(str, level.key)] = child
                 child = members
         return child if isinstance(child, self.model) else None
@@ -332,12 +252,12 @@ class PartialModelBuilder(Generic[_M]):
         if isinstance(value, list):
             for level in self._levels:
                 if level.container is value:  # built while it was open: share it
-                    return self._extend(level.built, value, _list_item(annotation), nesting)
-            item_annotation = _list_item(annotation)
+                    return self._extend(level.built, value, list_item(annotation), nesting)
+            item_annotation = list_item(annotation)
             if item_annotation is None or nesting >= _MAX_NESTING:
                 return value
             return self._extend([], value, item_annotation, nesting)
-        model = _model_in(annotation)
+        model = model_in(annotation)
         if model is None or not isinstance(value, dict):
             return value
         try:
@@ -347,11 +267,11 @@ class PartialModelBuilder(Generic[_M]):
                 return value
         # Shown unvalidated for now; the final validation reports the error.
         values: dict[str, Any] = {}
-        for name, key, field_annotation in _fields(model):
+        for name, key, field_annotation in model_fields(model):
             if key in value:
                 values[name] = self._convert(field_annotation, value[key], nesting + 1)
         arrived = set(values)
-        for name, _, _ in _fields(model):
+        for name, _, _ in model_fields(model):
             values.setdefault(name, None)
         return model.model_construct(_fields_set=arrived, **values)
 
@@ -359,124 +279,9 @@ class PartialModelBuilder(Generic[_M]):
         self, built: list[Any], items: list[JsonValue], annotation: Any, nesting: int
     ) -> list[Any]:
         """Convert the items of ``items`` that ``built`` does not have yet."""
-        if _model_in(annotation) is None and _list_item(annotation) is None:
+        if model_in(annotation) is None and list_item(annotation) is None:
             built.extend(items[len(built) :])  # nothing in them to convert
             return built
         while len(built) < len(items):
             built.append(self._convert(annotation, items[len(built)], nesting + 1))
         return built
-
-
-_FIELDS: dict[type[BaseModel], tuple[tuple[str, str, Any], ...]] = {}
-
-
-def _fields(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
-    """Each field's name, the key it is read from in JSON, and its annotation."""
-    fields = _FIELDS.get(model)
-    if fields is None:
-        fields = _FIELDS[model] = tuple(
-            (name, _json_key(name, field), field.annotation)
-            for name, field in model.model_fields.items()
-        )
-    return fields
-
-
-_Constructor: TypeAlias = Callable[[dict[str, Any], set[str]], BaseModel]
-_Plan: TypeAlias = tuple[_Constructor, dict[str, tuple[str, Any]], dict[str, Any]]
-_PLANS: dict[type[BaseModel], _Plan] = {}
-
-
-def _plan(model: type[BaseModel]) -> _Plan:
-    """How partials of ``model`` are made, worked out once per model.
-
-    Its constructor, the field read from each JSON key as name and annotation
-    (the first, should two fields read the same key), and a value for every
-    field, all None.
-    """
-    plan = _PLANS.get(model)
-    if plan is None:
-        by_key: dict[str, tuple[str, Any]] = {}
-        for name, json_key, annotation in _fields(model):
-            by_key.setdefault(json_key, (name, annotation))
-        empty = {name: None for name, _, _ in _fields(model)}
-        plan = _PLANS[model] = (_constructor(model), by_key, empty)
-    return plan
-
-
-def _json_key(name: str, field: FieldInfo) -> str:
-    """The key a field is read from in JSON input."""
-    if isinstance(field.validation_alias, str):
-        return field.validation_alias
-    return field.alias or name
-
-
-# The slots model_construct sets, set directly: a partial is built after every chunk.
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
-def _constructor(model: type[BaseModel]) -> Callable[[dict[str, Any], set[str]], BaseModel]:
-    """``model.model_construct(_fields_set=arrived, **values)``, given a value for every field.
-
-    A partial is built after every chunk, so for a plain model (no private
-    attributes, no extra fields) the function returned sets what
-    ``model_construct`` would set directly, skipping its search for defaults:
-    every field has a value here.
-    """
-    if model.__private_attributes__ or model.model_config.get("extra") == "allow":
-        return lambda values, arrived: model.model_construct(_fields_set=arrived, **values)
-    new = model.__new__
-
-    def construct(values: dict[str, Any], arrived: set[str]) -> BaseModel:
-        instance = new(model)
-        _set_dict(instance, values)
-        _set_fields_set(instance, arrived)
-        _set_extra(instance, None)
-        _set_private(instance, None)
-        return instance
-
-    return construct
-
-
-_MODELS: dict[Any, type[BaseModel] | None] = {}
-_ITEMS: dict[Any, Any] = {}
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The model class of ``Model`` or ``Model | None``, else None."""
-    try:
-        return _MODELS[annotation]
-    except (KeyError, TypeError):  # not seen yet, or not hashable
-        pass
-    found = _without_none(annotation)
-    model = found if isinstance(found, type) and issubclass(found, BaseModel) else None
-    with suppress(TypeError):  # not hashable: not cached
-        _MODELS[annotation] = model
-    return model
-
-
-def _list_item(annotation: Any) -> Any:
-    """The item annotation of ``list[X]`` or ``list[X] | None``, else None."""
-    try:
-        return _ITEMS[annotation]
-    except (KeyError, TypeError):  # not seen yet, or not hashable
-        pass
-    found = _without_none(annotation)
-    item = None
-    if get_origin(found) is list:
-        args = get_args(found)
-        item = args[0] if args else None
-    with suppress(TypeError):  # not hashable: not cached
-        _ITEMS[annotation] = item
-    return item
-
-
-def _without_none(annotation: Any) -> Any:
-    """``X`` for ``X | None`` (or ``Optional[X]``), else ``annotation`` itself."""
-    if get_origin(annotation) in (Union, types.UnionType):
-        others = [arg for arg in get_args(annotation) if arg is not type(None)]
-        if len(others) == 1:
-            return others[0]
-    return annotation
