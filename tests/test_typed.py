@@ -236,3 +236,19 @@ def test_a_repeated_key_shows_its_later_value_as_json_loads_keeps_it() -> None:
                 shown.append((partial.a, partial.b))
         assert (2, "x") in shown
         assert shown[-1] == (3, "x")
+
+
+def test_the_partial_of_the_closed_root_shares_the_items_validated_while_it_was_open() -> None:
+    _, built = partials_of(rows_text(5))
+    closed, last_open = built[-1], built[-2]
+    assert not isinstance(closed.rows, PartialList)
+    assert closed == Table.model_validate_json(rows_text(5))
+    assert closed.rows[0] is last_open.rows[0]
+
+
+def test_a_root_that_arrives_in_one_chunk_is_built_from_its_converted_members() -> None:
+    builder, outer = build('{"inner": {"value": 3}, "items": [{"value": 4}], "label": "l"}')
+    assert outer == Outer(inner=Inner(value=3), items=[Inner(value=4)], label="l")
+    assert outer is not None
+    assert outer.model_fields_set == {"inner", "items", "label"}
+    assert builder._levels == []

@@ -13,7 +13,10 @@ costs work for what it added, not for the whole value:
 * an open list is a :class:`PartialList`: its finished items are converted
   once into a list shared by every partial, and each partial sees a fixed
   prefix of it plus the open item, so it never changes afterwards and costs
-  O(1) to make. A list that closes becomes that shared list itself.
+  O(1) to make. A list that closes becomes that shared list itself;
+* the root, once closed, is built like an open object, from its converted
+  members: the complete value is validated by whoever reads it (as
+  ``typed_partials`` does from the text), not twice.
 
 So partials share their finished parts, and partials of the same object
 share the set of fields that arrived (``model_fields_set``), which a new one
@@ -136,7 +139,7 @@ class PartialModelBuilder(Generic[_M]):
             if not isinstance(value, dict):
                 return None
             if self._root[0] is not value:
-                self._root = (value, self._convert(self.model, value, 0))
+                self._root = (value, self._closed_root(value))
             self._levels = []
             return cast(_M, self._root[1])
         levels = self._levels
@@ -170,6 +173,21 @@ class PartialModelBuilder(Generic[_M]):
                     members[cast(str, level.key)] = child
                 child = members
         return child if isinstance(child, self.model) else None
+
+    def _closed_root(self, root: dict[str, JsonValue]) -> Any:
+        """The partial of the root object once it has closed, built like an open one.
+
+        Its level (a new one if it closed within one chunk) finishes its last
+        members, and the instance is made from the members converted so far.
+        It is not validated as a whole: whoever reads the complete value
+        validates it once from the text (``typed_partials`` ends with that
+        instance), so doing it here as well would cost a second pass over all
+        of it and make new instances of every finished part.
+        """
+        levels = self._levels
+        level = levels[0] if levels and levels[0].container is root else _Level(root, self.model)
+        self._bring_up_to_date(level, level.key or "")
+        return level.construct(level.values, level.arrived)
 
     def _open_levels(self, frames: list[Frame]) -> list[_Level]:
         """The levels for ``frames``: the ones kept for the same containers, new ones below.
