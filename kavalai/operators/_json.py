@@ -104,14 +104,26 @@ def typed_partials_(
                         due = loop.call_soon(emit_partial)
                     return
                 try:
-                    feed_pending()
+                    if pending:
+                        feed_pending()
                     parser.feed(chunk)
                     chunks.append(chunk)
                 except Exception as error:
                     failed = True
                     observer.on_error(error)
                     return
-                emit_partial()
+                # emit_partial's work without its calls: this runs for every chunk.
+                try:
+                    instance = builder.build(parser) if parser.has_value else None
+                except RecursionError:
+                    fail([f"the value is nested too deeply to build {model.__name__}"])
+                    return
+                except Exception as error:
+                    failed = True
+                    observer.on_error(error)
+                    return
+                if instance is not None:
+                    observer.on_next(cast("Partial[_M]", instance))
 
             def feed_pending() -> None:
                 if pending:
