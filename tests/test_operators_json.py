@@ -460,3 +460,23 @@ async def test_an_error_of_a_json_operator_on_a_streams_values_names_that_stream
             streamer.values("result").pipe(typed_partials(Answer, name="answer"))
         ):
             pass
+
+
+@pytest.mark.parametrize("coalesce", [False, True])
+async def test_typed_partials_that_cannot_build_for_recursion_end_with_a_validation_error(
+    coalesce: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def too_deep(self: object, parser: object) -> None:
+        raise RecursionError
+
+    monkeypatch.setattr("kavalai.operators._json.PartialModelBuilder.build", too_deep)
+    subject: Subject[str] = Subject()
+    errors: list[Exception] = []
+    subject.pipe(typed_partials(Record, coalesce=coalesce)).subscribe(on_error=errors.append)
+    subject.on_next('{"title": "A"')
+    await asyncio.sleep(0)
+    subject.on_next(', "year": 1}')
+    await asyncio.sleep(0)
+    assert len(errors) == 1
+    assert isinstance(errors[0], StreamValidationError)
+    assert "nested too deeply to build Record" in str(errors[0])
