@@ -112,18 +112,7 @@ def typed_partials_(
                     failed = True
                     observer.on_error(error)
                     return
-                # emit_partial's work without its calls: this runs for every chunk.
-                try:
-                    instance = builder.build(parser) if parser.has_value else None
-                except RecursionError:
-                    fail([f"the value is nested too deeply to build {model.__name__}"])
-                    return
-                except Exception as error:
-                    failed = True
-                    observer.on_error(error)
-                    return
-                if instance is not None:
-                    observer.on_next(cast("Partial[_M]", instance))
+                emit()
 
             def feed_pending() -> None:
                 if pending:
@@ -133,12 +122,16 @@ def typed_partials_(
                     chunks.append(text)
 
             def emit_partial() -> None:
-                nonlocal failed, due
+                nonlocal due
                 due = None
                 if failed:
                     return
+                feed_pending()  # whole strings: the parser takes them without raising
+                emit()
+
+            def emit() -> None:
+                nonlocal failed
                 try:
-                    feed_pending()
                     instance = builder.build(parser) if parser.has_value else None
                 except RecursionError:
                     fail([f"the value is nested too deeply to build {model.__name__}"])
