@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
@@ -27,6 +27,8 @@ __all__ = [
     "stream_name",
     "values_of",
 ]
+
+_Read = TypeVar("_Read", StreamContent, Raw)  # what a read of the history gives
 
 
 class MessageIterator(AsyncClosing):
@@ -76,29 +78,22 @@ class MessageIterator(AsyncClosing):
             StopAsyncIteration: the Streamer ended and every message was taken.
             Exception: the Streamer's error, once, after its last message.
         """
-        cursor = self._cursor
-        if self._closed:
-            raise StopAsyncIteration
-        old = cursor.pos
-        message = cursor.read()
-        if message is not None:
-            if self._reading and cursor.pos != old:
-                self._streamer._pacing.moved(old)
-            return message
-        self._at_head()
-        return None
+        return self._take(self._cursor.read)
 
     def _take_raw(self) -> Raw | None:
         """As :meth:`_take_ready`, the message unbuilt, for an iterator made with ``delta=True``."""
-        cursor = self._cursor
+        return self._take(self._cursor.read_raw)
+
+    def _take(self, read: Callable[[], _Read | None]) -> _Read | None:
         if self._closed:
             raise StopAsyncIteration
+        cursor = self._cursor
         old = cursor.pos
-        raw = cursor.read_raw()
-        if raw is not None:
+        taken = read()
+        if taken is not None:
             if self._reading and cursor.pos != old:
                 self._streamer._pacing.moved(old)
-            return raw
+            return taken
         self._at_head()
         return None
 

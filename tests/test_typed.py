@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import reactivex
@@ -12,6 +13,8 @@ from kavalai.operators import Partial, is_validated, typed_partials
 from kavalai.partial_json import PartialJsonParser
 from kavalai.partial_json._partial_list import PartialList
 from kavalai.partial_json._typed import MAX_OPEN_LEVELS, PartialModelBuilder
+
+_M = TypeVar("_M", bound=BaseModel)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -88,16 +91,23 @@ def rows_text(count: int) -> str:
     return f'{{"title": "T", "rows": [{rows}]}}'
 
 
-def partials_of(text: str, size: int = 7) -> tuple[PartialModelBuilder[Table], list[Table]]:
+def built_partials(
+    model: type[_M], text: str, size: int
+) -> tuple[PartialModelBuilder[_M], list[_M]]:
+    """The builder, and each partial it built, for ``text`` read ``size`` characters at a time."""
     parser = PartialJsonParser()
-    builder = PartialModelBuilder(Table)
+    builder = PartialModelBuilder(model)
     built = []
     for i in range(0, len(text), size):
         parser.feed(text[i : i + size])
-        table = builder.build(parser)
-        if table is not None:
-            built.append(table)
+        partial = builder.build(parser)
+        if partial is not None:
+            built.append(partial)
     return builder, built
+
+
+def partials_of(text: str, size: int = 7) -> tuple[PartialModelBuilder[Table], list[Table]]:
+    return built_partials(Table, text, size)
 
 
 def test_partials_share_finished_items_instead_of_copying_them() -> None:
@@ -226,14 +236,7 @@ def test_a_repeated_key_shows_its_later_value_as_json_loads_keeps_it() -> None:
 
     text = '{"a": 1, "a": 2, "b": "x", "a": 3}'
     for size in (1, 2, 5):
-        parser = PartialJsonParser()
-        builder = PartialModelBuilder(Pair)
-        shown = []
-        for start in range(0, len(text), size):
-            parser.feed(text[start : start + size])
-            partial = builder.build(parser)
-            if partial is not None:
-                shown.append((partial.a, partial.b))
+        shown = [(pair.a, pair.b) for pair in built_partials(Pair, text, size)[1]]
         assert (2, "x") in shown
         assert shown[-1] == (3, "x")
 
