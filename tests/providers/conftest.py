@@ -55,6 +55,13 @@ def keys(messages: list[StreamContent]) -> list[tuple[str, str, str | None]]:
     return [(message.type, message.name, message.value) for message in messages]
 
 
+async def answer_keys(streamer: Streamer) -> list[tuple[str, str, str | None]]:
+    """What a consumer of the whole answer gets, as ``keys``; the answer must not fail."""
+    messages, error = await consume(streamer)
+    assert error is None
+    return keys(messages)
+
+
 def data(payload: object) -> str:
     """An SSE frame with only data, as OpenAI's Chat Completions sends them."""
     text = payload if isinstance(payload, str) else json.dumps(payload)

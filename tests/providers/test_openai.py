@@ -14,7 +14,7 @@ from kavalai.providers import Finish, ResponseFailedError, ToolCall
 from kavalai.providers.openai import stream_chat_completion, stream_response
 
 from ..conftest import Serve
-from .conftest import Clients, Replay, consume, data, event, keys
+from .conftest import Clients, Replay, answer_keys, consume, data, event, keys
 
 Connect = Callable[[Replay], Awaitable[openai.AsyncOpenAI]]
 
@@ -92,9 +92,7 @@ async def test_content_reaches_the_text_stream_and_the_usage_chunk_the_finish(
     )
     streamer = Streamer()
     await chat(connect, replay, streamer)
-    messages, error = await consume(streamer)
-    assert error is None
-    assert keys(messages) == [
+    assert await answer_keys(streamer) == [
         ("partial", "text", "Hello"),
         ("partial", "text", "Hello, world"),
         ("complete", "text", "Hello, world"),
@@ -153,9 +151,7 @@ async def test_every_choice_gets_streams_named_after_it(connect: Connect) -> Non
     )
     streamer = Streamer(stream_delta=True)
     await chat(connect, replay, streamer, n=2)
-    messages, error = await consume(streamer)
-    assert error is None
-    assert keys(messages) == [
+    assert await answer_keys(streamer) == [
         ("partial", "text", "Yes"),
         ("partial", "choice.1.text", "No"),
         ("partial", "choice.1.text", " way"),
@@ -184,9 +180,7 @@ async def test_reasoning_of_compatible_servers_and_the_refusal_stay_out_of_the_t
     )
     streamer = Streamer()
     await chat(connect, replay, streamer)
-    messages, error = await consume(streamer)
-    assert error is None
-    assert keys(messages) == [
+    assert await answer_keys(streamer) == [
         ("partial", "reasoning", "The user wants"),
         ("partial", "reasoning", "The user wants a lock picked."),
         ("partial", "refusal", "I can't"),
@@ -319,9 +313,7 @@ async def test_responses_reasoning_text_and_a_function_call(connect: Connect) ->
     )
     streamer = Streamer(stream_delta=True)
     await respond(connect, replay, streamer)
-    messages, error = await consume(streamer)
-    assert error is None
-    assert keys(messages) == [
+    assert await answer_keys(streamer) == [
         ("partial", "reasoning", "Weather?"),
         ("partial", "text", "Let me"),
         ("partial", "text", " check."),
