@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from ._extras import missing_extra
 from .content import StreamContent
 
 if TYPE_CHECKING:
@@ -21,10 +22,7 @@ def to_async_observable(streamer: Streamer) -> AsyncObservable[StreamContent]:
         import aioreactive
         from expression.system import AsyncDisposable
     except ImportError as error:
-        raise ImportError(
-            "Streamer.to_async_observable() needs aioreactive, which comes with the aio "
-            "extra: pip install 'kavalai[aio]'"
-        ) from error
+        raise missing_extra("Streamer.to_async_observable()", "aioreactive", "aio") from error
 
     async def subscribe_async(observer: AsyncObserver[StreamContent]) -> AsyncDisposable:
         # Each subscription is its own consumer, from the first message.

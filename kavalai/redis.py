@@ -30,14 +30,13 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from ._extras import missing_extra
+
 try:
     from redis import exceptions as redis_errors
     from redis.asyncio import Redis
 except ImportError as error:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "kavalai.redis needs redis-py, which comes with the redis extra: "
-        "pip install 'kavalai[redis]'"
-    ) from error
+    raise missing_extra("kavalai.redis", "redis-py", "redis") from error
 
 from .streamer import Streamer
 from .wire import Record, RecordReader, Replica

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .._extras import missing_extra
+
 try:
     from IPython.display import display
-except ImportError as missing:  # pragma: no cover - the message is the point
-    raise ImportError(
-        "kavalai's notebook display needs IPython: pip install 'kavalai[display]' "
-        "(from a clone: pip install '.[display]')"
-    ) from missing
+except ImportError as missing:  # pragma: no cover - exercised without the extra
+    raise missing_extra("kavalai's notebook display", "IPython", "display") from missing
 
 __all__ = ["NotebookView"]
 

@@ -14,17 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TextIO
 
+from .._extras import missing_extra
+
 try:
     from rich.console import Console, Group, RenderableType
     from rich.live import Live
     from rich.segment import Segment, Segments
     from rich.table import Table
     from rich.text import Text
-except ImportError as missing:  # pragma: no cover - the message is the point
-    raise ImportError(
-        "kavalai's terminal display needs rich: pip install 'kavalai[display]' "
-        "(from a clone: pip install '.[display]')"
-    ) from missing
+except ImportError as missing:  # pragma: no cover - exercised without the extra
+    raise missing_extra("kavalai's terminal display", "rich", "display") from missing
 
 from ._board import Board, Panel, structured
 from ._marbles import Timeline

@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from .._extras import missing_extra
+
 try:
     import anthropic  # noqa: F401
 except ImportError as error:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "kavalai.providers.anthropic needs the Anthropic SDK, which comes with the anthropic "
-        "extra: pip install 'kavalai[anthropic]'"
-    ) from error
+    raise missing_extra("kavalai.providers.anthropic", "the Anthropic SDK", "anthropic") from error
 
 from anthropic.types import (
     InputJSONDelta,

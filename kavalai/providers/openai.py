@@ -8,13 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._extras import missing_extra
+
 try:
     import openai  # noqa: F401
 except ImportError as error:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "kavalai.providers.openai needs the OpenAI SDK, which comes with the openai extra: "
-        "pip install 'kavalai[openai]'"
-    ) from error
+    raise missing_extra("kavalai.providers.openai", "the OpenAI SDK", "openai") from error
 
 from openai.types.chat import ChatCompletionChunk
 from openai.types.responses import (

@@ -18,14 +18,13 @@ Every stream travels as its raw chunks, in the records of :mod:`kavalai.wire`.
 
 from __future__ import annotations
 
+from .._extras import missing_extra
+
 try:
     import httpx  # noqa: F401
     import starlette  # noqa: F401
 except ImportError as error:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "kavalai.web needs Starlette and httpx, which come with the web extra: "
-        "pip install 'kavalai[web]'"
-    ) from error
+    raise missing_extra("kavalai.web", "Starlette and httpx", "web") from error
 
 from ._client import StreamUnavailableError, connect
 from ._encode import ndjson, sse
