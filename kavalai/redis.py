@@ -215,6 +215,7 @@ class _Folded:
     def __init__(self) -> None:
         self._streams: dict[str, _FoldedStream] = {}  # the latest stream of each name
         self._shown: dict[str, None] = {}  # names with messages since the last restart
+        self._ended: Record | None = None  # the end or the error, once written
 
     def fold(self, record: Record) -> None:
         kind, name = record.kind, record.name or ""
@@ -230,9 +231,11 @@ class _Folded:
             for shown in self._shown:
                 self._streams[shown].shown_from = len(self._streams[shown].text())
             self._shown.clear()
+        elif kind in ("end", "error"):
+            self._ended = record
 
     def catch_up(self) -> list[Record]:
-        """A restart, then each stream's mode and value so far, as one chunk each."""
+        """A restart, then each stream's mode and value so far, as one chunk each, then the end."""
         records = [Record("restart", None, value="catch-up")]
         for name in self._shown:
             stream = self._streams[name]
@@ -244,6 +247,8 @@ class _Folded:
                 records.append(Record("partial", None, name, (text,)))
             if stream.done:
                 records.append(Record("complete", None, name))
+        if self._ended is not None:  # the last entry may be folded in too: keep its end
+            records.append(self._ended)
         return records
 
 
@@ -321,7 +326,10 @@ async def _follow(
     deadline = time.monotonic() + wait_seconds
     exists = bool(await redis.exists(key))
     if exists:
-        after = await _start(redis, key, replica, after)
+        after, ended = await _start(redis, key, replica, after)
+        if ended:  # all of it was in the base
+            caught_up.set()
+            return
     else:
         caught_up.set()  # nothing to replay yet: follow it as it appears
     # An entry n-k holds positions below n: after position p, read past (p+1)-0.
@@ -346,7 +354,10 @@ async def _follow(
                 # Trimmed past this reader while it lagged: start again from the base.
                 base = await _read_base(redis, key)
                 if base is not None and base[0] - 1 > (-1 if after is None else after):
-                    after = await _start(redis, key, replica, None)
+                    after, ended = await _start(redis, key, replica, None)
+                    if ended:
+                        caught_up.set()
+                        return
                     last_id = "0-0" if after is None else f"{after + 1}-0"
                     break
             for record in records:
@@ -362,19 +373,28 @@ async def _follow(
                 caught_up.set()
 
 
-async def _start(redis: Redis, key: str, replica: Replica, after: int | None) -> int | None:
-    """Prepare to read ``key`` after position ``after``; returns the position to read after.
+async def _start(
+    redis: Redis, key: str, replica: Replica, after: int | None
+) -> tuple[int | None, bool]:
+    """Prepare to read ``key`` after position ``after``.
 
+    Returns the position to read after, and whether the answer already ended.
     If the entries up to there were trimmed, the base stands for them: its
-    records are applied and reading goes on after it. Otherwise the modes of the
-    streams announced before the position are applied, for what follows.
+    records are applied and reading goes on after it (unless the base holds
+    the end). Otherwise the modes of the streams announced before the position
+    are applied, for what follows.
     """
     base = await _read_base(redis, key)
     if base is not None and (after is None or after + 1 < base[0]):
         position, records = base
         for record in records:
-            await replica.apply(record)
-        return position - 1
+            if not await replica.apply(record):
+                return position - 1, True
+        return position - 1, False
+    if base is not None and base[1][-1].kind in ("end", "error"):
+        # Everything is in the base and this reader had all of it but the end.
+        await replica.apply(base[1][-1])
+        return after, True
     if after is not None:
         announced = [] if base is None else [r for r in base[1] if r.kind == "stream"]
         before: Any = await redis.xrange(key, "-", f"{after + 1}-0")
@@ -382,7 +402,7 @@ async def _start(redis: Redis, key: str, replica: Replica, after: int | None) ->
             announced += [r for r in _records(key, entry_id, fields) if r.kind == "stream"]
         for record in announced:
             await replica.apply(record)
-    return after
+    return after, False
 
 
 def _records(key: str, entry_id: object, fields: dict[Any, Any]) -> list[Record]:

@@ -339,3 +339,29 @@ async def asyncio_timeout_guard(streamer: Streamer) -> AsyncIterator[StreamConte
             yield await asyncio.wait_for(anext(iterator), timeout=10)
         except StopAsyncIteration:
             return
+
+
+@pytest.mark.parametrize("after", [None, 0, 1, 2, 3])
+async def test_a_reader_sees_the_end_when_the_last_entry_went_into_the_base(
+    redis: Redis, after: int | None
+) -> None:
+    # With maxlen=1 every entry is folded into the base at once, the last one too.
+    streamer = Streamer(stream_delta=True)
+    publisher = Publisher(streamer, redis, "answer:folded", maxlen=1)
+    publishing = asyncio.ensure_future(publisher.run())
+    text = streamer.get_value_streamer("text")
+    for chunk in ("a", "b", "c"):
+        await text.stream_partial(chunk)
+        await asyncio.sleep(0.01)  # an entry each
+    await text.stream_complete()
+    await publishing
+    assert await redis.xlen("answer:folded") == 0
+    async with asyncio.timeout(10):  # a reader that missed the end would wait forever
+        async with subscribe(redis, "answer:folded", after=after) as remote:
+            rest = [message async for message in remote]
+    # The answer's messages: partials a, b, c at positions 0 to 2, the complete at 3.
+    if after == 3:
+        assert rest == []
+    else:
+        assert (rest[0].type, rest[0].value) == ("restart", "catch-up")
+        assert [(m.type, m.value) for m in rest[1:]] == [("partial", "abc"), ("complete", None)]
