@@ -352,7 +352,6 @@ async def test_a_reader_sees_the_end_when_the_last_entry_went_into_the_base(
     text = streamer.get_value_streamer("text")
     for chunk in ("a", "b", "c"):
         await text.stream_partial(chunk)
-        await asyncio.sleep(0.01)  # an entry each
     await text.stream_complete()
     await publishing
     assert await redis.xlen("answer:folded") == 0
