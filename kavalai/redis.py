@@ -309,9 +309,7 @@ async def subscribe(
     try:
         yield streamer
     finally:
-        follower.cancel()
-        await asyncio.gather(follower, return_exceptions=True)
-        streamer.close()
+        await replica.stop(follower)
 
 
 async def _follow(

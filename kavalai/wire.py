@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel
 
@@ -286,6 +286,15 @@ class Replica:
         self._active: dict[str, ValueStreamer] = {}
         self._modes: dict[str, tuple[bool, bool]] = {}
         self._serials: dict[str, int | None] = {}  # of the remote streams now active here
+
+    async def stop(self, follower: asyncio.Future[Any]) -> None:
+        """Cancel ``follower``, the task applying records, and close the local Streamer.
+
+        For when its reader leaves: nothing is applied after this returns.
+        """
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
+        self.streamer.close()
 
     async def apply(self, record: Record) -> bool:
         """Apply one record; False once the remote Streamer ended (``end`` or ``error``)."""

@@ -59,9 +59,7 @@ async def connect(
     try:
         yield streamer
     finally:
-        follower.cancel()
-        await asyncio.gather(follower, return_exceptions=True)
-        streamer.close()
+        await replica.stop(follower)
         if owned:
             await http.aclose()
 
