@@ -10,6 +10,7 @@ an element of ``completed_items`` or a chunk of text is never stale.
 from __future__ import annotations
 
 from collections import deque
+from threading import get_ident as _get_ident
 from typing import Generic, TypeVar
 
 from reactivex import Observable, abc
@@ -78,6 +79,7 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         self._error: Exception | None = None
         self._waiters = Waiters()
         self._affinity = LoopAffinity()
+        self._thread = _get_ident()  # called on it, no call is handed over: checked first
         self._subscription: abc.DisposableBase = source.subscribe(
             self._on_next, self._on_error, self._on_completed
         )
@@ -103,7 +105,7 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         self._waiters.wake()
 
     def _on_next(self, item: _T) -> None:
-        if self._affinity.foreign():
+        if _get_ident() != self._thread and self._affinity.foreign():
             self._affinity.schedule(self._on_next, item)
             return
         if self._done:

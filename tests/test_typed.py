@@ -135,6 +135,30 @@ def test_an_earlier_partial_does_not_change_when_more_arrives() -> None:
     assert before.rows[1].id is None
 
 
+class Grid(BaseModel):
+    names: list[str]
+    cells: list[list[int]]
+    rows: list[Row]
+
+
+def test_no_partial_changes_after_it_was_built() -> None:
+    text = (
+        '{"names": ["a", "b", "c"], "cells": [[1, 2], [3], []], '
+        '"rows": [{"id": 1, "tags": ["x", "y"]}, {"id": 2, "tags": []}]}'
+    )
+    for size in (1, 2, 5):
+        parser = PartialJsonParser()
+        builder = PartialModelBuilder(Grid)
+        seen = []
+        for i in range(0, len(text), size):
+            parser.feed(text[i : i + size])
+            partial = builder.build(parser)
+            if partial is not None:
+                seen.append((partial, repr(partial)))
+        assert seen[-1][0] == Grid.model_validate_json(text)
+        assert [repr(partial) for partial, _ in seen] == [shown for _, shown in seen]
+
+
 def test_what_the_builder_keeps_stays_bounded_by_the_open_containers() -> None:
     builder, built = partials_of(rows_text(300))
     assert built[-1] == Table.model_validate_json(rows_text(300))

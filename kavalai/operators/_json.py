@@ -129,10 +129,13 @@ def typed_partials_(
                 feed_pending()  # whole strings: the parser takes them without raising
                 emit()
 
+            # A model instance at run time; typed so that its fields may be missing.
+            build = cast("Callable[[PartialJsonParser], Partial[_M] | None]", builder.build)
+
             def emit() -> None:
                 nonlocal failed
                 try:
-                    instance = builder.build(parser) if parser.has_value else None
+                    instance = build(parser)
                 except RecursionError:
                     fail([f"the value is nested too deeply to build {model.__name__}"])
                     return
@@ -141,8 +144,7 @@ def typed_partials_(
                     observer.on_error(error)
                     return
                 if instance is not None:
-                    # A model instance at run time; typed so that its fields may be missing.
-                    observer.on_next(cast("Partial[_M]", instance))
+                    observer.on_next(instance)
 
             def on_completed() -> None:
                 if due is not None:  # the validated instance supersedes it

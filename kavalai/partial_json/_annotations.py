@@ -10,7 +10,15 @@ from typing import Any, TypeAlias, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-__all__ = ["Constructor", "Plan", "list_item", "model_fields", "model_in", "plan_of"]
+__all__ = [
+    "Constructor",
+    "Plan",
+    "converts",
+    "list_item",
+    "model_fields",
+    "model_in",
+    "plan_of",
+]
 
 _FIELDS: dict[type[BaseModel], tuple[tuple[str, str, Any], ...]] = {}
 
@@ -116,6 +124,26 @@ def list_item(annotation: Any) -> Any:
     with suppress(TypeError):  # not hashable: not cached
         _ITEMS[annotation] = item
     return item
+
+
+_CONVERTS: dict[Any, bool] = {}
+
+
+def converts(annotation: Any) -> bool:
+    """Whether a value read as ``annotation`` can hold a model, in a list at any depth.
+
+    A finished value that cannot is shown as parsed, shared with the parser's
+    own (never changed once finished) rather than copied.
+    """
+    try:
+        return _CONVERTS[annotation]
+    except (KeyError, TypeError):  # not seen yet, or not hashable
+        pass
+    item = list_item(annotation)
+    found = model_in(annotation) is not None or (item is not None and converts(item))
+    with suppress(TypeError):  # not hashable: not cached
+        _CONVERTS[annotation] = found
+    return found
 
 
 def _without_none(annotation: Any) -> Any:

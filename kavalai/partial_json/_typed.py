@@ -14,6 +14,8 @@ costs work for what it added, not for the whole value:
   once into a list shared by every partial, and each partial sees a fixed
   prefix of it plus the open item, so it never changes afterwards and costs
   O(1) to make. A list that closes becomes that shared list itself;
+* a finished value that holds no model (a string, a list of numbers) is the
+  parser's own, which it never changes once finished: nothing is copied;
 * the root, once closed, is built like an open object, from its converted
   members: the complete value is validated by whoever reads it (as
   ``typed_partials`` does from the text), not twice.
@@ -30,7 +32,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
-from ._annotations import list_item, model_fields, model_in, plan_of
+from ._annotations import converts, list_item, model_fields, model_in, plan_of
 from ._parser import JsonValue, PartialJsonParser
 from ._partial_list import ABSENT, PartialList
 from ._scan import Frame
@@ -86,10 +88,12 @@ class _Level:
         self.seen = 0  # how many members it was brought up to date for
         if isinstance(container, list):
             # A list: its items, what they are read as, and the finished ones converted.
+            # Items that hold no model are shown as parsed: the parser's own
+            # list, which it only appends to, is shared.
             self.kind = _LIST
             self.items = container
             self.item = list_item(annotation)
-            self.built: list[Any] = []
+            self.built: list[Any] = container if not converts(self.item) else []
             return
         # An object: its members; read as a model, every field, the finished
         # ones converted, the others None; the field the open member is read
@@ -224,7 +228,8 @@ class PartialModelBuilder(Generic[_M]):
         if kind == _LIST:
             level.seen = len(level.items)
             level.key = key
-            self._extend(level.built, level.items, level.item, 0)
+            if level.built is not level.items:
+                self._extend(level.built, level.items, level.item, 0)
             return
         members = level.members
         added = len(members) - level.seen
@@ -257,7 +262,7 @@ class PartialModelBuilder(Generic[_M]):
             return
         name, annotation = field
         value = level.members[json_key]
-        if isinstance(value, list | dict):
+        if isinstance(value, list | dict) and converts(annotation):
             value = self._convert(annotation, value, 0)
         level.values[name] = value
         if name not in level.arrived:
@@ -265,7 +270,7 @@ class PartialModelBuilder(Generic[_M]):
 
     def _convert(self, annotation: Any, value: JsonValue, nesting: int) -> Any:
         """A finished value as the annotation reads it: models validated, lists converted."""
-        if not isinstance(value, list | dict):
+        if not isinstance(value, list | dict) or not converts(annotation):
             return value
         if isinstance(value, list):
             for level in self._levels:
@@ -297,7 +302,7 @@ class PartialModelBuilder(Generic[_M]):
         self, built: list[Any], items: list[JsonValue], annotation: Any, nesting: int
     ) -> list[Any]:
         """Convert the items of ``items`` that ``built`` does not have yet."""
-        if model_in(annotation) is None and list_item(annotation) is None:
+        if not converts(annotation):
             built.extend(items[len(built) :])  # nothing in them to convert
             return built
         while len(built) < len(items):
