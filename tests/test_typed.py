@@ -7,7 +7,7 @@ from typing import TypeVar
 import pytest
 import reactivex
 from mypy import api
-from pydantic import BaseModel
+from pydantic import BaseModel, PrivateAttr
 
 from kavalai.operators import Partial, is_validated, typed_partials
 from kavalai.partial_json import PartialJsonParser
@@ -279,3 +279,21 @@ def test_a_root_that_arrives_in_one_chunk_is_built_from_its_converted_members() 
     assert outer is not None
     assert outer.model_fields_set == {"inner", "items", "label"}
     assert builder._levels == []
+
+
+class WithPrivate(BaseModel):
+    title: str
+    _views: int = PrivateAttr(default=5)
+
+
+class WithExtra(BaseModel, extra="allow"):
+    title: str
+
+
+def test_a_model_with_private_attributes_or_extra_fields_gets_them_on_its_partials() -> None:
+    _, with_private = built_partials(WithPrivate, '{"title": "Hello"}', 4)
+    assert [partial.title for partial in with_private] == [None, None, "H", "Hello", "Hello"]
+    assert all(partial._views == 5 for partial in with_private)
+    _, with_extra = built_partials(WithExtra, '{"title": "Hello", "more": 1}', 4)
+    assert with_extra[2].model_extra == {}
+    assert with_extra[2].model_dump() == {"title": "H"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, TypeAlias, Union, get_args, get_origin
 
@@ -11,7 +10,6 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 __all__ = [
-    "Constructor",
     "Plan",
     "converts",
     "list_item",
@@ -34,17 +32,18 @@ def model_fields(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
     return fields
 
 
-Constructor: TypeAlias = Callable[[dict[str, Any], set[str]], BaseModel]
-Plan: TypeAlias = tuple[Constructor, dict[str, tuple[str, Any]], dict[str, Any]]
+Plan: TypeAlias = tuple[bool, dict[str, tuple[str, Any]], dict[str, Any]]
 _PLANS: dict[type[BaseModel], Plan] = {}
 
 
 def plan_of(model: type[BaseModel]) -> Plan:
     """How partials of ``model`` are made, worked out once per model.
 
-    Its constructor, the field read from each JSON key as name and annotation
-    (the first, should two fields read the same key), and a value for every
-    field, all None.
+    Whether it is plain: with no private attributes and no extra fields,
+    ``model_construct`` sets nothing but the fields and the fields set, so a
+    partial can set them itself, skipping its search for defaults. Then the
+    field read from each JSON key as name and annotation (the first, should
+    two fields read the same key), and a value for every field, all None.
     """
     plan = _PLANS.get(model)
     if plan is None:
@@ -52,7 +51,8 @@ def plan_of(model: type[BaseModel]) -> Plan:
         for name, json_key, annotation in model_fields(model):
             by_key.setdefault(json_key, (name, annotation))
         empty = {name: None for name, _, _ in model_fields(model)}
-        plan = _PLANS[model] = (constructor(model), by_key, empty)
+        plain = not model.__private_attributes__ and model.model_config.get("extra") != "allow"
+        plan = _PLANS[model] = (plain, by_key, empty)
     return plan
 
 
@@ -61,36 +61,6 @@ def _json_key(name: str, field: FieldInfo) -> str:
     if isinstance(field.validation_alias, str):
         return field.validation_alias
     return field.alias or name
-
-
-# The slots model_construct sets, set directly: a partial is built after every chunk.
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-
-
-def constructor(model: type[BaseModel]) -> Callable[[dict[str, Any], set[str]], BaseModel]:
-    """``model.model_construct(_fields_set=arrived, **values)``, given a value for every field.
-
-    A partial is built after every chunk, so for a plain model (no private
-    attributes, no extra fields) the function returned sets what
-    ``model_construct`` would set directly, skipping its search for defaults:
-    every field has a value here.
-    """
-    if model.__private_attributes__ or model.model_config.get("extra") == "allow":
-        return lambda values, arrived: model.model_construct(_fields_set=arrived, **values)
-    new = model.__new__
-
-    def construct(values: dict[str, Any], arrived: set[str]) -> BaseModel:
-        instance = new(model)
-        _set_dict(instance, values)
-        _set_fields_set(instance, arrived)
-        _set_extra(instance, None)
-        _set_private(instance, None)
-        return instance
-
-    return construct
 
 
 _MODELS: dict[Any, type[BaseModel] | None] = {}

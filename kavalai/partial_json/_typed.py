@@ -41,6 +41,14 @@ __all__ = ["MAX_OPEN_LEVELS", "PartialModelBuilder"]
 
 _M = TypeVar("_M", bound=BaseModel)
 
+# What model_construct sets on a plain model (see plan_of), set directly: a
+# partial is built after every chunk.
+_new = object.__new__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
 #: Open containers a partial is built through at most: building one costs work
 #: for each, so partials of a value open deeper than this are skipped (the
 #: next shallower one, or the final validated instance, shows the progress).
@@ -64,7 +72,6 @@ class _Level:
         "arrived",
         "arrived_open",
         "built",
-        "construct",
         "container",
         "duplicate",
         "fields",
@@ -75,6 +82,7 @@ class _Level:
         "members",
         "model",
         "name",
+        "plain",
         "seen",
         "values",
     )
@@ -100,12 +108,13 @@ class _Level:
         # into, and the fields set without and with it; the open key, if it
         # repeats a key (its value replaces the first one's when it finishes).
         self.members = container
-        self.model = model_in(annotation)
-        if self.model is None:
+        model = model_in(annotation)
+        if model is None:
             self.kind = _DICT
             return
         self.kind = _MODEL
-        self.construct, self.fields, values = plan_of(self.model)
+        self.model = model
+        self.plain, self.fields, values = plan_of(model)
         self.values: dict[str, Any] = values.copy()
         self.arrived: set[str] = set()
         self.arrived_open = self.arrived
@@ -158,17 +167,32 @@ class PartialModelBuilder(Generic[_M]):
             level = levels[-1]
             if level.seen != len(inner.container) or level.key != inner.key:
                 self._bring_up_to_date(level, inner.key)
+        if levels[0].kind != _MODEL:  # the value is a list
+            return None
+        partial: _M = self._assemble(levels, ABSENT if text is None else text)
+        return partial
+
+    @staticmethod
+    def _assemble(levels: list[_Level], child: Any) -> Any:
+        """The partial of ``levels``' outermost container, around ``child`` in the innermost."""
         # Inside out: each open container holds the one built before it.
-        child: Any = ABSENT if text is None else text
         for level in reversed(levels):
             kind = level.kind
             if kind == _MODEL:
                 values = level.values.copy()
                 if child is not ABSENT and level.name is not None:
                     values[level.name] = child
-                    child = level.construct(values, level.arrived_open)
+                    arrived = level.arrived_open
                 else:
-                    child = level.construct(values, level.arrived)
+                    arrived = level.arrived
+                if level.plain:
+                    child = _new(level.model)
+                    _set_dict(child, values)
+                    _set_fields_set(child, arrived)
+                    _set_extra(child, None)
+                    _set_private(child, None)
+                else:
+                    child = level.model.model_construct(_fields_set=arrived, **values)
             elif kind == _LIST:
                 child = PartialList(level.built, child)
             else:
@@ -176,7 +200,7 @@ class PartialModelBuilder(Generic[_M]):
                 if child is not ABSENT:
                     members[cast(str, level.key)] = child
                 child = members
-        return child if isinstance(child, self.model) else None
+        return child
 
     def _closed_root(self, root: dict[str, JsonValue]) -> Any:
         """The partial of the root object once it has closed, built like an open one.
@@ -191,7 +215,7 @@ class PartialModelBuilder(Generic[_M]):
         levels = self._levels
         level = levels[0] if levels and levels[0].container is root else _Level(root, self.model)
         self._bring_up_to_date(level, level.key or "")
-        return level.construct(level.values, level.arrived)
+        return self._assemble([level], ABSENT)
 
     def _open_levels(self, frames: list[Frame]) -> list[_Level]:
         """The levels for ``frames``: the ones kept for the same containers, new ones below.
