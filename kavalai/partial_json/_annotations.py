@@ -12,6 +12,7 @@ from pydantic.fields import FieldInfo
 __all__ = [
     "Plan",
     "converts",
+    "items_of",
     "list_item",
     "model_fields",
     "model_in",
@@ -32,7 +33,7 @@ def model_fields(model: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
     return fields
 
 
-Plan: TypeAlias = tuple[bool, dict[str, tuple[str, Any]], dict[str, Any]]
+Plan: TypeAlias = tuple[bool, dict[str, tuple[str, Any, bool]], dict[str, Any]]
 _PLANS: dict[type[BaseModel], Plan] = {}
 
 
@@ -42,14 +43,15 @@ def plan_of(model: type[BaseModel]) -> Plan:
     Whether it is plain: with no private attributes and no extra fields,
     ``model_construct`` sets nothing but the fields and the fields set, so a
     partial can set them itself, skipping its search for defaults. Then the
-    field read from each JSON key as name and annotation (the first, should
-    two fields read the same key), and a value for every field, all None.
+    field read from each JSON key (the first, should two fields read the same
+    key) as its name, its annotation and whether its value is converted (see
+    :func:`converts`), and a value for every field, all None.
     """
     plan = _PLANS.get(model)
     if plan is None:
-        by_key: dict[str, tuple[str, Any]] = {}
+        by_key: dict[str, tuple[str, Any, bool]] = {}
         for name, json_key, annotation in model_fields(model):
-            by_key.setdefault(json_key, (name, annotation))
+            by_key.setdefault(json_key, (name, annotation, converts(annotation)))
         empty = {name: None for name, _, _ in model_fields(model)}
         plain = not model.__private_attributes__ and model.model_config.get("extra") != "allow"
         plan = _PLANS[model] = (plain, by_key, empty)
@@ -113,6 +115,22 @@ def converts(annotation: Any) -> bool:
     found = model_in(annotation) is not None or (item is not None and converts(item))
     with suppress(TypeError):  # not hashable: not cached
         _CONVERTS[annotation] = found
+    return found
+
+
+_ITEMS_OF: dict[Any, tuple[Any, bool]] = {}
+
+
+def items_of(annotation: Any) -> tuple[Any, bool]:
+    """What the items of a list read as ``annotation`` are read as, and whether they convert."""
+    try:
+        return _ITEMS_OF[annotation]
+    except (KeyError, TypeError):  # not seen yet, or not hashable
+        pass
+    item = list_item(annotation)
+    found = (item, converts(item))
+    with suppress(TypeError):  # not hashable: not cached
+        _ITEMS_OF[annotation] = found
     return found
 
 

@@ -32,7 +32,7 @@ from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
-from ._annotations import converts, list_item, model_fields, model_in, plan_of
+from ._annotations import converts, items_of, list_item, model_fields, model_in, plan_of
 from ._parser import JsonValue, PartialJsonParser
 from ._partial_list import ABSENT, PartialList
 from ._scan import Frame
@@ -68,7 +68,6 @@ class _Level:
     """What was built for one open container, kept for as long as it stays open."""
 
     __slots__ = (
-        "annotation",
         "arrived",
         "arrived_open",
         "built",
@@ -91,22 +90,21 @@ class _Level:
         # Only the slots of its kind are set: a level is made for every
         # container that opens, so it costs what it needs.
         self.container = container
-        self.annotation = annotation  # what the container is read as
-        self.key: str | None = None  # the open key the level was brought up to date for
+        self.key = ""  # the open key the level was brought up to date for
         self.seen = 0  # how many members it was brought up to date for
         if isinstance(container, list):
-            # A list: its items, what they are read as, and the finished ones converted.
-            # Items that hold no model are shown as parsed: the parser's own
-            # list, which it only appends to, is shared.
+            # A list: what its items are read as, and the finished ones
+            # converted. Items that hold no model are shown as parsed: the
+            # parser's own list, which it only appends to, is shared.
             self.kind = _LIST
             self.items = container
-            self.item = list_item(annotation)
-            self.built: list[Any] = container if not converts(self.item) else []
+            self.item, converted = items_of(annotation)
+            self.built: list[Any] = [] if converted else container
             return
-        # An object: its members; read as a model, every field, the finished
-        # ones converted, the others None; the field the open member is read
-        # into, and the fields set without and with it; the open key, if it
-        # repeats a key (its value replaces the first one's when it finishes).
+        # An object read as a model: every field, the finished ones converted,
+        # the others None; the field the open member is read into, and the
+        # fields set without and with it; the open key, if it repeats a key
+        # (its value replaces the first one's when it finishes).
         self.members = container
         model = model_in(annotation)
         if model is None:
@@ -120,13 +118,6 @@ class _Level:
         self.arrived_open = self.arrived
         self.name: str | None = None
         self.duplicate: str | None = None
-
-    def child_annotation(self, key: str) -> Any:
-        """What the open member, under ``key`` in an object, is read as."""
-        if self.kind != _MODEL:
-            return self.item if self.kind == _LIST else None
-        field = self.fields.get(key)
-        return None if field is None else field[1]
 
 
 class PartialModelBuilder(Generic[_M]):
@@ -157,16 +148,14 @@ class PartialModelBuilder(Generic[_M]):
             return cast(_M, self._root[1])
         levels = self._levels
         inner = frames[-1]
-        if len(levels) != len(frames) or levels[-1].container is not inner.container:
+        if len(levels) != len(frames) or (level := levels[-1]).container is not inner.container:
             # Containers opened or closed: the outer levels that stay open are
             # kept, and any of them may have finished a member.
             levels = self._open_levels(frames)
-        else:
+        elif level.seen != len(inner.container) or level.key != inner.key:
             # The same innermost container, so every outer one still has the
             # same open member: only the innermost level can have changed.
-            level = levels[-1]
-            if level.seen != len(inner.container) or level.key != inner.key:
-                self._bring_up_to_date(level, inner.key)
+            self._bring_up_to_date(level, inner.key)
         if levels[0].kind != _MODEL:  # the value is a list
             return None
         partial: _M = self._assemble(levels, ABSENT if text is None else text)
@@ -198,7 +187,7 @@ class PartialModelBuilder(Generic[_M]):
             else:
                 members = dict(level.members)
                 if child is not ABSENT:
-                    members[cast(str, level.key)] = child
+                    members[level.key] = child
                 child = members
         return child
 
@@ -214,7 +203,7 @@ class PartialModelBuilder(Generic[_M]):
         """
         levels = self._levels
         level = levels[0] if levels and levels[0].container is root else _Level(root, self.model)
-        self._bring_up_to_date(level, level.key or "")
+        self._bring_up_to_date(level, level.key)
         return self._assemble([level], ABSENT)
 
     def _open_levels(self, frames: list[Frame]) -> list[_Level]:
@@ -233,11 +222,21 @@ class PartialModelBuilder(Generic[_M]):
             level, frame = levels[-1], frames[depth - 1]
             if level.seen != len(frame.container) or level.key != frame.key:
                 self._bring_up_to_date(level, frame.key)
-        for index in range(depth, len(frames)):
-            frame = frames[index]
-            annotation = levels[-1].child_annotation(frames[index - 1].key) if index else self.model
+        else:
+            level = None
+        for frame in frames[depth:]:
+            # What the new container is read as: the root's model, or what its
+            # parent reads its open member as.
+            if level is None:
+                annotation: Any = self.model
+            elif level.kind == _MODEL:
+                field = level.fields.get(level.key)
+                annotation = None if field is None else field[1]
+            else:
+                annotation = level.item if level.kind == _LIST else None
             level = _Level(frame.container, annotation)
-            self._bring_up_to_date(level, frame.key)
+            if frame.container or level.kind != _LIST:
+                self._bring_up_to_date(level, frame.key)
             levels.append(level)
         self._levels = levels
         return levels
@@ -248,20 +247,18 @@ class PartialModelBuilder(Generic[_M]):
         They are the members added since (the last ones of the container) and
         a repeated key's, which replaces the first one's value in place.
         """
-        kind = level.kind
-        if kind == _LIST:
-            level.seen = len(level.items)
-            level.key = key
-            if level.built is not level.items:
-                self._extend(level.built, level.items, level.item, 0)
-            return
-        members = level.members
-        added = len(members) - level.seen
+        added = len(level.container) - level.seen
         level.seen += added
         finished_key = level.key
         level.key = key
+        kind = level.kind
+        if kind == _LIST:
+            if added and level.built is not level.items:
+                self._extend(level.built, level.items, level.item, 0)
+            return
         if kind == _DICT:
             return
+        members = level.members
         if added == 1:  # the usual: the open member finished
             self._finish(level, next(reversed(members)))
         elif added:
@@ -275,18 +272,18 @@ class PartialModelBuilder(Generic[_M]):
             level.name = None
             level.arrived_open = level.arrived
         else:
-            level.name = field[0]
+            name = level.name = field[0]
             arrived = level.arrived
-            level.arrived_open = arrived if field[0] in arrived else arrived | {field[0]}
+            level.arrived_open = arrived if name in arrived else arrived | {name}
 
     def _finish(self, level: _Level, json_key: str) -> None:
         """Convert a finished member of an object read as a model."""
         field = level.fields.get(json_key)
         if field is None:  # a key the model does not read
             return
-        name, annotation = field
+        name, annotation, converted = field
         value = level.members[json_key]
-        if isinstance(value, list | dict) and converts(annotation):
+        if converted and isinstance(value, list | dict):
             value = self._convert(annotation, value, 0)
         level.values[name] = value
         if name not in level.arrived:
