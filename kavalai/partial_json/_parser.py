@@ -184,15 +184,19 @@ class PartialJsonParser:
         deeper = len(scanner.stack) > len(stack)
         return frames, scanner.text_so_far() if scanner.open_string() and not deeper else None
 
-    def open_frames(self) -> tuple[list[Frame], str | None]:
+    def open_frames(self) -> tuple[list[Frame], str | None, str | None]:
         """:meth:`spine` without the copy, for a reader that calls it after every chunk.
 
         Returns the scanner's own stack of open containers (each a
         :class:`Frame` with its ``container`` and ``key``; read it, never change
-        it, and do not keep it across chunks) and the open string's text so far.
+        it, and do not keep it across chunks), the key of the member being read
+        in the innermost one (None in a list, and in an object between members,
+        where its frame's ``key`` is the last member's), and the open string's
+        text so far.
         """
         scanner = self._scanner
-        return scanner.stack, scanner.text_so_far() if scanner.open_string() else None
+        key, text = scanner.open_member()
+        return scanner.stack, key, text
 
     def snapshot(self) -> JsonValue:
         """The best-effort value so far, ``None`` while nothing is known.

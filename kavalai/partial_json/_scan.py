@@ -389,6 +389,27 @@ class Scanner:
         state = self.halted_in if self.state == ERROR else self.state
         return state == STRING and not self.is_key
 
+    def open_member(self) -> tuple[str | None, str | None]:
+        """The innermost open container's member being read: its key and its text so far.
+
+        The key is None in a list, and in an object between members or while
+        the next key is read (the frame's ``key`` is then the last one's);
+        the text is None unless the member is a string value.
+        """
+        state = self.halted_in if self.state == ERROR else self.state
+        if state == STRING:
+            if self.is_key:
+                return None, None
+            text: str | None = self.text_so_far()
+        elif state < STRING and state != VALUE and state != COLON:  # not reading a member
+            return None, None
+        else:
+            text = None
+        stack = self.stack
+        if stack and stack[-1].closer == "}":
+            return stack[-1].key, text
+        return None, text
+
     def text_so_far(self) -> str:
         """The decoded text of the open string, merging its pieces into one."""
         parts = self.parts

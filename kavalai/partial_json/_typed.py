@@ -90,7 +90,7 @@ class _Level:
         # Only the slots of its kind are set: a level is made for every
         # container that opens, so it costs what it needs.
         self.container = container
-        self.key = ""  # the open key the level was brought up to date for
+        self.key: str | None = None  # the open member's key it was brought up to date for
         self.seen = 0  # how many members it was brought up to date for
         if isinstance(container, list):
             # A list: what its items are read as, and the finished ones
@@ -135,7 +135,7 @@ class PartialModelBuilder(Generic[_M]):
         None while the value is not an object, or is open more than
         ``MAX_OPEN_LEVELS`` deep.
         """
-        frames, text = parser.open_frames()
+        frames, key, text = parser.open_frames()
         if len(frames) > MAX_OPEN_LEVELS:
             return None
         if not frames:
@@ -151,11 +151,11 @@ class PartialModelBuilder(Generic[_M]):
         if len(levels) != len(frames) or (level := levels[-1]).container is not inner.container:
             # Containers opened or closed: the outer levels that stay open are
             # kept, and any of them may have finished a member.
-            levels = self._open_levels(frames)
-        elif level.seen != len(inner.container) or level.key != inner.key:
+            levels = self._open_levels(frames, key)
+        elif level.seen != len(inner.container) or level.key != key:
             # The same innermost container, so every outer one still has the
             # same open member: only the innermost level can have changed.
-            self._bring_up_to_date(level, inner.key)
+            self._bring_up_to_date(level, key)
         if levels[0].kind != _MODEL:  # the value is a list
             return None
         partial: _M = self._assemble(levels, ABSENT if text is None else text)
@@ -187,7 +187,7 @@ class PartialModelBuilder(Generic[_M]):
             else:
                 members = dict(level.members)
                 if child is not ABSENT:
-                    members[level.key] = child
+                    members[cast(str, level.key)] = child  # a member is open: its key is known
                 child = members
         return child
 
@@ -203,14 +203,16 @@ class PartialModelBuilder(Generic[_M]):
         """
         levels = self._levels
         level = levels[0] if levels and levels[0].container is root else _Level(root, self.model)
-        self._bring_up_to_date(level, level.key)
+        self._bring_up_to_date(level, None)
         return self._assemble([level], ABSENT)
 
-    def _open_levels(self, frames: list[Frame]) -> list[_Level]:
+    def _open_levels(self, frames: list[Frame], key: str | None) -> list[_Level]:
         """The levels for ``frames``: the ones kept for the same containers, new ones below.
 
-        Of the kept levels only the deepest can have finished a member: each
-        one above still has the same open member, the next kept container.
+        ``key`` is the innermost frame's open member's, as ``open_frames``
+        gives it. Of the kept levels only the deepest can have finished a
+        member: each one above still has the same open member, the next kept
+        container.
         """
         kept = self._levels
         depth = 0
@@ -218,45 +220,47 @@ class PartialModelBuilder(Generic[_M]):
         while depth < most and kept[depth].container is frames[depth].container:
             depth += 1
         levels = kept[:depth]
+        last = len(frames) - 1
         if depth:
             level, frame = levels[-1], frames[depth - 1]
-            if level.seen != len(frame.container) or level.key != frame.key:
-                self._bring_up_to_date(level, frame.key)
+            frame_key = key if depth > last else frame.key
+            if level.seen != len(frame.container) or level.key != frame_key:
+                self._bring_up_to_date(level, frame_key)
         else:
             level = None
-        for frame in frames[depth:]:
+        for index in range(depth, last + 1):
+            frame = frames[index]
             # What the new container is read as: the root's model, or what its
             # parent reads its open member as.
             if level is None:
                 annotation: Any = self.model
             elif level.kind == _MODEL:
-                field = level.fields.get(level.key)
+                # The parent's open member is this container, so its key is known.
+                field = level.fields.get(cast(str, level.key))
                 annotation = None if field is None else field[1]
             else:
                 annotation = level.item if level.kind == _LIST else None
             level = _Level(frame.container, annotation)
-            if frame.container or level.kind != _LIST:
-                self._bring_up_to_date(level, frame.key)
+            self._bring_up_to_date(level, key if index == last else frame.key)
             levels.append(level)
         self._levels = levels
         return levels
 
-    def _bring_up_to_date(self, level: _Level, key: str) -> None:
+    def _bring_up_to_date(self, level: _Level, key: str | None) -> None:
         """Convert the members ``level`` finished since it was last built from.
 
         They are the members added since (the last ones of the container) and
         a repeated key's, which replaces the first one's value in place.
+        ``key`` is its open member's, None if none is open.
         """
         added = len(level.container) - level.seen
         level.seen += added
         finished_key = level.key
         level.key = key
         kind = level.kind
-        if kind == _LIST:
-            if added and level.built is not level.items:
+        if kind != _MODEL:
+            if added and kind == _LIST and level.built is not level.items:
                 self._extend(level.built, level.items, level.item, 0)
-            return
-        if kind == _DICT:
             return
         members = level.members
         if added == 1:  # the usual: the open member finished
@@ -266,15 +270,15 @@ class PartialModelBuilder(Generic[_M]):
                 self._finish(level, json_key)
         if level.duplicate is not None and level.duplicate == finished_key:
             self._finish(level, finished_key)
-        level.duplicate = key if key in members else None
-        field = level.fields.get(key)
+        field = None if key is None else level.fields.get(key)
         if field is None:
-            level.name = None
+            level.duplicate = level.name = None
             level.arrived_open = level.arrived
-        else:
-            name = level.name = field[0]
-            arrived = level.arrived
-            level.arrived_open = arrived if name in arrived else arrived | {name}
+            return
+        level.duplicate = key if key in members else None
+        name = level.name = field[0]
+        arrived = level.arrived
+        level.arrived_open = arrived if name in arrived else arrived | {name}
 
     def _finish(self, level: _Level, json_key: str) -> None:
         """Convert a finished member of an object read as a model."""
@@ -286,8 +290,15 @@ class PartialModelBuilder(Generic[_M]):
         if converted and isinstance(value, list | dict):
             value = self._convert(annotation, value, 0)
         level.values[name] = value
-        if name not in level.arrived:
-            level.arrived = level.arrived | {name}
+        arrived = level.arrived
+        if name not in arrived:
+            opened = level.arrived_open
+            # The set made when the member opened, if no other member finished
+            # since: it holds exactly the arrived fields and this one.
+            if name == level.name and len(opened) == len(arrived) + 1:
+                level.arrived = opened
+            else:
+                level.arrived = arrived | {name}
 
     def _convert(self, annotation: Any, value: JsonValue, nesting: int) -> Any:
         """A finished value as the annotation reads it: models validated, lists converted."""
