@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from itertools import islice
-from typing import TYPE_CHECKING, Final, TypeAlias, cast
+from typing import TYPE_CHECKING, Final, Protocol, TypeAlias, cast
 
 from ._encode import OutOfRange, dumps, encode_string
 
@@ -91,15 +91,26 @@ class Frame:
         key: The key of the member being read (objects only).
         shown: How many members ``snapshot_json`` has rendered, -1 if not even
             the opening bracket has been rendered yet.
+        sink: What a reader set to be told of each member as it finishes:
+            ``sink.finished(key)`` (``key`` is the member's, or "" in an
+            array) right after the member is stored in ``container``.
     """
 
-    __slots__ = ("closer", "container", "key", "shown")
+    __slots__ = ("closer", "container", "key", "shown", "sink")
 
     def __init__(self, container: dict[str, JsonValue] | list[JsonValue], closer: str) -> None:
         self.container = container
         self.closer = closer
         self.key = ""
         self.shown = -1
+        self.sink: Sink | None = None
+
+
+class Sink(Protocol):
+    """A reader told of each member as it finishes (see :attr:`Frame.sink`)."""
+
+    def finished(self, key: str) -> None:
+        """The member under ``key`` ("" in an array) has finished."""
 
 
 class Scanner:
@@ -521,6 +532,8 @@ class Scanner:
             container.append(value)
         if shown:
             top.shown += 1
+        if top.sink is not None:
+            top.sink.finished(top.key)
         return AFTER
 
     def _close(self) -> int:

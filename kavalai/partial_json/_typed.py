@@ -27,7 +27,6 @@ replaces rather than changes: treat them as read-only.
 
 from __future__ import annotations
 
-from itertools import islice
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
@@ -65,33 +64,43 @@ _LIST = 2  # a list
 
 
 class _Level:
-    """What was built for one open container, kept for as long as it stays open."""
+    """What was built for one open container, kept for as long as it stays open.
+
+    A level that converts members (an object read as a model, a list whose
+    items hold models) is its frame's sink: the parser tells it of each member
+    as it finishes, so it is up to date whenever a partial is assembled.
+    """
 
     __slots__ = (
         "arrived",
         "arrived_open",
+        "builder",
         "built",
         "container",
-        "duplicate",
         "fields",
         "item",
         "items",
         "key",
         "kind",
+        "listens",
         "members",
         "model",
         "name",
         "plain",
-        "seen",
         "values",
     )
 
-    def __init__(self, container: dict[str, JsonValue] | list[JsonValue], annotation: Any) -> None:
+    def __init__(
+        self,
+        builder: PartialModelBuilder[Any],
+        container: dict[str, JsonValue] | list[JsonValue],
+        annotation: Any,
+    ) -> None:
         # Only the slots of its kind are set: a level is made for every
-        # container that opens, so it costs what it needs.
+        # container that opens, so it costs what it needs. The members already
+        # in the container are converted now; the parser reports later ones.
         self.container = container
-        self.key: str | None = None  # the open member's key it was brought up to date for
-        self.seen = 0  # how many members it was brought up to date for
+        self.key: str | None = None  # the open member's key, None if none is open
         if isinstance(container, list):
             # A list: what its items are read as, and the finished ones
             # converted. Items that hold no model are shown as parsed: the
@@ -99,29 +108,78 @@ class _Level:
             self.kind = _LIST
             self.items = container
             self.item, converted = items_of(annotation)
-            self.built: list[Any] = [] if converted else container
+            self.listens = converted
+            if converted:
+                self.builder = builder
+                self.built: list[Any] = builder.extend([], container, self.item, 0)
+            else:
+                self.built = container
             return
         # An object read as a model: every field, the finished ones converted,
         # the others None; the field the open member is read into, and the
-        # fields set without and with it; the open key, if it repeats a key
-        # (its value replaces the first one's when it finishes).
+        # fields set without and with it.
         self.members = container
         model = model_in(annotation)
         if model is None:
             self.kind = _DICT
+            self.listens = False
             return
         self.kind = _MODEL
+        self.listens = True
+        self.builder = builder
         self.model = model
         self.plain, self.fields, values = plan_of(model)
         self.values: dict[str, Any] = values.copy()
         self.arrived: set[str] = set()
         self.arrived_open = self.arrived
         self.name: str | None = None
-        self.duplicate: str | None = None
+        for json_key in container:
+            self.finished(json_key)
+
+    def finished(self, key: str) -> None:
+        """Convert the member that just finished: under ``key``, or the last item of a list."""
+        if self.kind == _LIST:
+            self.built.append(self.builder.convert(self.item, self.items[-1], 1))
+            return
+        field = self.fields.get(key)
+        if field is None:  # a key the model does not read
+            return
+        name, annotation, converted = field
+        value = self.members[key]  # a repeated key's later value replaces the first
+        if converted and isinstance(value, list | dict):
+            value = self.builder.convert(annotation, value, 0)
+        self.values[name] = value
+        arrived = self.arrived
+        if name not in arrived:
+            opened = self.arrived_open
+            # The set made when the member opened, if no other member finished
+            # since: it holds exactly the arrived fields and this one.
+            if name == self.name and len(opened) == len(arrived) + 1:
+                self.arrived = opened
+            else:
+                self.arrived = arrived | {name}
+
+    def open(self, key: str | None) -> None:
+        """Note the member being read: its key, None between members."""
+        self.key = key
+        if self.kind != _MODEL:
+            return
+        field = None if key is None else self.fields.get(key)
+        if field is None:
+            self.name = None
+            self.arrived_open = self.arrived
+            return
+        name = self.name = field[0]
+        arrived = self.arrived
+        self.arrived_open = arrived if name in arrived else arrived | {name}
 
 
 class PartialModelBuilder(Generic[_M]):
-    """Builds partial instances of ``model`` from a parser, along its open path."""
+    """Builds partial instances of ``model`` from a parser, along its open path.
+
+    One builder reads one parser: it asks the parser to tell it of the members
+    that finish in the containers it converts.
+    """
 
     def __init__(self, model: type[_M]) -> None:
         self.model = model
@@ -147,15 +205,14 @@ class PartialModelBuilder(Generic[_M]):
             self._levels = []
             return cast(_M, self._root[1])
         levels = self._levels
-        inner = frames[-1]
-        if len(levels) != len(frames) or (level := levels[-1]).container is not inner.container:
-            # Containers opened or closed: the outer levels that stay open are
-            # kept, and any of them may have finished a member.
+        if (
+            len(levels) != len(frames)
+            or (level := levels[-1]).container is not frames[-1].container
+        ):
+            # Containers opened or closed: the outer levels that stay open are kept.
             levels = self._open_levels(frames, key)
-        elif level.seen != len(inner.container) or level.key != key:
-            # The same innermost container, so every outer one still has the
-            # same open member: only the innermost level can have changed.
-            self._bring_up_to_date(level, key)
+        elif level.key != key:
+            level.open(key)
         if levels[0].kind != _MODEL:  # the value is a list
             return None
         partial: _M = self._assemble(levels, ABSENT if text is None else text)
@@ -194,25 +251,25 @@ class PartialModelBuilder(Generic[_M]):
     def _closed_root(self, root: dict[str, JsonValue]) -> Any:
         """The partial of the root object once it has closed, built like an open one.
 
-        Its level (a new one if it closed within one chunk) finishes its last
-        members, and the instance is made from the members converted so far.
-        It is not validated as a whole: whoever reads the complete value
-        validates it once from the text (``typed_partials`` ends with that
-        instance), so doing it here as well would cost a second pass over all
-        of it and make new instances of every finished part.
+        Its level (a new one if it closed within one chunk) holds every member
+        converted, and the instance is made from them. It is not validated as
+        a whole: whoever reads the complete value validates it once from the
+        text (``typed_partials`` ends with that instance), so doing it here as
+        well would cost a second pass over all of it and make new instances of
+        every finished part.
         """
         levels = self._levels
-        level = levels[0] if levels and levels[0].container is root else _Level(root, self.model)
-        self._bring_up_to_date(level, None)
+        level = (
+            levels[0] if levels and levels[0].container is root else _Level(self, root, self.model)
+        )
+        level.open(None)
         return self._assemble([level], ABSENT)
 
     def _open_levels(self, frames: list[Frame], key: str | None) -> list[_Level]:
         """The levels for ``frames``: the ones kept for the same containers, new ones below.
 
         ``key`` is the innermost frame's open member's, as ``open_frames``
-        gives it. Of the kept levels only the deepest can have finished a
-        member: each one above still has the same open member, the next kept
-        container.
+        gives it; each outer frame's open member is the next frame.
         """
         kept = self._levels
         depth = 0
@@ -221,13 +278,11 @@ class PartialModelBuilder(Generic[_M]):
             depth += 1
         levels = kept[:depth]
         last = len(frames) - 1
-        if depth:
-            level, frame = levels[-1], frames[depth - 1]
-            frame_key = key if depth > last else frame.key
-            if level.seen != len(frame.container) or level.key != frame_key:
-                self._bring_up_to_date(level, frame_key)
-        else:
-            level = None
+        level = levels[-1] if depth else None
+        if level is not None:
+            frame_key = key if depth > last else frames[depth - 1].key
+            if level.key != frame_key:
+                level.open(frame_key)
         for index in range(depth, last + 1):
             frame = frames[index]
             # What the new container is read as: the root's model, or what its
@@ -235,83 +290,30 @@ class PartialModelBuilder(Generic[_M]):
             if level is None:
                 annotation: Any = self.model
             elif level.kind == _MODEL:
-                # The parent's open member is this container, so its key is known.
-                field = level.fields.get(cast(str, level.key))
+                field = level.fields.get(cast(str, level.key))  # the open member is this frame
                 annotation = None if field is None else field[1]
             else:
                 annotation = level.item if level.kind == _LIST else None
-            level = _Level(frame.container, annotation)
-            self._bring_up_to_date(level, key if index == last else frame.key)
+            level = _Level(self, frame.container, annotation)
+            if level.listens:
+                frame.sink = level
+            level.open(key if index == last else frame.key)
             levels.append(level)
         self._levels = levels
         return levels
 
-    def _bring_up_to_date(self, level: _Level, key: str | None) -> None:
-        """Convert the members ``level`` finished since it was last built from.
-
-        They are the members added since (the last ones of the container) and
-        a repeated key's, which replaces the first one's value in place.
-        ``key`` is its open member's, None if none is open.
-        """
-        added = len(level.container) - level.seen
-        level.seen += added
-        finished_key = level.key
-        level.key = key
-        kind = level.kind
-        if kind != _MODEL:
-            if added and kind == _LIST and level.built is not level.items:
-                self._extend(level.built, level.items, level.item, 0)
-            return
-        members = level.members
-        if added == 1:  # the usual: the open member finished
-            self._finish(level, next(reversed(members)))
-        elif added:
-            for json_key in islice(reversed(members), added):
-                self._finish(level, json_key)
-        if level.duplicate is not None and level.duplicate == finished_key:
-            self._finish(level, finished_key)
-        field = None if key is None else level.fields.get(key)
-        if field is None:
-            level.duplicate = level.name = None
-            level.arrived_open = level.arrived
-            return
-        level.duplicate = key if key in members else None
-        name = level.name = field[0]
-        arrived = level.arrived
-        level.arrived_open = arrived if name in arrived else arrived | {name}
-
-    def _finish(self, level: _Level, json_key: str) -> None:
-        """Convert a finished member of an object read as a model."""
-        field = level.fields.get(json_key)
-        if field is None:  # a key the model does not read
-            return
-        name, annotation, converted = field
-        value = level.members[json_key]
-        if converted and isinstance(value, list | dict):
-            value = self._convert(annotation, value, 0)
-        level.values[name] = value
-        arrived = level.arrived
-        if name not in arrived:
-            opened = level.arrived_open
-            # The set made when the member opened, if no other member finished
-            # since: it holds exactly the arrived fields and this one.
-            if name == level.name and len(opened) == len(arrived) + 1:
-                level.arrived = opened
-            else:
-                level.arrived = arrived | {name}
-
-    def _convert(self, annotation: Any, value: JsonValue, nesting: int) -> Any:
+    def convert(self, annotation: Any, value: JsonValue, nesting: int) -> Any:
         """A finished value as the annotation reads it: models validated, lists converted."""
         if not isinstance(value, list | dict) or not converts(annotation):
             return value
         if isinstance(value, list):
             for level in self._levels:
                 if level.container is value:  # built while it was open: share it
-                    return self._extend(level.built, value, list_item(annotation), nesting)
+                    return self.extend(level.built, value, list_item(annotation), nesting)
             item_annotation = list_item(annotation)
             if item_annotation is None or nesting >= _MAX_NESTING:
                 return value
-            return self._extend([], value, item_annotation, nesting)
+            return self.extend([], value, item_annotation, nesting)
         model = model_in(annotation)
         if model is None or not isinstance(value, dict):
             return value
@@ -324,13 +326,13 @@ class PartialModelBuilder(Generic[_M]):
         values: dict[str, Any] = {}
         for name, key, field_annotation in model_fields(model):
             if key in value:
-                values[name] = self._convert(field_annotation, value[key], nesting + 1)
+                values[name] = self.convert(field_annotation, value[key], nesting + 1)
         arrived = set(values)
         for name, _, _ in model_fields(model):
             values.setdefault(name, None)
         return model.model_construct(_fields_set=arrived, **values)
 
-    def _extend(
+    def extend(
         self, built: list[Any], items: list[JsonValue], annotation: Any, nesting: int
     ) -> list[Any]:
         """Convert the items of ``items`` that ``built`` does not have yet."""
@@ -338,5 +340,5 @@ class PartialModelBuilder(Generic[_M]):
             built.extend(items[len(built) :])  # nothing in them to convert
             return built
         while len(built) < len(items):
-            built.append(self._convert(annotation, items[len(built)], nesting + 1))
+            built.append(self.convert(annotation, items[len(built)], nesting + 1))
         return built
