@@ -91,8 +91,11 @@ def typed_partials_(
                     )
                 )
 
+            # A model instance at run time; typed so that its fields may be missing.
+            build = cast("Callable[[PartialJsonParser], Partial[_M] | None]", builder.build)
+
             def on_next(chunk: str) -> None:
-                nonlocal failed, due
+                nonlocal due
                 if failed:
                     return
                 loop = running_loop() if coalesce and isinstance(chunk, str) else None
@@ -101,40 +104,31 @@ def typed_partials_(
                     # cost per chunk is paid once per turn.
                     pending.append(chunk)
                     if due is None:
-                        due = loop.call_soon(emit_partial)
+                        due = loop.call_soon(read_pending)
                     return
-                try:
-                    if pending:
-                        feed_pending()
-                    parser.feed(chunk)
-                    chunks.append(chunk)
-                except Exception as error:
-                    failed = True
-                    observer.on_error(error)
-                    return
-                emit()
+                read(chunk)
+
+            def read_pending() -> None:
+                nonlocal due
+                due = None
+                if not failed:
+                    read(None)
 
             def feed_pending() -> None:
                 if pending:
                     text = "".join(pending)
                     pending.clear()
-                    parser.feed(text)
                     chunks.append(text)
+                    parser.feed(text)
 
-            def emit_partial() -> None:
-                nonlocal due
-                due = None
-                if failed:
-                    return
-                feed_pending()  # whole strings: the parser takes them without raising
-                emit()
-
-            # A model instance at run time; typed so that its fields may be missing.
-            build = cast("Callable[[PartialJsonParser], Partial[_M] | None]", builder.build)
-
-            def emit() -> None:
+            def read(chunk: str | None) -> None:
+                """Feed what is pending and ``chunk``, then emit the partial they make."""
                 nonlocal failed
                 try:
+                    feed_pending()
+                    if chunk is not None:
+                        parser.feed(chunk)  # first: it rejects what is not a str
+                        chunks.append(chunk)
                     instance = build(parser)
                 except RecursionError:
                     fail([f"the value is nested too deeply to build {model.__name__}"])
