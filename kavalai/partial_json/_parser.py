@@ -194,9 +194,7 @@ class PartialJsonParser:
         where its frame's ``key`` is the last member's), and the open string's
         text so far.
         """
-        scanner = self._scanner
-        key, text = scanner.open_member()
-        return scanner.stack, key, text
+        return self._scanner.open_path()
 
     def snapshot(self) -> JsonValue:
         """The best-effort value so far, ``None`` while nothing is known.

@@ -400,26 +400,26 @@ class Scanner:
         state = self.halted_in if self.state == ERROR else self.state
         return state == STRING and not self.is_key
 
-    def open_member(self) -> tuple[str | None, str | None]:
-        """The innermost open container's member being read: its key and its text so far.
+    def open_path(self) -> tuple[list[Frame], str | None, str | None]:
+        """The open containers, and the innermost one's member being read: its key and text.
 
         The key is None in a list, and in an object between members or while
         the next key is read (the frame's ``key`` is then the last one's);
-        the text is None unless the member is a string value.
+        the text is the string value's so far, None if the member is not one.
         """
+        stack = self.stack
         state = self.halted_in if self.state == ERROR else self.state
         if state == STRING:
             if self.is_key:
-                return None, None
+                return stack, None, None
             text: str | None = self.text_so_far()
         elif state < STRING and state != VALUE and state != COLON:  # not reading a member
-            return None, None
+            return stack, None, None
         else:
             text = None
-        stack = self.stack
         if stack and stack[-1].closer == "}":
-            return stack[-1].key, text
-        return None, text
+            return stack, stack[-1].key, text
+        return stack, None, text
 
     def text_so_far(self) -> str:
         """The decoded text of the open string, merging its pieces into one."""
