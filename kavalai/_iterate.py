@@ -78,6 +78,7 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         self._done = False
         self._error: Exception | None = None
         self._waiters = Waiters()
+        self._waiting = 0  # tasks in __anext__ waiting: an item wakes them only if any
         self._affinity = LoopAffinity()
         self._thread = _get_ident()  # called on it, no call is handed over: checked first
         self._subscription: abc.DisposableBase = source.subscribe(
@@ -94,7 +95,11 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
                 raise error
             if self._done:
                 raise StopAsyncIteration
-            await self._waiters.wait()
+            self._waiting += 1
+            try:
+                await self._waiters.wait()
+            finally:
+                self._waiting -= 1
         return self._items.popleft()
 
     async def aclose(self) -> None:
@@ -111,7 +116,7 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         if self._done:
             return  # handed over from another thread before aclose() disposed the source
         self._items.append(item)
-        if self._waiters:
+        if self._waiting:
             self._waiters.wake()
 
     def _on_error(self, error: Exception) -> None:
