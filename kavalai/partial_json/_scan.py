@@ -88,7 +88,8 @@ class Frame:
     Attributes:
         container: The members finished so far (an open child is not in it yet).
         closer: ``"}"`` or ``"]"``.
-        key: The key of the member being read (objects only).
+        key: The key of the member being read, or between members of the last
+            one read (objects only).
         shown: How many members ``snapshot_json`` has rendered, -1 if not even
             the opening bracket has been rendered yet.
         sink: What a reader set to be told of each member as it finishes:

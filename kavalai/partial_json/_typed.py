@@ -4,7 +4,10 @@ A value being parsed has one open path: the root, then the open member of
 each open container, down to the string being written (see
 :meth:`~kavalai.partial_json.PartialJsonParser.spine`); everything off that
 path is finished. Each partial is built along the open path only, so a chunk
-costs work for what it added, not for the whole value:
+costs work for what it added, not for the whole value. The parser tells the
+builder of each member as it finishes in a container the builder converts
+(see :class:`~kavalai.partial_json._scan.Frame`), so a member is converted
+once, when it finishes:
 
 * a finished object is validated against its model once, and the instance is
   reused by every later partial;
