@@ -7,7 +7,7 @@ from typing import TypeVar
 import pytest
 import reactivex
 from mypy import api
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel, PrivateAttr, model_validator
 
 from kavalai.operators import Partial, is_validated, typed_partials
 from kavalai.partial_json import PartialJsonParser
@@ -66,6 +66,37 @@ def test_finished_list_items_are_validated_once_and_reused() -> None:
     assert second is not None
     assert second.items[0] is first.items[0]
     assert [item.value for item in second.items] == [1, 2, 3, None]
+
+
+class Counted(BaseModel):
+    value: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def count(cls, data: object) -> object:
+        validated_inputs.append(data)
+        return data
+
+
+validated_inputs: list[object] = []
+
+
+class Holder(BaseModel):
+    first: Counted
+    items: list[Counted]
+    second: Counted | None = None
+
+
+def test_each_finished_object_is_validated_once_whatever_the_chunks() -> None:
+    text = (
+        '{"first": {"value": 1}, "items": [{"value": 2}, {"value": 3}], '
+        '"second": {"value": 4}, "first": {"value": 5}}'
+    )
+    for size in (1, 2, 3, 7):
+        validated_inputs.clear()
+        built = built_partials(Holder, text, size)[1]
+        assert validated_inputs == [{"value": n} for n in (1, 2, 3, 4, 5)], size
+        assert built[-1] == Holder.model_validate_json(text)
 
 
 def test_finished_object_that_fails_validation_is_shown_unvalidated() -> None:
