@@ -94,25 +94,24 @@ def typed_partials_(
             # A model instance at run time; typed so that its fields may be missing.
             build = cast("Callable[[PartialJsonParser], Partial[_M] | None]", builder.build)
 
-            def on_next(chunk: str) -> None:
+            def coalesce_chunk(chunk: str) -> None:
                 nonlocal due
                 if failed:
                     return
-                loop = running_loop() if coalesce and isinstance(chunk, str) else None
-                if loop is not None:
-                    # Read at the end of the turn, in one piece: the parser's
-                    # cost per chunk is paid once per turn.
-                    pending.append(chunk)
-                    if due is None:
-                        due = loop.call_soon(read_pending)
+                loop = running_loop() if isinstance(chunk, str) else None
+                if loop is None:
+                    read(chunk)
                     return
-                read(chunk)
+                # Read at the end of the turn, in one piece: the parser's cost
+                # per chunk is paid once per turn.
+                pending.append(chunk)
+                if due is None:
+                    due = loop.call_soon(read_pending)
 
             def read_pending() -> None:
                 nonlocal due
                 due = None
-                if not failed:
-                    read(None)
+                read(None)
 
             def feed_pending() -> None:
                 if pending:
@@ -124,6 +123,8 @@ def typed_partials_(
             def read(chunk: str | None) -> None:
                 """Feed what is pending and ``chunk``, then emit the partial they make."""
                 nonlocal failed
+                if failed:
+                    return
                 try:
                     feed_pending()
                     if chunk is not None:
@@ -169,6 +170,7 @@ def typed_partials_(
                     due.cancel()
                 observer.on_error(error)
 
+            on_next = coalesce_chunk if coalesce else read
             subscription = source.subscribe(on_next, on_error, on_completed, scheduler=scheduler)
 
             def dispose() -> None:
