@@ -293,7 +293,7 @@ class PartialModelBuilder(Generic[_M]):
             if level is None:
                 annotation: Any = self.model
             elif level.kind == _MODEL:
-                field = level.fields.get(cast(str, level.key))  # the open member is this frame
+                field = level.fields.get(frames[index - 1].key)  # its open member is this frame
                 annotation = None if field is None else field[1]
             else:
                 annotation = level.item if level.kind == _LIST else None
