@@ -85,7 +85,6 @@ class _Level:
         "items",
         "key",
         "kind",
-        "listens",
         "members",
         "model",
         "name",
@@ -98,10 +97,12 @@ class _Level:
         builder: PartialModelBuilder[Any],
         container: dict[str, JsonValue] | list[JsonValue],
         annotation: Any,
+        frame: Frame | None,
     ) -> None:
         # Only the slots of its kind are set: a level is made for every
         # container that opens, so it costs what it needs. The members already
-        # in the container are converted now; the parser reports later ones.
+        # in the container are converted now; the parser reports later ones to
+        # the level of an open ``frame`` that converts them.
         self.container = container
         self.key: str | None = None  # the open member's key, None if none is open
         if isinstance(container, list):
@@ -111,12 +112,13 @@ class _Level:
             self.kind = _LIST
             self.items = container
             self.item, converted = items_of(annotation)
-            self.listens = converted
-            if converted:
-                self.builder = builder
-                self.built: list[Any] = builder.extend([], container, self.item, 0)
-            else:
-                self.built = container
+            if not converted:
+                self.built: list[Any] = container
+                return
+            self.builder = builder
+            self.built = builder.extend([], container, self.item, 0)
+            if frame is not None:
+                frame.sink = self
             return
         # An object read as a model: every field, the finished ones converted,
         # the others None; the field the open member is read into, and the
@@ -125,10 +127,8 @@ class _Level:
         model = model_in(annotation)
         if model is None:
             self.kind = _DICT
-            self.listens = False
             return
         self.kind = _MODEL
-        self.listens = True
         self.builder = builder
         self.model = model
         self.plain, self.fields, values = plan_of(model)
@@ -138,6 +138,8 @@ class _Level:
         self.name: str | None = None
         for json_key in container:
             self.finished(json_key)
+        if frame is not None:
+            frame.sink = self
 
     def finished(self, key: str) -> None:
         """Convert the member that just finished: under ``key``, or the last item of a list."""
@@ -262,9 +264,10 @@ class PartialModelBuilder(Generic[_M]):
         every finished part.
         """
         levels = self._levels
-        level = (
-            levels[0] if levels and levels[0].container is root else _Level(self, root, self.model)
-        )
+        if levels and levels[0].container is root:
+            level = levels[0]
+        else:  # it opened and closed within one chunk
+            level = _Level(self, root, self.model, None)
         level.open(None)
         return self._assemble([level], ABSENT)
 
@@ -297,9 +300,7 @@ class PartialModelBuilder(Generic[_M]):
                 annotation = None if field is None else field[1]
             else:
                 annotation = level.item if level.kind == _LIST else None
-            level = _Level(self, frame.container, annotation)
-            if level.listens:
-                frame.sink = level
+            level = _Level(self, frame.container, annotation, frame)
             level.open(key if index == last else frame.key)
             levels.append(level)
         self._levels = levels
