@@ -126,7 +126,8 @@ def typed_partials_(
                 if failed:
                     return
                 try:
-                    feed_pending()
+                    if pending:
+                        feed_pending()
                     if chunk is not None:
                         parser.feed(chunk)  # first: it rejects what is not a str
                         chunks.append(chunk)
