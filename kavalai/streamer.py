@@ -245,7 +245,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             ValueError: ``after`` is not a position this Streamer has given.
             TypeError: ``delta`` is not a bool or None.
         """
-        self._check_position(after)
+        self.check_position(after)
         if delta is not None and not isinstance(delta, bool):
             raise TypeError(f"delta must be True, False or None, got {delta!r}")
         self._home.adopt()
@@ -278,6 +278,37 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             consumers=len(pacing.readers) + len(self._subscribers),
             history=len(self._history),
         )
+
+    def check_position(self, after: int | None) -> None:
+        """Check that ``after`` can be passed to :meth:`messages`, before committing to it.
+
+        For a server that takes a resume position from a client: checking it
+        first lets a bad one be refused plainly rather than fail a response
+        already under way.
+
+        Raises:
+            ValueError: ``after`` is neither ``None`` nor the position of a
+                message of this Streamer.
+        """
+        head = self._history.head
+        if after is not None and (
+            isinstance(after, bool) or not isinstance(after, int) or not -1 <= after < head
+        ):
+            raise ValueError(
+                f"after={after!r} is not the position of a message of this Streamer (its "
+                f"positions so far run from 0 to {head - 1}); pass a message.seq, or None "
+                "to start from the first message"
+            )
+
+    @property
+    def ended(self) -> bool:
+        """Whether the Streamer has ended: finished, failed or closed. No message follows."""
+        return self._ending is not None
+
+    @property
+    def error(self) -> Exception | None:
+        """The error the Streamer failed with, once it has; ``None`` otherwise."""
+        return self._error
 
     async def stream_error(self, error: Exception) -> None:
         """End the Streamer with ``error``.
@@ -605,17 +636,6 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         active, self._active = self._active, {}
         for value_streamer in active:
             value_streamer._detach(reason, retired=retired)
-
-    def _check_position(self, after: int | None) -> None:
-        head = self._history.head
-        if after is not None and (
-            isinstance(after, bool) or not isinstance(after, int) or not -1 <= after < head
-        ):
-            raise ValueError(
-                f"after={after!r} is not the position of a message of this Streamer (its "
-                f"positions so far run from 0 to {head - 1}); pass a message.seq, or None "
-                "to start from the first message"
-            )
 
     def _ensure_open(self, action: str) -> None:
         if self._closed:

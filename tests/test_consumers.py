@@ -121,6 +121,15 @@ async def test_messages_after_a_position_never_given_raises(after: object) -> No
     await push_hello(streamer)
     with pytest.raises(ValueError, match=r"is not the position of a message.*0 to 2"):
         streamer.messages(after=after)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"is not the position of a message.*0 to 2"):
+        streamer.check_position(after)  # type: ignore[arg-type]
+
+
+async def test_a_position_given_or_none_passes_the_check() -> None:
+    streamer = Streamer()
+    await push_hello(streamer)
+    for after in (None, -1, 0, 2):
+        streamer.check_position(after)
 
 
 async def test_messages_in_delta_form_carry_the_raw_chunks_of_every_stream() -> None:

@@ -1042,3 +1042,23 @@ async def test_stream_values_end_at_a_restart_and_retry_follows_the_new_attempt(
     assert errors[0].reason == "rate limited"
     assert people[-1] == PersonRecord(name="Timo", birth_year=1986)
     assert all(person.name in ("Ti", "Timo") for person in people)
+
+
+async def test_a_streamer_says_whether_it_ended_and_with_what_error() -> None:
+    finished = Streamer()
+    value = finished.get_value_streamer("result")
+    assert not finished.ended
+    await value.stream_complete()
+    assert finished.ended
+    assert finished.error is None
+    failed = Streamer()
+    failed.get_value_streamer("result")
+    error = RuntimeError("model overloaded")
+    await failed.stream_error(error)
+    assert failed.ended
+    assert failed.error is error
+    closed = Streamer()
+    closed.get_value_streamer("result")
+    await closed.aclose()
+    assert closed.ended
+    assert closed.error is None

@@ -22,9 +22,9 @@ def snapshot(streamer: Streamer) -> Board:
         if message.type in ("partial", "complete"):
             message = StreamContent(type=message.type, name=message.name)
         board.apply(message)
-    if streamer._ending is not None:
-        if streamer._error is not None:
-            board.fail(streamer._error)
+    if streamer.ended:
+        if streamer.error is not None:
+            board.fail(streamer.error)
         else:
             board.end()
     for panel in board.panels.values():

@@ -151,7 +151,7 @@ class Publisher:
                         f"Redis unreachable for {self.give_up_seconds:.0f}s while writing "
                         f"{self.key!r}: {error}; the answer stops here"
                     )
-                    if self.streamer._ending is None:
+                    if not self.streamer.ended:
                         await self.streamer.stream_error(failure)
                     raise failure from error
                 await asyncio.sleep(delay)

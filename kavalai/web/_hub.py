@@ -103,7 +103,7 @@ class MemoryHub:
             return
         self._swept = now
         for stream_id, entry in list(self._entries.items()):
-            if entry.ended_at is None and entry.streamer._ending is not None:
+            if entry.ended_at is None and entry.streamer.ended:
                 entry.ended_at = now
             if entry.ended_at is not None and now - entry.ended_at > self.ttl_seconds:
                 del self._entries[stream_id]

@@ -113,7 +113,7 @@ class StreamResponse(Response):
         if protocol == "ui":
             wire_headers["x-vercel-ai-ui-message-stream"] = "v1"
         self.init_headers({**wire_headers, **(headers or {})})
-        streamer._check_position(after)  # a bad one fails here, before the response starts
+        streamer.check_position(after)  # a bad one fails here, before the response starts
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         finished = False
@@ -210,7 +210,7 @@ def resume_position(request: Request, streamer: Streamer) -> int | None:
         )
     after = int(raw)
     try:
-        streamer._check_position(after)
+        streamer.check_position(after)
     except ValueError as error:
         raise BadResumeError(str(error)) from None
     return after
