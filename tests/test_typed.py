@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -122,19 +123,22 @@ def rows_text(count: int) -> str:
     return f'{{"title": "T", "rows": [{rows}]}}'
 
 
-def built_partials(
-    model: type[_M], text: str, size: int
-) -> tuple[PartialModelBuilder[_M], list[_M]]:
-    """The builder, and each partial it built, for ``text`` read ``size`` characters at a time."""
+def each_partial(builder: PartialModelBuilder[_M], text: str, size: int) -> Iterator[_M]:
+    """Each partial ``builder`` builds as ``text`` is read ``size`` characters at a time."""
     parser = PartialJsonParser()
-    builder = PartialModelBuilder(model)
-    built = []
     for i in range(0, len(text), size):
         parser.feed(text[i : i + size])
         partial = builder.build(parser)
         if partial is not None:
-            built.append(partial)
-    return builder, built
+            yield partial
+
+
+def built_partials(
+    model: type[_M], text: str, size: int
+) -> tuple[PartialModelBuilder[_M], list[_M]]:
+    """The builder, and each partial it built, for ``text`` read ``size`` characters at a time."""
+    builder = PartialModelBuilder(model)
+    return builder, list(each_partial(builder, text, size))
 
 
 def partials_of(text: str, size: int = 7) -> tuple[PartialModelBuilder[Table], list[Table]]:
@@ -178,14 +182,8 @@ def test_no_partial_changes_after_it_was_built() -> None:
         '"rows": [{"id": 1, "tags": ["x", "y"]}, {"id": 2, "tags": []}]}'
     )
     for size in (1, 2, 5):
-        parser = PartialJsonParser()
-        builder = PartialModelBuilder(Grid)
-        seen = []
-        for i in range(0, len(text), size):
-            parser.feed(text[i : i + size])
-            partial = builder.build(parser)
-            if partial is not None:
-                seen.append((partial, repr(partial)))
+        # Each partial's repr as it was built, and the partial, read again at the end.
+        seen = [(p, repr(p)) for p in each_partial(PartialModelBuilder(Grid), text, size)]
         assert seen[-1][0] == Grid.model_validate_json(text)
         assert [repr(partial) for partial, _ in seen] == [shown for _, shown in seen]
 
