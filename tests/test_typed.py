@@ -326,3 +326,38 @@ def test_a_model_with_private_attributes_or_extra_fields_gets_them_on_its_partia
     _, with_extra = built_partials(WithExtra, '{"title": "Hello", "more": 1}', 4)
     assert with_extra[2].model_extra == {}
     assert with_extra[2].model_dump() == {"title": "H"}
+
+
+class Cat(BaseModel):
+    meows: int
+
+
+class Dog(BaseModel):
+    barks: int
+
+
+class Pets(BaseModel):
+    by_name: dict[str, Cat]
+    favourite: Cat | Dog
+    pair: tuple[Cat, Dog]
+    note: str
+
+
+def test_a_finished_dict_union_or_tuple_of_models_is_shown_validated() -> None:
+    text = (
+        '{"by_name": {"tom": {"meows": 3}}, "favourite": {"barks": 2}, '
+        '"pair": [{"meows": 1}, {"barks": 1}], "note": "ok"}'
+    )
+    _, built = built_partials(Pets, text, 5)
+    with_note = next(partial for partial in built if partial.note is not None)
+    assert with_note.by_name == {"tom": Cat(meows=3)}
+    assert with_note.favourite == Dog(barks=2)
+    assert with_note.pair == (Cat(meows=1), Dog(barks=1))
+    assert built[-1] == Pets.model_validate_json(text)
+
+
+def test_a_finished_value_that_fails_its_union_is_shown_as_parsed() -> None:
+    text = '{"by_name": {}, "favourite": {"purrs": 1}, "pair": [], "note": ""}'
+    _, built = built_partials(Pets, text, 4)
+    shown: object = built[-1].favourite  # unvalidated, so neither Cat nor Dog
+    assert shown == {"purrs": 1}

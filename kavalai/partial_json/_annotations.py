@@ -6,11 +6,12 @@ import types
 from contextlib import suppress
 from typing import Any, TypeAlias, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
 
 __all__ = [
     "Plan",
+    "adapter_of",
     "converts",
     "items_of",
     "list_item",
@@ -102,20 +103,44 @@ _CONVERTS: dict[Any, bool] = {}
 
 
 def converts(annotation: Any) -> bool:
-    """Whether a value read as ``annotation`` can hold a model, in a list at any depth.
+    """Whether a value read as ``annotation`` can hold a model, at any depth.
 
-    A finished value that cannot is shown as parsed, shared with the parser's
-    own (never changed once finished) rather than copied.
+    In a list, a dict, a union, a tuple: wherever the annotation names a
+    model. A finished value that cannot is shown as parsed, shared with the
+    parser's own (never changed once finished) rather than copied.
     """
     try:
         return _CONVERTS[annotation]
     except (KeyError, TypeError):  # not seen yet, or not hashable
         pass
-    item = list_item(annotation)
-    found = model_in(annotation) is not None or (item is not None and converts(item))
+    found = _names_a_model(annotation, set())
     with suppress(TypeError):  # not hashable: not cached
         _CONVERTS[annotation] = found
     return found
+
+
+def _names_a_model(annotation: Any, seen: set[int]) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    if id(annotation) in seen:
+        return False
+    seen.add(id(annotation))
+    return any(_names_a_model(arg, seen) for arg in get_args(annotation))
+
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def adapter_of(annotation: Any) -> TypeAdapter[Any]:
+    """A validator for ``annotation``, made once per annotation (making one is slow)."""
+    try:
+        return _ADAPTERS[annotation]
+    except (KeyError, TypeError):  # not seen yet, or not hashable
+        pass
+    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+    with suppress(TypeError):  # not hashable: not cached
+        _ADAPTERS[annotation] = adapter
+    return adapter
 
 
 _ITEMS_OF: dict[Any, tuple[Any, bool]] = {}

@@ -34,7 +34,15 @@ from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
-from ._annotations import converts, items_of, list_item, model_fields, model_in, plan_of
+from ._annotations import (
+    adapter_of,
+    converts,
+    items_of,
+    list_item,
+    model_fields,
+    model_in,
+    plan_of,
+)
 from ._parser import JsonValue, PartialJsonParser
 from ._partial_list import ABSENT, PartialList
 from ._scan import Frame
@@ -307,20 +315,27 @@ class PartialModelBuilder(Generic[_M]):
         return levels
 
     def convert(self, annotation: Any, value: JsonValue, nesting: int) -> Any:
-        """A finished value as the annotation reads it: models validated, lists converted."""
+        """A finished value as the annotation reads it: models validated, lists converted.
+
+        A value read as anything else that holds models (a dict of them, a
+        union) is validated as a whole, and shown as parsed if it fails.
+        """
         if not isinstance(value, list | dict) or not converts(annotation):
             return value
-        if isinstance(value, list):
+        item_annotation = list_item(annotation) if isinstance(value, list) else None
+        if isinstance(value, list) and item_annotation is not None:
             for level in self._levels:
                 if level.container is value:  # built while it was open: share it
-                    return self.extend(level.built, value, list_item(annotation), nesting)
-            item_annotation = list_item(annotation)
-            if item_annotation is None or nesting >= _MAX_NESTING:
+                    return self.extend(level.built, value, item_annotation, nesting)
+            if nesting >= _MAX_NESTING:
                 return value
             return self.extend([], value, item_annotation, nesting)
         model = model_in(annotation)
         if model is None or not isinstance(value, dict):
-            return value
+            try:
+                return adapter_of(annotation).validate_python(value)
+            except ValidationError:
+                return value  # the final validation reports it
         try:
             return model.model_validate(value)
         except ValidationError:
