@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import gc
 import textwrap
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -361,3 +363,18 @@ def test_a_finished_value_that_fails_its_union_is_shown_as_parsed() -> None:
     _, built = built_partials(Pets, text, 4)
     shown: object = built[-1].favourite  # unvalidated, so neither Cat nor Dog
     assert shown == {"purrs": 1}
+
+
+def test_a_builder_left_with_open_levels_is_freed_without_the_collector() -> None:
+    parser = PartialJsonParser()
+    builder = PartialModelBuilder(Table)
+    parser.feed('{"title": "T", "rows": [{"id": 1, "tags": []}, {"id": 2')
+    partial = builder.build(parser)
+    assert partial is not None
+    first_row = weakref.ref(partial.rows[0])
+    gc.disable()
+    try:
+        del parser, builder, partial
+        assert first_row() is None
+    finally:
+        gc.enable()

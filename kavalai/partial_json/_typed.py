@@ -30,6 +30,7 @@ replaces rather than changes: treat them as read-only.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
@@ -199,6 +200,9 @@ class PartialModelBuilder(Generic[_M]):
         # One entry per open container, outermost first, kept while it stays open.
         self._levels: list[_Level] = []
         self._root: tuple[Any, Any] = (None, None)
+        # What levels call back: a weak reference, so that a builder left with
+        # open levels (a stream cut short) is freed at once, not by the collector.
+        self._callback = weakref.proxy(self)
 
     def build(self, parser: PartialJsonParser) -> _M | None:
         """The partial instance for what ``parser`` has read, or None if there is none.
@@ -275,7 +279,7 @@ class PartialModelBuilder(Generic[_M]):
         if levels and levels[0].container is root:
             level = levels[0]
         else:  # it opened and closed within one chunk
-            level = _Level(self, root, self.model, None)
+            level = _Level(self._callback, root, self.model, None)
         level.open(None)
         return self._assemble([level], ABSENT)
 
@@ -308,7 +312,7 @@ class PartialModelBuilder(Generic[_M]):
                 annotation = None if field is None else field[1]
             else:
                 annotation = level.item if level.kind == _LIST else None
-            level = _Level(self, frame.container, annotation, frame)
+            level = _Level(self._callback, frame.container, annotation, frame)
             level.open(key if index == last else frame.key)
             levels.append(level)
         self._levels = levels
