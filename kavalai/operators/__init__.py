@@ -231,8 +231,9 @@ def typed_partials(
     After each chunk, an instance built with ``model_construct``: fields not
     yet arrived are ``None`` (and absent from ``model_fields_set``), nested
     models fill in the same way, an open list is a read-only
-    :class:`PartialList`, and only finished objects are validated (each
-    once). Partials share their finished parts, so each costs work for the
+    :class:`PartialList`, and only finished values are validated (each
+    once: a nested model, or a list, dict, union or tuple of models).
+    Partials share their finished parts, so each costs work for the
     open path only and all of them together O(size of the text); treat them
     as read-only. While the value is open more than 64 levels deep, no
     partial is emitted (each would cost work for every open level). When the
@@ -244,8 +245,8 @@ def typed_partials(
     (every field an ``object`` to a type checker, since it may be missing);
     :func:`is_validated` picks out the validated instance and types it as
     ``model``. From ``async for``, wrap the chain in
-    :func:`kavalai.iterate`, which keeps only the newest partial for a
-    consumer that falls behind.
+    :func:`kavalai.iterate`, which keeps the newest 64 partials for a
+    consumer that falls behind (``latest=`` sets how many).
 
     With ``coalesce=True``, inside a running event loop, the chunks that
     arrive in one turn of the loop (a burst that a network read delivered at
