@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from contextlib import suppress
-from typing import Any, TypeAlias, Union, get_args, get_origin
+from typing import Any, TypeAlias, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic.fields import FieldInfo
@@ -19,6 +20,8 @@ __all__ = [
     "model_in",
     "plan_of",
 ]
+
+_T = TypeVar("_T")
 
 _FIELDS: dict[type[BaseModel], tuple[tuple[str, str, Any], ...]] = {}
 
@@ -66,42 +69,42 @@ def _json_key(name: str, field: FieldInfo) -> str:
     return field.alias or name
 
 
-_MODELS: dict[Any, type[BaseModel] | None] = {}
-_ITEMS: dict[Any, Any] = {}
+def _per_annotation(compute: Callable[[Any], _T]) -> Callable[[Any], _T]:
+    """``compute``, worked out once per annotation (an unhashable one, each time)."""
+    known: dict[Any, _T] = {}
+
+    def cached(annotation: Any) -> _T:
+        try:
+            return known[annotation]
+        except (KeyError, TypeError):  # not seen yet, or not hashable
+            pass
+        found = compute(annotation)
+        with suppress(TypeError):  # not hashable: not kept
+            known[annotation] = found
+        return found
+
+    cached.__doc__ = compute.__doc__
+    return cached
 
 
+@_per_annotation
 def model_in(annotation: Any) -> type[BaseModel] | None:
     """The model class of ``Model`` or ``Model | None``, else None."""
-    try:
-        return _MODELS[annotation]
-    except (KeyError, TypeError):  # not seen yet, or not hashable
-        pass
     found = _without_none(annotation)
-    model = found if isinstance(found, type) and issubclass(found, BaseModel) else None
-    with suppress(TypeError):  # not hashable: not cached
-        _MODELS[annotation] = model
-    return model
+    return found if isinstance(found, type) and issubclass(found, BaseModel) else None
 
 
+@_per_annotation
 def list_item(annotation: Any) -> Any:
     """The item annotation of ``list[X]`` or ``list[X] | None``, else None."""
-    try:
-        return _ITEMS[annotation]
-    except (KeyError, TypeError):  # not seen yet, or not hashable
-        pass
     found = _without_none(annotation)
-    item = None
     if get_origin(found) is list:
         args = get_args(found)
-        item = args[0] if args else None
-    with suppress(TypeError):  # not hashable: not cached
-        _ITEMS[annotation] = item
-    return item
+        return args[0] if args else None
+    return None
 
 
-_CONVERTS: dict[Any, bool] = {}
-
-
+@_per_annotation
 def converts(annotation: Any) -> bool:
     """Whether a value read as ``annotation`` can hold a model, at any depth.
 
@@ -109,14 +112,7 @@ def converts(annotation: Any) -> bool:
     model. A finished value that cannot is shown as parsed, shared with the
     parser's own (never changed once finished) rather than copied.
     """
-    try:
-        return _CONVERTS[annotation]
-    except (KeyError, TypeError):  # not seen yet, or not hashable
-        pass
-    found = _names_a_model(annotation, set())
-    with suppress(TypeError):  # not hashable: not cached
-        _CONVERTS[annotation] = found
-    return found
+    return _names_a_model(annotation, set())
 
 
 def _names_a_model(annotation: Any, seen: set[int]) -> bool:
@@ -128,35 +124,17 @@ def _names_a_model(annotation: Any, seen: set[int]) -> bool:
     return any(_names_a_model(arg, seen) for arg in get_args(annotation))
 
 
-_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
-
-
+@_per_annotation
 def adapter_of(annotation: Any) -> TypeAdapter[Any]:
-    """A validator for ``annotation``, made once per annotation (making one is slow)."""
-    try:
-        return _ADAPTERS[annotation]
-    except (KeyError, TypeError):  # not seen yet, or not hashable
-        pass
-    adapter: TypeAdapter[Any] = TypeAdapter(annotation)
-    with suppress(TypeError):  # not hashable: not cached
-        _ADAPTERS[annotation] = adapter
-    return adapter
+    """A validator for ``annotation`` (making one is slow, so each is kept)."""
+    return TypeAdapter(annotation)
 
 
-_ITEMS_OF: dict[Any, tuple[Any, bool]] = {}
-
-
+@_per_annotation
 def items_of(annotation: Any) -> tuple[Any, bool]:
     """What the items of a list read as ``annotation`` are read as, and whether they convert."""
-    try:
-        return _ITEMS_OF[annotation]
-    except (KeyError, TypeError):  # not seen yet, or not hashable
-        pass
     item = list_item(annotation)
-    found = (item, converts(item))
-    with suppress(TypeError):  # not hashable: not cached
-        _ITEMS_OF[annotation] = found
-    return found
+    return item, converts(item)
 
 
 def _without_none(annotation: Any) -> Any:
