@@ -10,7 +10,6 @@ an element of ``completed_items`` or a chunk of text is never stale.
 from __future__ import annotations
 
 from collections import deque
-from threading import get_ident as _get_ident
 from typing import Generic, TypeVar
 
 from reactivex import Observable, abc
@@ -78,9 +77,7 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         self._done = False
         self._error: Exception | None = None
         self._waiters = Waiters()
-        self._waiting = 0  # tasks in __anext__ waiting: an item wakes them only if any
         self._affinity = LoopAffinity()
-        self._thread = _get_ident()  # called on it, no call is handed over: checked first
         self._subscription: abc.DisposableBase = source.subscribe(
             self._on_next, self._on_error, self._on_completed
         )
@@ -95,11 +92,7 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
                 raise error
             if self._done:
                 raise StopAsyncIteration
-            self._waiting += 1
-            try:
-                await self._waiters.wait()
-            finally:
-                self._waiting -= 1
+            await self._waiters.wait()
         return self._items.popleft()
 
     async def aclose(self) -> None:
@@ -110,13 +103,13 @@ class ObservableIterator(AsyncClosing, Generic[_T]):
         self._waiters.wake()
 
     def _on_next(self, item: _T) -> None:
-        if _get_ident() != self._thread and self._affinity.foreign():
+        if self._affinity.foreign():
             self._affinity.schedule(self._on_next, item)
             return
         if self._done:
             return  # handed over from another thread before aclose() disposed the source
         self._items.append(item)
-        if self._waiting:
+        if self._waiters:
             self._waiters.wake()
 
     def _on_error(self, error: Exception) -> None:
