@@ -114,11 +114,10 @@ def typed_partials_(
                 read(None)
 
             def feed_pending() -> None:
-                if pending:
-                    text = "".join(pending)
-                    pending.clear()
-                    chunks.append(text)
-                    parser.feed(text)
+                text = "".join(pending)
+                pending.clear()
+                chunks.append(text)
+                parser.feed(text)
 
             def read(chunk: str | None) -> None:
                 """Feed what is pending and ``chunk``, then emit the partial they make."""
@@ -148,7 +147,8 @@ def typed_partials_(
                 if failed:
                     return
                 try:
-                    feed_pending()
+                    if pending:
+                        feed_pending()
                     parser.end_input()
                     if not parser.done:  # cut off or broken: the snapshot is not the answer
                         reason = parser.error or "the text ended before the JSON value did"
