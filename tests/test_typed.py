@@ -155,12 +155,18 @@ def test_partials_share_finished_items_instead_of_copying_them() -> None:
     assert all(rows[0] is first_row for rows in open_rows if len(rows) > 1)
 
 
-def test_an_earlier_partial_does_not_change_when_more_arrives() -> None:
+def open_at_the_second_row() -> tuple[PartialJsonParser, PartialModelBuilder[Table], Table]:
+    """A parser, its builder and the partial built while the second row is open."""
     parser = PartialJsonParser()
     builder = PartialModelBuilder(Table)
     parser.feed('{"title": "T", "rows": [{"id": 1, "tags": []}, {"id": 2')
-    before = builder.build(parser)
-    assert before is not None
+    partial = builder.build(parser)
+    assert partial is not None
+    return parser, builder, partial
+
+
+def test_an_earlier_partial_does_not_change_when_more_arrives() -> None:
+    parser, builder, before = open_at_the_second_row()
     assert repr(before.rows) == "[Row(id=1, tags=[]), Row(id=None, tags=None)]"
     parser.feed(', "tags": ["x"]}, {"id": 3, "tags": []}]}')
     after = builder.build(parser)
@@ -366,11 +372,7 @@ def test_a_finished_value_that_fails_its_union_is_shown_as_parsed() -> None:
 
 
 def test_a_builder_left_with_open_levels_is_freed_without_the_collector() -> None:
-    parser = PartialJsonParser()
-    builder = PartialModelBuilder(Table)
-    parser.feed('{"title": "T", "rows": [{"id": 1, "tags": []}, {"id": 2')
-    partial = builder.build(parser)
-    assert partial is not None
+    parser, builder, partial = open_at_the_second_row()
     first_row = weakref.ref(partial.rows[0])
     gc.disable()
     try:
