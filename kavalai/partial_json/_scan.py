@@ -631,7 +631,11 @@ def render_members(container: dict[str, JsonValue] | list[JsonValue], start: int
     if len(container) <= start:
         return ""
     if isinstance(container, dict):
-        rest: JsonValue = dict(islice(container.items(), start, None)) if start else container
+        rest: JsonValue = container
+        if start:  # the newest members, taken from the end: skipping the others costs them all
+            newest = list(islice(reversed(container.items()), len(container) - start))
+            newest.reverse()
+            rest = dict(newest)
     else:
         rest = container[start:] if start else container
     text = dumps(rest)[1:-1]
