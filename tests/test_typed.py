@@ -5,7 +5,7 @@ import textwrap
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 import reactivex
@@ -14,8 +14,8 @@ from pydantic import BaseModel, PrivateAttr, model_validator
 
 from kavalai.operators import Partial, is_validated, typed_partials
 from kavalai.partial_json import PartialJsonParser
-from kavalai.partial_json._partial_list import PartialList
 from kavalai.partial_json._typed import MAX_OPEN_LEVELS, PartialModelBuilder
+from kavalai.partial_json._views import PartialDict, PartialList
 
 _M = TypeVar("_M", bound=BaseModel)
 
@@ -194,6 +194,48 @@ def test_no_partial_changes_after_it_was_built() -> None:
         seen = [(p, repr(p)) for p in each_partial(PartialModelBuilder(Grid), text, size)]
         assert seen[-1][0] == Grid.model_validate_json(text)
         assert [repr(partial) for partial, _ in seen] == [shown for _, shown in seen]
+
+
+class Inventory(BaseModel):
+    counts: dict[str, int]
+    notes: Any
+    shelves: list[dict[str, list[int]]]
+
+
+def test_no_partial_with_an_open_dict_changes_after_it_was_built() -> None:
+    text = (
+        '{"counts": {"a": 1, "b": 2, "a": 3, "c": 4}, "notes": {"x": {"y": [1, 2]}, "z": "w"}, '
+        '"shelves": [{"p": [1]}, {"q": [], "p": [2]}]}'
+    )
+    for size in (1, 2, 5):
+        seen = [(p, repr(p)) for p in each_partial(PartialModelBuilder(Inventory), text, size)]
+        assert seen[-1][0] == Inventory.model_validate_json(text)
+        assert [repr(partial) for partial, _ in seen] == [shown for _, shown in seen]
+        assert any(isinstance(partial.counts, PartialDict) for partial, _ in seen)
+
+
+def test_partials_share_the_finished_members_of_an_open_dict() -> None:
+    members = ", ".join(f'"k{i}": {i}' for i in range(50))
+    _, built = built_partials(Inventory, f'{{"counts": {{{members}}}}}', 7)
+    open_counts = [p.counts for p in built if isinstance(p.counts, PartialDict)]
+    assert len(open_counts) > 50
+    assert all(counts._entries is open_counts[-1]._entries for counts in open_counts)
+    assert open_counts[-1] == {f"k{i}": i for i in range(49)}  # the last ends at the "}"
+
+
+def test_a_partial_with_an_open_dict_dumps_as_the_dict_it_reads_as() -> None:
+    parser = PartialJsonParser()
+    builder = PartialModelBuilder(Inventory)
+    parser.feed('{"counts": {"a": 1}, "notes": {"x": [1, {"y": "z')
+    partial = builder.build(parser)
+    assert partial is not None
+    assert partial.model_dump(warnings=False) == {
+        "counts": {"a": 1},
+        "notes": {"x": [1, {"y": "z"}]},
+        "shelves": None,
+    }
+    dumped = '{"counts":{"a":1},"notes":{"x":[1,{"y":"z"}]},"shelves":null}'
+    assert partial.model_dump_json() == dumped
 
 
 def test_what_the_builder_keeps_stays_bounded_by_the_open_containers() -> None:

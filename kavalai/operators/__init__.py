@@ -30,11 +30,12 @@ from reactivex import Observable
 
 from .._consumers import stream_name
 from ..content import StreamContent
-from ..partial_json._partial_list import PartialList
+from ..partial_json._views import PartialDict, PartialList
 from ._partial import Partial, is_validated
 
 __all__ = [
     "Partial",
+    "PartialDict",
     "PartialList",
     "accumulate",
     "completed_items",
@@ -231,7 +232,8 @@ def typed_partials(
     After each chunk, an instance built with ``model_construct``: fields not
     yet arrived are ``None`` (and absent from ``model_fields_set``), nested
     models fill in the same way, an open list is a read-only
-    :class:`PartialList`, and only finished values are validated (each
+    :class:`PartialList` (an open object read as a dict, a
+    :class:`PartialDict`), and only finished values are validated (each
     once: a nested model, or a list, dict, union or tuple of models).
     Partials share their finished parts, so each costs work for the
     open path only and all of them together O(size of the text); treat them

@@ -25,8 +25,9 @@ class Partial(Generic[_M_co]):
 
     At run time a partial is an instance of the model, built without
     validation: a field that has not arrived is ``None``, a string may be cut
-    short, a list is a :class:`~kavalai.operators.PartialList`, a nested model
-    may be partial too. So every field reads as ``object``: narrow it
+    short, an open list is a :class:`~kavalai.operators.PartialList` (an open
+    dict a :class:`~kavalai.operators.PartialDict`), a nested model may be
+    partial too. So every field reads as ``object``: narrow it
     (``if isinstance(partial.title, str): ...``) before use, or narrow the
     whole item with :func:`is_validated`, which the validated instance that
     ends a :func:`~kavalai.operators.typed_partials` stream passes.

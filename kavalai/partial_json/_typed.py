@@ -17,6 +17,8 @@ once, when it finishes:
   once into a list shared by every partial, and each partial sees a fixed
   prefix of it plus the open item, so it never changes afterwards and costs
   O(1) to make. A list that closes becomes that shared list itself;
+* an open object read as a plain dict is a :class:`PartialDict` in the same
+  way, over its finished members as parsed;
 * a finished value that holds no model (a string, a list of numbers) is the
   parser's own, which it never changes once finished: nothing is copied;
 * the root, once closed, is built like an open object, from its converted
@@ -45,8 +47,8 @@ from ._annotations import (
     plan_of,
 )
 from ._parser import JsonValue, PartialJsonParser
-from ._partial_list import ABSENT, PartialList
 from ._scan import Frame
+from ._views import ABSENT, Entries, PartialDict, PartialList
 
 __all__ = ["MAX_OPEN_LEVELS", "PartialModelBuilder"]
 
@@ -78,9 +80,10 @@ _LIST = 2  # a list
 class _Level:
     """What was built for one open container, kept for as long as it stays open.
 
-    A level that converts members (an object read as a model, a list whose
-    items hold models) is its frame's sink: the parser tells it of each member
-    as it finishes, so it is up to date whenever a partial is assembled.
+    A level that converts or keeps members (an object read as a model or a
+    dict, a list whose items hold models) is its frame's sink: the parser
+    tells it of each member as it finishes, so it is up to date whenever a
+    partial is assembled.
     """
 
     __slots__ = (
@@ -89,6 +92,7 @@ class _Level:
         "builder",
         "built",
         "container",
+        "entries",
         "fields",
         "item",
         "items",
@@ -135,7 +139,15 @@ class _Level:
         self.members = container
         model = model_in(annotation)
         if model is None:
+            # A dict: its finished members as parsed, in their own store, so
+            # that a repeated key changes none a partial already shows.
             self.kind = _DICT
+            self.entries: Entries[JsonValue] = {
+                json_key: (position, value)
+                for position, (json_key, value) in enumerate(container.items())
+            }
+            if frame is not None:
+                frame.sink = self
             return
         self.kind = _MODEL
         self.builder = builder
@@ -152,8 +164,18 @@ class _Level:
 
     def finished(self, key: str) -> None:
         """Convert the member that just finished: under ``key``, or the last item of a list."""
-        if self.kind == _LIST:
+        kind = self.kind
+        if kind == _LIST:
             self.built.append(self.builder.convert(self.item, self.items[-1], 1))
+            return
+        if kind == _DICT:
+            entries = self.entries
+            entry = entries.get(key)
+            if entry is None:
+                entries[key] = (len(entries), self.members[key])
+            else:  # a repeated key: partials built so far keep the store they share
+                entries = self.entries = entries.copy()
+                entries[key] = (entry[0], self.members[key])
             return
         field = self.fields.get(key)
         if field is None:  # a key the model does not read
@@ -258,11 +280,10 @@ class PartialModelBuilder(Generic[_M]):
                     child = level.model.model_construct(_fields_set=arrived, **values)
             elif kind == _LIST:
                 child = PartialList(level.built, child)
-            else:
-                members = dict(level.members)
-                if child is not ABSENT:
-                    members[cast(str, level.key)] = child  # a member is open: its key is known
-                child = members
+            elif child is ABSENT:
+                child = PartialDict(level.entries)
+            else:  # a member is open: its key is known
+                child = PartialDict(level.entries, cast(str, level.key), child)
         return child
 
     def _closed_root(self, root: dict[str, JsonValue]) -> Any:
@@ -289,12 +310,13 @@ class PartialModelBuilder(Generic[_M]):
         ``key`` is the innermost frame's open member's, as ``open_frames``
         gives it; each outer frame's open member is the next frame.
         """
-        kept = self._levels
-        depth = 0
-        most = min(len(kept), len(frames))
-        while depth < most and kept[depth].container is frames[depth].container:
-            depth += 1
-        levels = kept[:depth]
+        levels = self._levels
+        # A container's ancestors stay the same while it is open: the deepest
+        # container both still have tells how many levels to keep.
+        depth = min(len(levels), len(frames))
+        while depth and levels[depth - 1].container is not frames[depth - 1].container:
+            depth -= 1
+        del levels[depth:]
         last = len(frames) - 1
         level = levels[-1] if depth else None
         if level is not None:
@@ -315,7 +337,6 @@ class PartialModelBuilder(Generic[_M]):
             level = _Level(self._callback, frame.container, annotation, frame)
             level.open(key if index == last else frame.key)
             levels.append(level)
-        self._levels = levels
         return levels
 
     def convert(self, annotation: Any, value: JsonValue, nesting: int) -> Any:
