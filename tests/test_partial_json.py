@@ -714,6 +714,25 @@ def test_depth_counts_a_container_that_opened_before_its_key_is_finished() -> No
     assert parser.depth == 2
 
 
+def test_rendering_goes_back_to_appending_once_a_repeated_keys_value_is_stored() -> None:
+    # Re-serialising everything after every chunk would make the rest of the
+    # document cost O(n^2): only the repeated key's own value is read that way.
+    items = ", ".join(str(i) for i in range(20))
+    repeated = '"a": {"b": 1, "b": {"c": [1], "c": 2}}, "a": [0, {"d": 5}]'
+    text = f'{{{repeated}, "rest": [{items}]}}'
+    parser = PartialJsonParser()
+    scanner = parser._scanner
+    slow_while = []
+    for char in text:
+        parser.feed(char)
+        assert parser.snapshot_json() == json.dumps(parser.snapshot())
+        slow_while.append(scanner.slow is not None)
+    assert parser.close() == json.dumps(json.loads(text))
+    assert slow_while[text.index('"b": {') + 5]
+    assert slow_while[text.index('"a": [') + 5]
+    assert not any(slow_while[text.index('"rest"') :])
+
+
 def test_a_duplicate_key_shows_its_open_value_off_the_spine() -> None:
     # json.loads keeps a repeated key at its first position, so the open
     # container is not the last member.

@@ -274,7 +274,7 @@ def _build_snapshot(scanner: Scanner) -> JsonValue:
 
 def _render(scanner: Scanner) -> str:
     """Bring ``scanner.out`` up to date and return it with the open tail closed."""
-    if scanner.slow:
+    if scanner.slow is not None:
         return dumps(_build_snapshot(scanner))
     out = scanner.out
     stack = scanner.stack

@@ -144,7 +144,9 @@ class Scanner:
         out: The rendered text that can no longer change (see module docstring).
         str_shown: How many characters of the open string ``out`` holds, -1 if
             not even its opening quote.
-        slow: Set by a duplicate key: rendering then re-serialises every time.
+        slow: The frame in which a repeated key's value is being read, None
+            if none is: until that value is stored, rendering re-serialises
+            the whole snapshot every time (see :meth:`_go_slow`).
     """
 
     __slots__ = (
@@ -198,7 +200,7 @@ class Scanner:
         self.word_at = 0
         self.out: list[str] = []
         self.str_shown = -1
-        self.slow = False
+        self.slow: Frame | None = None
 
     def feed(self, chunk: str) -> None:
         """Consume ``chunk``; the caller has checked that ``state < DONE``."""
@@ -533,6 +535,8 @@ class Scanner:
             container.append(value)
         if shown:
             top.shown += 1
+        elif top is self.slow:  # the repeated key's value: render afresh from here on
+            self.slow = None
         if top.sink is not None:
             top.sink.finished(top.key)
         return AFTER
@@ -560,8 +564,15 @@ class Scanner:
         return self._commit(text, shown)
 
     def _go_slow(self) -> None:
-        """Give up the append-only rendering: a duplicate key can rewrite an earlier member."""
-        self.slow = True
+        """Start over the rendering: the repeated key's value rewrites an earlier member.
+
+        ``json.loads`` keeps a repeated key at its first position, so the text
+        rendered so far is wrong once the new value is stored. Until then, the
+        snapshot is re-serialised whole; from then on the text is rendered
+        afresh (once) and appended to again.
+        """
+        if self.slow is None:  # else a repeated key's value holds this one: wait for that
+            self.slow = self.stack[-1]
         self.out.clear()
         self.str_shown = -1
         for frame in self.stack:
