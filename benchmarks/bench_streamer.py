@@ -10,7 +10,10 @@ Run: ``python benchmarks/bench_streamer.py``. Prints figures; asserts nothing.
    consumers. Target: deliveries per second >= 3x the one-consumer messages
    per second, since a delivery must cost far less than producing.
 3. Catch-up: a consumer that starts after 1,000,000 messages were pushed
-   (default settings) reads until it has caught up. Target: < 10 ms.
+   (default settings) reads until it has caught up. Target: < 10 ms. And a
+   consumer that was there from the start but reads only once 250,000, then
+   1,000,000 messages wait for it: four times the backlog should take about
+   four times as long (target: at most 5x).
 4. Memory, each in a fresh child process so earlier runs do not hide growth:
    1,000,000 messages with default settings and one consumer (target: peak
    RSS growth < 50 MiB); one 256 KiB cumulative text in 16-byte chunks to one
@@ -104,6 +107,24 @@ async def late_catch_up() -> tuple[float, int]:
     return time.perf_counter() - start, read
 
 
+async def backlog(messages: int) -> float:
+    """Seconds a consumer made before ``messages`` were pushed takes to read them all."""
+    streamer = Streamer(stream_delta=True)
+    text = streamer.get_value_streamer("text")
+    reader = streamer.messages()
+    for _ in range(messages):
+        text.on_next("chunk ")
+    start = time.perf_counter()
+    read = 0
+    async for _ in reader:
+        read += 1
+        if read == messages:
+            break
+    elapsed = time.perf_counter() - start
+    await reader.aclose()
+    return elapsed
+
+
 async def cumulative(consumers: int) -> float:
     text = "x" * TEXT_BYTES
     streamer = Streamer()
@@ -186,6 +207,12 @@ def main() -> None:
     seconds, read = min(catch_ups)
     print(f"a consumer joining after {LATE_AFTER:,} messages (default history, best of 3):")
     print(f"  caught up in {seconds * 1000:.1f} ms, {read:,} messages read (catch-up + history)")
+    short, long = (min(asyncio.run(backlog(n)) for _ in range(3)) for n in (250_000, 1_000_000))
+    print("a consumer reading a backlog it was there for (best of 3):")
+    print(
+        f"  250,000 messages {short:.3f} s, 1,000,000 {long:.3f} s: "
+        f"{long / short:.1f}x (target <= 5x)"
+    )
 
     for name, label in [
         ("million", f"{LATE_AFTER:,} messages, default settings, one consumer"),

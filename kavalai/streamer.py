@@ -79,7 +79,9 @@ class Streamer(Observable[StreamContent], AsyncClosing):
     values, not with the number of messages; a consumer that starts before
     the kept messages first gets a ``restart`` message and then one message per
     stream carrying its value so far (the catch-up), then the rest. Messages a
-    consumer still has to take are never trimmed.
+    consumer still has to take are never trimmed; behind a consumer far behind,
+    history is folded each time it has read as many as it still has to, so a
+    long backlog costs the same per message as a short one.
 
     Choosing ``max_buffer``: without it, a producer that outruns its iterating
     consumers only yields the event loop each time the slowest is a few dozen

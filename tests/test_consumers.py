@@ -6,6 +6,7 @@ import asyncio
 import gc
 import threading
 from collections.abc import Callable
+from itertools import pairwise
 
 import pytest
 from pydantic import BaseModel
@@ -265,6 +266,28 @@ async def test_history_a_consumer_still_needs_is_never_trimmed() -> None:
         text.on_next(str(number))
     await text.stream_complete()
     assert [message.value async for message in slow] == [str(n) for n in range(200)] + [None]
+
+
+async def test_history_behind_a_reader_far_behind_is_folded_in_halving_steps() -> None:
+    # Folding moves every message that stays: in steps at least as large as
+    # what stays, a reader catching up on a long backlog costs O(1) a message.
+    streamer = Streamer(history=0, stream_delta=True)
+    text = streamer.get_value_streamer("text")
+    reader = streamer.messages()
+    for number in range(4096):
+        text.on_next(str(number))
+    kept = [streamer.statistics().history]
+    values = []
+    async for message in reader:
+        values.append(message.value)
+        kept.append(streamer.statistics().history)
+        if len(values) == 4096:
+            break
+    assert values == [str(n) for n in range(4096)]
+    folds = [after for before, after in pairwise(kept) if after < before]
+    assert len(folds) <= 12
+    assert kept[-1] <= 64
+    await text.stream_complete()
 
 
 @pytest.mark.parametrize("history", [-1, 1.5, True, "10"])
