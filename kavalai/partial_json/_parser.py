@@ -184,17 +184,27 @@ class PartialJsonParser:
         deeper = len(scanner.stack) > len(stack)
         return frames, scanner.text_so_far() if scanner.open_string() and not deeper else None
 
-    def open_frames(self) -> tuple[list[Frame], str | None, str | None]:
-        """:meth:`spine` without the copy, for a reader that calls it after every chunk.
+    def open_frames(self) -> tuple[list[Frame], str | None, bool]:
+        """:meth:`spine` without the copies, for a reader that calls it after every chunk.
 
         Returns the scanner's own stack of open containers (each a
         :class:`Frame` with its ``container`` and ``key``; read it, never change
         it, and do not keep it across chunks), the key of the member being read
         in the innermost one (None in a list, and in an object between members,
-        where its frame's ``key`` is the last member's), and the open string's
-        text so far.
+        where its frame's ``key`` is the last member's), and whether that
+        member is a string: :meth:`open_text` then gives its text so far.
         """
         return self._scanner.open_path()
+
+    def open_text(self) -> str | None:
+        """The text so far of the open string value, None if none is open.
+
+        Each call costs the length of that text, so a reader that calls it
+        after every chunk pays O(n^2) over a long string: ask only for a
+        string it shows.
+        """
+        scanner = self._scanner
+        return scanner.text_so_far() if scanner.open_string() else None
 
     def snapshot(self) -> JsonValue:
         """The best-effort value so far, ``None`` while nothing is known.

@@ -50,15 +50,17 @@ def find_array(parser: PartialJsonParser, keys: Sequence[str]) -> list[JsonValue
     Raises:
         PathError: If the path meets a value of the wrong kind.
     """
-    frames, text = parser.spine(len(keys) + 1)
+    # Whether a string is open is all that matters of it: its text (which
+    # costs its length to put together) is never read.
+    frames, _, string = parser.open_frames()
     open_path = bool(frames)
     node: JsonValue
     if frames:
-        node = frames[0][0]
+        node = frames[0].container
     elif parser.done:
         node = parser.snapshot()
-    elif text is not None:
-        node = text
+    elif string:
+        node = ""
     else:
         return None
     for depth, key in enumerate(keys):
@@ -69,12 +71,10 @@ def find_array(parser: PartialJsonParser, keys: Sequence[str]) -> list[JsonValue
         if key in node:
             node = node[key]
             open_path = False
-        elif open_path and frames[depth][1] == key and depth + 1 < len(frames):
-            node = frames[depth + 1][0]
-        elif (
-            open_path and frames[depth][1] == key and depth + 1 == len(frames) and text is not None
-        ):
-            node = text
+        elif open_path and frames[depth].key == key and depth + 1 < len(frames):
+            node = frames[depth + 1].container
+        elif open_path and frames[depth].key == key and depth + 1 == len(frames) and string:
+            node = ""
             open_path = False
         else:
             return None

@@ -403,26 +403,27 @@ class Scanner:
         state = self.halted_in if self.state == ERROR else self.state
         return state == STRING and not self.is_key
 
-    def open_path(self) -> tuple[list[Frame], str | None, str | None]:
-        """The open containers, and the innermost one's member being read: its key and text.
+    def open_path(self) -> tuple[list[Frame], str | None, bool]:
+        """The open containers, and the innermost one's member being read: its key, and if a string.
 
         The key is None in a list, and in an object between members or while
-        the next key is read (the frame's ``key`` is then the last one's);
-        the text is the string value's so far, None if the member is not one.
+        the next key is read (the frame's ``key`` is then the last one's).
+        The string's text is left to :meth:`text_so_far`: merging its pieces
+        costs its length, which a reader that does not show it need not pay.
         """
         stack = self.stack
         state = self.halted_in if self.state == ERROR else self.state
         if state == STRING:
             if self.is_key:
-                return stack, None, None
-            text: str | None = self.text_so_far()
+                return stack, None, False
+            string = True
         elif state < STRING and state != VALUE and state != COLON:  # not reading a member
-            return stack, None, None
+            return stack, None, False
         else:
-            text = None
+            string = False
         if stack and stack[-1].closer == "}":
-            return stack, stack[-1].key, text
-        return stack, None, text
+            return stack, stack[-1].key, string
+        return stack, None, string
 
     def text_so_far(self) -> str:
         """The decoded text of the open string, merging its pieces into one."""

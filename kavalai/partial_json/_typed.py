@@ -232,7 +232,7 @@ class PartialModelBuilder(Generic[_M]):
         None while the value is not an object, or is open more than
         ``MAX_OPEN_LEVELS`` deep.
         """
-        frames, key, text = parser.open_frames()
+        frames, key, string = parser.open_frames()
         if len(frames) > MAX_OPEN_LEVELS:
             return None
         if not frames:
@@ -254,7 +254,10 @@ class PartialModelBuilder(Generic[_M]):
             level.open(key)
         if levels[0].kind != _MODEL:  # the value is a list
             return None
-        partial: _M = self._assemble(levels, ABSENT if text is None else text)
+        # The open string's text, as open_text() gives it, without asking again
+        # whether one is open: this runs after every chunk.
+        text = parser._scanner.text_so_far() if string else ABSENT
+        partial: _M = self._assemble(levels, text)
         return partial
 
     @staticmethod
