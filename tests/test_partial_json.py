@@ -1099,3 +1099,18 @@ def test_spine_shows_the_open_containers_without_copying() -> None:
     assert text == "te"
     parser.feed('xt"}]}')
     assert parser.spine() == ([], None)
+
+
+def test_open_frames_say_which_member_is_read_and_open_text_gives_a_string_so_far() -> None:
+    parser = PartialJsonParser()
+    parser.feed('{"a": [1, {"b": "te')
+    frames, key, string = parser.open_frames()
+    assert [(frame.container, frame.key) for frame in frames] == [({}, "a"), ([1], ""), ({}, "b")]
+    assert (key, string) == ("b", True)
+    assert parser.open_text() == "te"
+    parser.feed('xt", "c": 1')
+    frames, key, string = parser.open_frames()
+    assert (len(frames), key, string) == (3, "c", False)
+    assert parser.open_text() is None
+    parser.feed("}, ")
+    assert parser.open_frames()[1:] == (None, False)
