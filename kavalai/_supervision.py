@@ -87,13 +87,13 @@ class Supervision:
         error = None if task.cancelled() else task.exception()
         if error is not None:
             # KeyboardInterrupt and the like belong to the event loop.
-            fed = any(task in vs._feeders for vs in streamer._active)
+            fed = any(task in vs._feeders for vs in streamer._active.values())
             if isinstance(error, Exception) and (started or fed):
                 streamer._fail(error)
             return
         if not started:
             return  # the caller's own task: it may complete its streams later
-        left_over = [vs.name for vs in streamer._active if self._abandoned(vs)]
+        left_over = [vs.name for vs in streamer._active.values() if self._abandoned(vs)]
         if left_over:
             streamer._fail(IncompleteStreamError(left_over, cancelled=task.cancelled()))
         elif not streamer._active and not self._producers:

@@ -132,7 +132,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._waiting = Waiters()  # iterating consumers waiting at the head
         self._home = HomeLoop()
         self._home.adopt()
-        self._active: dict[ValueStreamer, None] = {}
+        self._active: dict[str, ValueStreamer] = {}  # by name: one active stream a name
         self._by_name: dict[str, Stream] = {}  # the latest stream of each name
         self._registered = 0  # value streamers registered so far: the next one's serial
         self._awaiting_values: dict[str, list[abc.ObserverBase[str]]] = {}
@@ -465,7 +465,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
     def _register(self, value_streamer: ValueStreamer) -> None:
         name = value_streamer.name
         self._ensure_open(f"add value streamer {name!r}")
-        if any(active.name == name for active in self._active):
+        if name in self._active:
             raise ValueError(
                 f"value streamer {name!r} is still active; complete it first, or call "
                 "reset_active() before a retry registers it again"
@@ -478,7 +478,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         )
         self._registered += 1
         value_streamer._record = stream
-        self._active[value_streamer] = None
+        self._active[name] = value_streamer
         self._by_name[name] = stream
         stream.watchers.extend(self._awaiting_values.pop(name, ()))
 
@@ -504,7 +504,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._append("complete", stream, None, stream.text.length)
         consumers.end_watchers(stream, consumers.completed)
         Subject.on_completed(value_streamer)
-        self._active.pop(value_streamer, None)
+        self._deactivate(value_streamer)
         if not self._active and not self._supervision.running:
             self._finish("finished")
 
@@ -523,12 +523,12 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         self._append("restart", None, None, 0, built=restart)
 
     def _apply_reset(self) -> None:
-        for value_streamer in list(self._active):
+        for value_streamer in list(self._active.values()):
             self._retire(value_streamer)
 
     def _retire(self, value_streamer: ValueStreamer) -> None:
         """Forget one value streamer that has not completed (see :meth:`reset_active`)."""
-        if self._active.pop(value_streamer, False) is False:
+        if not self._deactivate(value_streamer):
             return
         stream = value_streamer._record
         assert stream is not None
@@ -629,14 +629,21 @@ class Streamer(Observable[StreamContent], AsyncClosing):
                 subscribers.send_terminal(observer, consumers._never_registered(name))
         self._deliver(None)
 
+    def _deactivate(self, value_streamer: ValueStreamer) -> bool:
+        """Take ``value_streamer`` off the active ones; False if it was not one."""
+        if self._active.get(value_streamer.name) is not value_streamer:
+            return False
+        del self._active[value_streamer.name]
+        return True
+
     def _end_active(self, ended: Any) -> None:
-        for value_streamer in self._active:
+        for value_streamer in self._active.values():
             if value_streamer._record is not None:
                 consumers.end_watchers(value_streamer._record, ended)
 
     def _detach_active(self, reason: str, *, retired: bool = False) -> None:
         active, self._active = self._active, {}
-        for value_streamer in active:
+        for value_streamer in active.values():
             value_streamer._detach(reason, retired=retired)
 
     def _ensure_open(self, action: str) -> None:
@@ -659,7 +666,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             async with asyncio.timeout(self._timeout_seconds):
                 await self._waiting.wait()
         except TimeoutError:
-            names = [value_streamer.name for value_streamer in self._active]
+            names = list(self._active)
             raise StreamerTimeoutException(names, self._timeout_seconds) from None
 
 
