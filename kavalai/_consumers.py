@@ -171,7 +171,11 @@ def values_of(streamer: Streamer, name: str) -> Observable[str]:
         if stream.base_chunks:
             observer.on_next(stream.text.slice(0, stream.base_end))
         history = streamer._history
-        for its_stream, chunk in zip(history.streams, history.chunks, strict=True):
+        start = max(stream.first - history.offset, 0)
+        stop = len(history) if stream.end is None else max(stream.end - history.offset, 0)
+        for its_stream, chunk in zip(
+            history.streams[start:stop], history.chunks[start:stop], strict=True
+        ):
             if its_stream is stream and chunk is not None:
                 observer.on_next(chunk)
         ended = stream.ended

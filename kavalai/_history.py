@@ -43,7 +43,9 @@ class Stream:
         "base_from",
         "chunks",
         "delta",
+        "end",
         "ended",
+        "first",
         "name",
         "retired",
         "serial",
@@ -52,7 +54,9 @@ class Stream:
         "watchers",
     )
 
-    def __init__(self, name: str, delta: bool, structured: bool, serial: int = 0) -> None:
+    def __init__(
+        self, name: str, delta: bool, structured: bool, serial: int = 0, first: int = 0
+    ) -> None:
         self.name = name
         self.serial = serial  # which stream of its Streamer: names may be used again
         self.delta = delta
@@ -60,6 +64,10 @@ class Stream:
         self.text = Text()
         self.chunks = 0
         self.retired = False  # by a Streamer's reset_active(), for a retry
+        # Where its messages lie in the history: from ``first`` to before ``end``
+        # (None while it goes on), so a reader of its chunks looks there only.
+        self.first = first
+        self.end: int | None = None
         # What the trimmed messages of this stream amount to.
         self.base_end = 0
         self.base_from = 0  # where its text starts for a consumer, after a restart

@@ -475,6 +475,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             value_streamer.stream_delta,
             value_streamer.response_model is not None,
             serial=self._registered,
+            first=self._history.head,
         )
         self._registered += 1
         value_streamer._record = stream
@@ -502,6 +503,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         stream = value_streamer._record
         assert stream is not None
         self._append("complete", stream, None, stream.text.length)
+        stream.end = self._history.head
         consumers.end_watchers(stream, consumers.completed)
         Subject.on_completed(value_streamer)
         self._deactivate(value_streamer)

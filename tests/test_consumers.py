@@ -190,6 +190,33 @@ async def test_values_give_the_raw_text_of_a_cumulative_structured_stream() -> N
     assert planets == [Planet(name="Jupiter", moons=95), Planet(name="Saturn", moons=146)]
 
 
+@pytest.mark.parametrize("history", [None, 0, 64])
+async def test_values_replay_the_chunks_of_their_stream_among_others(history: int | None) -> None:
+    # Streams before, during and after it; with a short history, some of its
+    # chunks were folded into one, some of them all.
+    streamer = Streamer(stream_delta=True, history=history)
+    before, during = streamer.get_value_streamer("before"), streamer.get_value_streamer("during")
+    for number in range(100):
+        before.on_next(f"b{number} ")
+    await before.stream_complete()
+    middle = streamer.get_value_streamer("middle")
+    for number in range(100):
+        middle.on_next(f"m{number} ")
+        during.on_next(f"d{number} ")
+    await middle.stream_complete()
+    after = streamer.get_value_streamer("after")
+    for number in range(100):
+        after.on_next(f"a{number} ")
+    for name in ("before", "middle", "during", "after"):
+        chunks: list[str] = []
+        streamer.values(name).subscribe(chunks.append).dispose()
+        assert "".join(chunks) == "".join(f"{name[0]}{number} " for number in range(100))
+        if history is None:
+            assert len(chunks) == 100
+    await during.stream_complete()
+    await after.stream_complete()
+
+
 async def test_values_wait_for_a_stream_registered_later() -> None:
     streamer = Streamer()
     chunks = iterate(streamer.values("result"))
