@@ -89,9 +89,9 @@ class Timeline:
         names = {lane: for_terminal(lane)[:_LABEL_CHARS] for lane in self.lanes}
         pad = max(len(name) for name in names.values())
         rows = {lane: ["-"] * width for lane in self.lanes}
-        for index, mark in enumerate(self.marks):
+        for mark, position in zip(self.marks, self._positions(), strict=True):
             row = rows[mark.lane]
-            column = round(self._position(index) * (width - 1))
+            column = round(position * (width - 1))
             while column < width - 1 and row[column] != "-":
                 column += 1  # marks that fall together sit side by side, in order
             row[column] = _TEXT_MARK[mark.kind]
@@ -100,6 +100,9 @@ class Timeline:
     def svg(self) -> str:
         """The lanes as an SVG drawing; every label is escaped."""
         lanes = list(self.lanes)
+        placed: dict[str, list[tuple[Mark, float]]] = {lane: [] for lane in lanes}
+        for mark, position in zip(self.marks, self._positions(), strict=True):
+            placed[mark.lane].append((mark, position))
         height = _LANE_HEIGHT * max(len(lanes), 1) + 8
         width = _LABEL_WIDTH + _PLOT_WIDTH + 20
         parts = [
@@ -116,11 +119,7 @@ class Timeline:
                 f'<line x1="{_LABEL_WIDTH}" y1="{y}" x2="{_LABEL_WIDTH + _PLOT_WIDTH + 10}" '
                 f'y2="{y}" stroke="#888" stroke-width="1"/>'
             )
-            parts += [
-                self._svg_mark(mark, y, self._position(index))
-                for index, mark in enumerate(self.marks)
-                if mark.lane == lane
-            ]
+            parts += [self._svg_mark(mark, y, position) for mark, position in placed[lane]]
             parts.append("</g>")
         parts.append("</svg>")
         return "".join(parts)
@@ -141,12 +140,14 @@ class Timeline:
         self.lanes.setdefault(lane, None)
         self.marks.append(Mark(lane, kind, now - self._start, label))
 
-    def _position(self, index: int) -> float:
-        """Where the mark at ``index`` sits along its lane, from 0 to 1."""
+    def _positions(self) -> list[float]:
+        """Where each mark sits along its lane, from 0 to 1: the span found once per drawing."""
+        marks = self.marks
         if self.ordered:
-            return index / max(len(self.marks) - 1, 1)
-        span = max(mark.at for mark in self.marks)
-        return 0.0 if span <= 0 else self.marks[index].at / span
+            last = max(len(marks) - 1, 1)
+            return [index / last for index in range(len(marks))]
+        span = max((mark.at for mark in marks), default=0.0)
+        return [0.0 if span <= 0 else mark.at / span for mark in marks]
 
     def _svg_mark(self, mark: Mark, y: int, position: float) -> str:
         x = _LABEL_WIDTH + round(position * _PLOT_WIDTH) + 5

@@ -102,3 +102,70 @@ async def test_marbles_of_a_streamer_has_a_lane_per_stream() -> None:
 
     assert list(timeline.lanes) == ["thought", "result"]
     assert [mark.kind for mark in timeline.marks] == ["value", "value", "complete", "complete"]
+
+
+def _interleaved(ordered: bool) -> Timeline:
+    times = iter([0.0, 0.5, 0.5, 1.0, 2.0, 2.5, 3.0, 4.0])
+    timeline = Timeline(clock=lambda: next(times), ordered=ordered)
+    timeline.add("a1", "first")
+    timeline.add("b1", "second")
+    timeline.add("a2", "first")
+    timeline.add("c1", "third")
+    timeline.add("b2", "second")
+    timeline.complete("first")
+    timeline.fail("second", ValueError("no"))
+    timeline.add(StreamContent(type="restart", name="third"))
+    return timeline
+
+
+def _drawn(svg: str) -> list[tuple[str | None, list[tuple[str | None, int]]]]:
+    """Each lane of an SVG timeline with the kind and the x of each of its marks."""
+
+    def x(mark: ElementTree.Element) -> int:
+        if mark.tag == f"{SVG}circle":
+            return int(mark.get("cx", ""))
+        if mark.tag == f"{SVG}line":
+            return int(mark.get("x1", ""))
+        if mark.tag == f"{SVG}rect":
+            return int(mark.get("x", "")) + 5
+        return int(mark.get("d", "")[1:].split(",")[0]) + 6  # an X: M{x - 6},...
+
+    return [
+        (
+            lane.get("data-lane"),
+            [(mark.get("class"), x(mark)) for mark in lane if mark.get("class")],
+        )
+        for lane in ElementTree.fromstring(svg).findall(f"{SVG}g")
+    ]
+
+
+def test_text_places_interleaved_lanes_by_time() -> None:
+    assert _interleaved(ordered=False).text(20).splitlines() == [
+        "first  o-o---------|-------",
+        "second --o-------o---X-----",
+        "third  -----o-------------R",
+    ]
+
+
+def test_text_places_interleaved_lanes_by_order() -> None:
+    assert _interleaved(ordered=True).text(20).splitlines() == [
+        "first  o----o--------|-----",
+        "second ---o-------o----X---",
+        "third  --------o----------R",
+    ]
+
+
+def test_svg_places_interleaved_lanes_by_time() -> None:
+    assert _drawn(_interleaved(ordered=False).svg()) == [
+        ("first", [("mark value", 115), ("mark value", 180), ("mark complete", 440)]),
+        ("second", [("mark value", 180), ("mark value", 375), ("mark error", 505)]),
+        ("third", [("mark value", 245), ("mark restart", 635)]),
+    ]
+
+
+def test_svg_places_interleaved_lanes_by_order() -> None:
+    assert _drawn(_interleaved(ordered=True).svg()) == [
+        ("first", [("mark value", 115), ("mark value", 264), ("mark complete", 486)]),
+        ("second", [("mark value", 189), ("mark value", 412), ("mark error", 561)]),
+        ("third", [("mark value", 338), ("mark restart", 635)]),
+    ]
