@@ -6,33 +6,116 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import reactivex
 
 from ..content import StreamContent
 from ..operators import partial_json
 
-__all__ = ["Board", "Panel", "structured"]
+__all__ = ["Board", "Panel", "Source", "structured"]
 
 #: Below this many seconds of messages, a rate says nothing.
 _RATE_AFTER = 0.25
 
 PanelState = Literal["streaming", "complete", "error"]
 
+#: The messages of a stream (a restart belongs to none).
+MessageKind = Literal["partial", "complete", "error"]
+
 #: A JSON value, as ``json.loads`` gives it.
 Json = dict[str, object] | list[object] | str | int | float | bool | None
 
 
-@dataclass
-class Panel:
-    """One stream as a display shows it."""
+class Source(Protocol):
+    """Where a panel's value comes from: text that grows, read only when drawn."""
 
-    name: str
-    value: str = ""  #: the whole value so far: text, or JSON text for a structured value
-    messages: int = 0
-    state: PanelState = "streaming"
-    error: str | None = None  #: the text of an ``error`` message
+    def text(self) -> str | None:
+        """The value now, or None while nothing of it is known."""
+
+
+class Chunks:
+    """Text that grows by chunks, joined only when read: O(chunk) per chunk, not O(text)."""
+
+    __slots__ = ("_chunks", "_joined")
+
+    def __init__(self, text: str = "") -> None:
+        self._chunks = [text]
+        self._joined: str | None = text
+
+    def append(self, chunk: str) -> None:
+        """Add ``chunk`` at the end."""
+        self._chunks.append(chunk)
+        self._joined = None
+
+    def text(self) -> str:
+        """The whole text, joined once per change however often it is read."""
+        if self._joined is None:
+            self._joined = "".join(self._chunks)
+            self._chunks = [self._joined]
+        return self._joined
+
+
+class Panel:
+    """One stream as a display shows it.
+
+    Attributes:
+        name: The stream's name.
+        messages: How many of its messages the board took.
+        state: ``"streaming"``, ``"complete"`` or ``"error"``.
+        error: The text of an ``error`` message.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        value: str = "",
+        messages: int = 0,
+        state: PanelState = "streaming",
+        error: str | None = None,
+    ) -> None:
+        self.name = name
+        self._source: Source = Chunks(value)
+        self._before = value  # shown while the source knows nothing yet
+        self.messages = messages
+        self.state = state
+        self.error = error
+
+    @property
+    def value(self) -> str:
+        """The whole value so far: text, or JSON text for a structured value."""
+        text = self._source.text()
+        return self._before if text is None else text
+
+    @value.setter
+    def value(self, value: str) -> None:
+        self._source = Chunks(value)
+
+    def append(self, chunk: str) -> None:
+        """Add ``chunk`` to the value; the chunks are joined when the value is read."""
+        if not isinstance(self._source, Chunks):
+            self._source = Chunks(self.value)
+        self._source.append(chunk)
+
+    def follow(self, source: Source) -> None:
+        """Show ``source``'s value from now on; until it knows some, the value so far."""
+        if source is not self._source:
+            self._before = self.value
+            self._source = source
+
+    def __repr__(self) -> str:
+        return (
+            f"Panel(name={self.name!r}, value={self.value!r}, messages={self.messages!r}, "
+            f"state={self.state!r}, error={self.error!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Panel):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.name, self.value, self.messages, self.state, self.error)
 
 
 @dataclass
@@ -58,27 +141,37 @@ class Board:
 
     def apply(self, message: StreamContent) -> None:
         """Take one message into the board."""
-        now = self.clock()
-        if self.first_at is None:
-            self.first_at = now
-        self.last_at = now
-        self.messages += 1
         if message.type == "restart":
-            self.restarts += 1
-            self.panels.clear()  # consumers drop what they accumulated
+            self.restart()
             return
-        panel = self.panels.get(message.name)
-        if panel is None:
-            panel = self.panels[message.name] = Panel(message.name)
-        panel.messages += 1
+        panel = self.take(message.type, message.name)
         if message.type == "error":
             panel.state, panel.error = "error", message.value or ""
-            return
-        if message.value is not None:
-            joins = self.delta and message.type == "partial"
-            panel.value = panel.value + message.value if joins else message.value
-        if message.type == "complete":
+        elif message.value is not None:
+            if self.delta and message.type == "partial":
+                panel.append(message.value)
+            else:
+                panel.value = message.value
+
+    def take(self, kind: MessageKind, name: str, messages: int = 1) -> Panel:
+        """Count ``messages`` messages of type ``kind`` of stream ``name``; its panel.
+
+        What they carry is the caller's to show on the panel.
+        """
+        self._count(messages)
+        panel = self.panels.get(name)
+        if panel is None:
+            panel = self.panels[name] = Panel(name)
+        panel.messages += messages
+        if kind == "complete":
             panel.state = "complete"
+        return panel
+
+    def restart(self) -> None:
+        """Count a restart message: consumers drop what they accumulated, and so does the board."""
+        self._count(1)
+        self.restarts += 1
+        self.panels.clear()
 
     def fail(self, error: BaseException) -> None:
         """The source ended with ``error``."""
@@ -121,6 +214,13 @@ class Board:
         if rate is not None:
             parts.append(f"{rate:,.0f} msg/s")
         return " · ".join(parts)
+
+    def _count(self, messages: int) -> None:
+        now = self.clock()
+        if self.first_at is None:
+            self.first_at = now
+        self.last_at = now
+        self.messages += messages
 
 
 def structured(value: str) -> dict[str, object] | list[object] | None:
