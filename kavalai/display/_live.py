@@ -1,10 +1,11 @@
 """Follow a source to its end while a view shows it: a notebook output or a terminal.
 
-The source is read as an independent consumer (a Streamer's own
-``messages()``, or a subscription), so the display takes nothing from other
-consumers. Redraws are coalesced: whatever arrives while one is drawn and
-for ``interval`` seconds after it is shown by the next, so a fast stream
-costs the frontend about ten updates a second, not one per message.
+The source is read as an independent consumer (a Streamer's raw chunks
+through a :class:`~kavalai.wire.RecordReader`, see ``_follow``; or a
+subscription), so the display takes nothing from other consumers. Redraws
+are coalesced: whatever arrives while one is drawn and for ``interval``
+seconds after it is shown by the next, so a fast stream costs the frontend
+about ten updates a second, not one per message.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from reactivex.abc import DisposableBase
 
 from ..content import StreamContent
 from ..streamer import Streamer
+from ..wire import RecordReader
 from ._board import Board
+from ._follow import Follower
 from ._html import board_html
 from ._marbles import Timeline
 
@@ -194,14 +197,19 @@ class _Changes:
 
 
 async def _read(streamer: Streamer, board: Board, changes: _Changes) -> None:
+    follower = Follower(board)
+    reader = RecordReader(streamer)
     try:
-        async with streamer.messages(delta=False) as messages:
-            async for message in messages:
-                changes.call(board.apply, message)
-    except Exception as error:
+        while not reader.done:
+            for record in await reader.read():
+                if record.kind in ("end", "error"):
+                    changes.end(follower.apply, record)
+                else:
+                    changes.call(follower.apply, record)
+    except Exception as error:  # the drawing waits for an end: whatever stops reading is one
         changes.end(board.fail, error)
-    else:
-        changes.end(board.end)
+    finally:
+        await reader.aclose()
 
 
 async def _draw(view: _View, changes: _Changes, interval: float) -> None:

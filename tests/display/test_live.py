@@ -92,3 +92,24 @@ async def test_display_takes_nothing_from_other_consumers() -> None:
 
 async def _values(streamer: Streamer) -> list[str | None]:
     return [message.value async for message in streamer]
+
+
+async def test_display_of_a_streamer_over_many_chunks_shows_the_whole_final_text() -> None:
+    streamer = Streamer()
+    answer = streamer.get_value_streamer("answer")
+    chunks = [f"{index:05d}|" for index in range(5000)]
+
+    async def produce() -> None:
+        for chunk in chunks:
+            await answer.stream_partial(chunk)
+            await asyncio.sleep(0)  # the display reads while the text grows
+        await answer.stream_complete()
+
+    streamer.start(produce())
+    out = io.StringIO()
+    await display(streamer, out=out)
+
+    header, *wrapped, status = out.getvalue().splitlines()
+    assert header.startswith("── answer · ✓ complete · 5,001 ")
+    assert "".join(wrapped) == "".join(chunks)
+    assert status.startswith("done · 5,001 messages · 0 of 1 stream active")
