@@ -14,7 +14,7 @@ from typing import Literal
 from ..content import StreamContent
 from ._safe import for_markup, for_terminal
 
-__all__ = ["Mark", "Timeline"]
+__all__ = ["LABEL_LIMIT", "Mark", "Timeline"]
 
 MarkKind = Literal["value", "complete", "error", "restart"]
 
@@ -29,11 +29,18 @@ _LANE_HEIGHT = 34
 _LABEL_WIDTH = 110
 _PLOT_WIDTH = 520
 _LABEL_CHARS = 12
+#: A mark keeps at most this much of what it stands for, as its tooltip: a
+#: cumulative stream's every message carries its whole value so far, and
+#: keeping them all whole would take O(n^2) memory and SVG.
+LABEL_LIMIT = 200
 
 
 @dataclass(frozen=True)
 class Mark:
-    """One event on a lane, ``at`` seconds after the timeline started."""
+    """One event on a lane, ``at`` seconds after the timeline started.
+
+    ``label`` is what it stands for, cut to ``LABEL_LIMIT`` characters.
+    """
 
     lane: str
     kind: MarkKind
@@ -138,6 +145,8 @@ class Timeline:
         if self._start is None:
             self._start = now
         self.lanes.setdefault(lane, None)
+        if len(label) > LABEL_LIMIT:
+            label = label[: LABEL_LIMIT - 1] + "…"
         self.marks.append(Mark(lane, kind, now - self._start, label))
 
     def _positions(self) -> list[float]:

@@ -10,6 +10,7 @@ import reactivex
 
 from kavalai import StreamContent, Streamer
 from kavalai.display import Timeline, marbles
+from kavalai.display._marbles import LABEL_LIMIT
 from kavalai.operators import accumulate
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -63,6 +64,19 @@ def test_text_strips_control_sequences_of_lane_names() -> None:
     timeline.add("x", "a\x1b[2Jb")
 
     assert timeline.text(5) == "ab o----"
+
+
+def test_a_mark_keeps_only_the_start_of_a_long_value() -> None:
+    # Each message of a cumulative stream carries the whole value so far:
+    # kept whole, a timeline of one long text would grow as its square.
+    timeline = _ticking()
+    for length in range(1, 2000, 100):
+        timeline.add(StreamContent(type="partial", name="text", value="x" * length))
+    labels = [mark.label for mark in timeline.marks]
+    assert labels[0] == "x"
+    assert labels[-1] == "x" * (LABEL_LIMIT - 1) + "…"
+    assert max(len(label) for label in labels) == LABEL_LIMIT
+    assert len(timeline.svg()) < 20 * (LABEL_LIMIT + 200)
 
 
 async def test_marbles_follows_named_observables_to_their_end() -> None:
