@@ -93,7 +93,6 @@ class History:
     __slots__ = (
         "_base",
         "_batch",
-        "_freed",
         "_live",
         "chunks",
         "ends",
@@ -117,7 +116,6 @@ class History:
         # Trim in batches, so each message is folded in O(1).
         self._batch = 0 if keep is None else max(keep // 8, 64)
         self._base: dict[Stream, None] = {}  # streams of trimmed messages, since a restart
-        self._freed = 0  # built messages before this position were freed, awaiting the trim
         self._live: Builders = {}  # values of the messages built as they are pushed
 
     def __len__(self) -> int:
@@ -184,11 +182,14 @@ class History:
         return message(kind, name, values.complete(end) if stream.chunks else None, seq)
 
     def release(self, start: int, end: int) -> None:
-        """Drop the cumulative messages built for positions ``start`` to ``end``."""
+        """Drop the messages built for positions ``start`` to ``end``, which every reader passed.
+
+        A later reader of them (one that resumes there) builds them again from
+        what is kept; restarts stay, as they come built.
+        """
         streams, messages, offset = self.streams, self.messages, self.offset
         for index in range(max(start, offset) - offset, end - offset):
-            stream = streams[index]
-            if stream is not None and not stream.delta:
+            if streams[index] is not None:
                 messages[index] = None
 
     def trim(self, needed: int) -> None:
@@ -202,9 +203,7 @@ class History:
             # A reader still needs messages beyond those. Each trim moves all
             # that stay, so fold only once at least as many go as stay: a reader
             # far behind then costs O(1) a message, not O(its backlog) a batch.
-            # Until then, free what was built for the messages it has passed.
             if behind < len(self) - behind:
-                self._free_built(needed)
                 return
             end = behind
         if end < self._batch:
@@ -227,14 +226,6 @@ class History:
         for column in (self.kinds, self.streams, self.chunks, self.ends, self.messages):
             del column[:end]
         self.offset += end
-
-    def _free_built(self, end: int) -> None:
-        """Drop the messages built for positions before ``end`` (not restarts: they come built)."""
-        streams, messages, offset = self.streams, self.messages, self.offset
-        for index in range(max(self._freed, offset) - offset, end - offset):
-            if streams[index] is not None:
-                messages[index] = None
-        self._freed = end
 
     def catch_up(self, delta: bool | None, builders: Builders) -> list[Raw]:
         """The restart and the values so far that stand for the trimmed messages.
