@@ -243,6 +243,13 @@ def test_a_partial_with_an_open_dict_dumps_as_the_dict_it_reads_as() -> None:
     assert partial.model_dump_json() == dumped
 
 
+def test_a_string_under_a_key_no_model_reads_leaves_the_partials_as_they_were() -> None:
+    text = '{"title": "T", "skip": {"deep": ["long text"]}, "rows": [{"id": 1, "note": "long'
+    partials = built_partials(Table, text, 3)[1]
+    assert not any("long" in repr(partial) for partial in partials)
+    assert repr(partials[-1]) == "Table(title='T', rows=[Row(id=1, tags=None)])"
+
+
 def test_what_the_builder_keeps_stays_bounded_by_the_open_containers() -> None:
     builder, built = partials_of(rows_text(300))
     assert built[-1] == Table.model_validate_json(rows_text(300))

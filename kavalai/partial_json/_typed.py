@@ -94,6 +94,7 @@ class _Level:
         "container",
         "entries",
         "fields",
+        "hidden",
         "item",
         "items",
         "key",
@@ -118,6 +119,9 @@ class _Level:
         # the level of an open ``frame`` that converts them.
         self.container = container
         self.key: str | None = None  # the open member's key, None if none is open
+        # Whether no partial shows it: a model above it does not read the
+        # member it lies in. Set by whoever makes it below another level.
+        self.hidden = False
         if isinstance(container, list):
             # A list: what its items are read as, and the finished ones
             # converted. Items that hold no model are shown as parsed: the
@@ -254,10 +258,11 @@ class PartialModelBuilder(Generic[_M]):
             level.open(key)
         if levels[0].kind != _MODEL:  # the value is a list
             return None
-        # The open string's text, as open_text() gives it, without asking again
-        # whether one is open: this runs after every chunk.
-        text = parser._scanner.text_so_far() if string else ABSENT
-        partial: _M = self._assemble(levels, text)
+        # The open string's text costs its length to put together: only for a
+        # partial that shows it, not for one under a key the model does not read.
+        inner = levels[-1]
+        shown = string and not inner.hidden and (inner.kind != _MODEL or inner.name is not None)
+        partial: _M = self._assemble(levels, parser.open_text() if shown else ABSENT)
         return partial
 
     @staticmethod
@@ -330,14 +335,18 @@ class PartialModelBuilder(Generic[_M]):
             frame = frames[index]
             # What the new container is read as: the root's model, or what its
             # parent reads its open member as.
+            hidden = False
             if level is None:
                 annotation: Any = self.model
             elif level.kind == _MODEL:
                 field = level.fields.get(frames[index - 1].key)  # its open member is this frame
                 annotation = None if field is None else field[1]
+                hidden = level.hidden or field is None
             else:
                 annotation = level.item if level.kind == _LIST else None
+                hidden = level.hidden
             level = _Level(self._callback, frame.container, annotation, frame)
+            level.hidden = hidden
             level.open(key if index == last else frame.key)
             levels.append(level)
         return levels
