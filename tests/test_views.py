@@ -5,7 +5,7 @@ import pytest
 from kavalai.partial_json._views import PartialDict, PartialList
 
 
-def test_views_reads_like_a_list() -> None:
+def test_partial_list_reads_like_a_list() -> None:
     items = PartialList([1, 2], 3)
     assert len(items) == 3
     assert list(items) == [1, 2, 3]

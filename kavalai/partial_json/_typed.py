@@ -137,9 +137,6 @@ class _Level:
             if frame is not None:
                 frame.sink = self
             return
-        # An object read as a model: every field, the finished ones converted,
-        # the others None; the field the open member is read into, and the
-        # fields set without and with it.
         self.members = container
         model = model_in(annotation)
         if model is None:
@@ -153,6 +150,9 @@ class _Level:
             if frame is not None:
                 frame.sink = self
             return
+        # An object read as a model: every field, the finished ones converted,
+        # the others None; the field the open member is read into, and the
+        # fields set without and with it.
         self.kind = _MODEL
         self.builder = builder
         self.model = model
