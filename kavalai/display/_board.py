@@ -76,7 +76,7 @@ class Panel:
     ) -> None:
         self.name = name
         self._source: Source = Chunks(value)
-        self._before = value  # shown while the source knows nothing yet
+        self._until_known = value  # shown while the source knows nothing yet
         self.messages = messages
         self.state = state
         self.error = error
@@ -85,7 +85,7 @@ class Panel:
     def value(self) -> str:
         """The whole value so far: text, or JSON text for a structured value."""
         text = self._source.text()
-        return self._before if text is None else text
+        return self._until_known if text is None else text
 
     @value.setter
     def value(self, value: str) -> None:
@@ -100,7 +100,7 @@ class Panel:
     def follow(self, source: Source) -> None:
         """Show ``source``'s value from now on; until it knows some, the value so far."""
         if source is not self._source:
-            self._before = self.value
+            self._until_known = self.value
             self._source = source
 
     def __repr__(self) -> str:
@@ -173,9 +173,9 @@ class Board:
         self.restarts += 1
         self.panels.clear()
 
-    def fail(self, error: BaseException) -> None:
-        """The source ended with ``error``."""
-        self.error = f"{type(error).__name__}: {error}"
+    def fail(self, error: BaseException | str) -> None:
+        """The source ended with ``error``: an exception, or its ``"Type: message"``."""
+        self.error = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
         self.ended = True
 
     def end(self) -> None:

@@ -52,7 +52,7 @@ class Follower:
         elif kind == "end":
             board.end()
         else:
-            board.error, board.ended = f"{record.error_type}: {record.value}", True
+            board.fail(f"{record.error_type}: {record.value}")
 
 
 class _Value:
