@@ -12,6 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from kavalai import (
+    MessageIterator,
     StreamContent,
     Streamer,
     StreamRestartedError,
@@ -285,12 +286,18 @@ async def test_resuming_after_a_trimmed_position_gets_the_catch_up() -> None:
     ]
 
 
-async def test_history_a_consumer_still_needs_is_never_trimmed() -> None:
+def behind(chunks: int) -> tuple[Streamer, ValueStreamer, MessageIterator]:
+    """A Streamer that keeps no history, and a reader made before ``chunks`` chunks came."""
     streamer = Streamer(history=0, stream_delta=True)
     text = streamer.get_value_streamer("text")
-    slow = streamer.messages()
-    for number in range(200):
+    reader = streamer.messages()
+    for number in range(chunks):
         text.on_next(str(number))
+    return streamer, text, reader
+
+
+async def test_history_a_consumer_still_needs_is_never_trimmed() -> None:
+    _, text, slow = behind(200)
     await text.stream_complete()
     assert [message.value async for message in slow] == [str(n) for n in range(200)] + [None]
 
@@ -298,11 +305,7 @@ async def test_history_a_consumer_still_needs_is_never_trimmed() -> None:
 async def test_history_behind_a_reader_far_behind_is_folded_in_halving_steps() -> None:
     # Folding moves every message that stays: in steps at least as large as
     # what stays, a reader catching up on a long backlog costs O(1) a message.
-    streamer = Streamer(history=0, stream_delta=True)
-    text = streamer.get_value_streamer("text")
-    reader = streamer.messages()
-    for number in range(4096):
-        text.on_next(str(number))
+    streamer, text, reader = behind(4096)
     kept = [streamer.statistics().history]
     values = []
     async for message in reader:
