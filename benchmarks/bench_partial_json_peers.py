@@ -11,7 +11,9 @@ read, in one run, by:
 * engine + value: ``snapshot()`` (the value so far) after every chunk;
 * partial_json: the operator, ``snapshot_json()`` text after every chunk;
 * typed + iterate: ``iterate(source.pipe(typed_partials(Document)))`` in an
-  event loop, every partial taken, ending with the validated instance;
+  event loop: a partial built after every chunk, and the consumer takes
+  what ``iterate()`` keeps (the source pushes every chunk before the
+  consumer runs, so the newest 64), ending with the validated instance;
 * jiter re-parse: append the chunk, ``pydantic_core.from_json(buffer,
   allow_partial="trailing-strings")`` per chunk (100 KB only: 1 MB takes minutes);
 * jsonriver (``pip install 'kavalai[bench]'``): its ``parse`` fed the same
