@@ -16,6 +16,26 @@ from starlette.types import ASGIApp
 from kavalai import StreamContent, Streamer
 
 
+async def restart_without_reset(streamer: Streamer) -> None:
+    """A stream that goes on after a restart, as the same value streamer."""
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("x")
+    await streamer.stream_restart("retry")
+    await text.stream_partial("y")
+    await text.stream_complete()
+
+
+async def retry_under_the_same_name(streamer: Streamer) -> None:
+    """A restart, reset_active(), and a fresh value streamer under the same name."""
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("draft")
+    await streamer.stream_restart("retry")
+    streamer.reset_active()
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("final")
+    await text.stream_complete()
+
+
 @dataclass
 class Consumed:
     """What one consumer received: the messages, then how the stream ended."""

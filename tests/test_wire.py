@@ -10,6 +10,8 @@ import pytest
 from kavalai import StreamContent, Streamer
 from kavalai.wire import MAX_RECORD_TEXT, Record, RecordReader, Replica
 
+from .conftest import restart_without_reset, retry_under_the_same_name
+
 Produce = Callable[[Streamer], Awaitable[None]]
 
 
@@ -39,24 +41,6 @@ async def rebuilt(produce: Produce, reconnect_after: int | None = None) -> list[
 
 def keys(messages: list[StreamContent]) -> list[tuple[str, str, str | None]]:
     return [(m.type, m.name, m.value) for m in messages]
-
-
-async def restart_without_reset(streamer: Streamer) -> None:
-    text = streamer.get_value_streamer("text")
-    await text.stream_partial("x")
-    await streamer.stream_restart("retry")
-    await text.stream_partial("y")
-    await text.stream_complete()
-
-
-async def retry_under_the_same_name(streamer: Streamer) -> None:
-    text = streamer.get_value_streamer("text")
-    await text.stream_partial("draft")
-    await streamer.stream_restart("retry")
-    streamer.reset_active()
-    text = streamer.get_value_streamer("text")
-    await text.stream_partial("final")
-    await text.stream_complete()
 
 
 @pytest.mark.parametrize("produce", [restart_without_reset, retry_under_the_same_name])

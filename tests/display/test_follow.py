@@ -14,6 +14,8 @@ from kavalai.display._follow import Follower
 from kavalai.display._html import board_html
 from kavalai.wire import RecordReader
 
+from ..conftest import restart_without_reset, retry_under_the_same_name
+
 Produce = Callable[[Streamer], Coroutine[object, object, None]]
 
 
@@ -81,24 +83,6 @@ async def _name_used_again(streamer: Streamer) -> None:
     streamer.close()
 
 
-async def _restart_mid_stream(streamer: Streamer) -> None:
-    text = streamer.get_value_streamer("text")
-    await text.stream_partial("before ")
-    await streamer.stream_restart("why")
-    await text.stream_partial("after")
-    await text.stream_complete()
-
-
-async def _retry(streamer: Streamer) -> None:
-    text = streamer.get_value_streamer("text")
-    await text.stream_partial("first try")
-    await streamer.stream_restart("retry")
-    streamer.reset_active()
-    text = streamer.get_value_streamer("text")
-    await text.stream_partial("second try")
-    await text.stream_complete()
-
-
 async def _failure(streamer: Streamer) -> None:
     await streamer.get_value_streamer("text").stream_partial("so far")
     raise RuntimeError("broke")
@@ -106,7 +90,13 @@ async def _failure(streamer: Streamer) -> None:
 
 @pytest.mark.parametrize(
     "produce",
-    [_many_chunks, _structured_after_prose, _name_used_again, _restart_mid_stream, _retry],
+    [
+        _many_chunks,
+        _structured_after_prose,
+        _name_used_again,
+        restart_without_reset,
+        retry_under_the_same_name,
+    ],
 )
 async def test_the_board_shows_what_cumulative_messages_show(produce: Produce) -> None:
     followed, cumulative = await _both(produce)
