@@ -171,12 +171,11 @@ def values_of(streamer: Streamer, name: str) -> Observable[str]:
         if stream.base_chunks:
             observer.on_next(stream.text.slice(0, stream.base_end))
         history = streamer._history
-        start = max(stream.first - history.offset, 0)
-        stop = len(history) if stream.end is None else max(stream.end - history.offset, 0)
-        for its_stream, chunk in zip(
-            history.streams[start:stop], history.chunks[start:stop], strict=True
-        ):
-            if its_stream is stream and chunk is not None:
+        streams, chunks, offset = history.streams, history.chunks, history.offset
+        stop = len(streams) if stream.end is None else stream.end - offset
+        for index in range(max(stream.first - offset, 0), stop):
+            chunk = chunks[index]
+            if streams[index] is stream and chunk is not None:
                 observer.on_next(chunk)
         ended = stream.ended
         if ended is not None:
