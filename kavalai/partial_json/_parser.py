@@ -199,9 +199,9 @@ class PartialJsonParser:
     def open_text(self) -> str | None:
         """The text so far of the open string value, None if none is open.
 
-        Each call costs the length of that text, so a reader that calls it
-        after every chunk pays O(n^2) over a long string: ask only for a
-        string it shows.
+        A call after more of it arrived costs the length of the whole text,
+        so a reader that calls it after every chunk pays O(n^2) over a long
+        string: ask only for a string it shows.
         """
         scanner = self._scanner
         return scanner.text_so_far() if scanner.open_string() else None
