@@ -168,12 +168,15 @@ def values_of(streamer: Streamer, name: str) -> Observable[str]:
             waiting = streamer._awaiting_values.setdefault(name, [])
             waiting.append(observer)
             return Disposable(partial(_discard, waiting, observer))
-        if stream.base_chunks:
-            observer.on_next(stream.text.slice(0, stream.base_end))
         history = streamer._history
         streams, chunks, offset = history.streams, history.chunks, history.offset
+        # A stream that went on after a restart gives its chunks since: the
+        # ones before were taken back.
+        restart = stream.restarts[-1][0] if stream.restarts else -1
+        if restart < offset and stream.base_chunks:  # trimmed: joined into one
+            observer.on_next(stream.text.slice(stream.base_from, stream.base_end))
         stop = len(streams) if stream.end is None else stream.end - offset
-        for index in range(max(stream.first - offset, 0), stop):
+        for index in range(max(stream.first, restart + 1, offset) - offset, stop):
             chunk = chunks[index]
             if streams[index] is stream and chunk is not None:
                 observer.on_next(chunk)

@@ -47,6 +47,7 @@ class Stream:
         "ended",
         "first",
         "name",
+        "restarts",
         "retired",
         "serial",
         "structured",
@@ -64,18 +65,32 @@ class Stream:
         self.text = Text()
         self.chunks = 0
         self.retired = False  # by a Streamer's reset_active(), for a retry
+        # Each restart it went on after: the restart's position, and the length
+        # of the text and the number of chunks then. Its value starts afresh there.
+        self.restarts: list[tuple[int, int, int]] = []
         # Where its messages lie in the history: from ``first`` to before ``end``
         # (None while it goes on), so a reader of its chunks looks there only.
         self.first = first
         self.end: int | None = None
         # What the trimmed messages of this stream amount to.
         self.base_end = 0
-        self.base_from = 0  # where its text starts for a consumer, after a restart
-        self.base_chunks = 0
+        self.base_from = 0  # where its value starts, after a restart it went on after
+        self.base_chunks = 0  # since then
         self.base_done = False
         # Observers of Streamer.values(), and how to end a late one once the stream has.
         self.watchers: list[abc.ObserverBase[str]] = []
         self.ended: Callable[[abc.ObserverBase[str]], None] | None = None
+
+    def start_at(self, seq: int) -> tuple[int, int]:
+        """Where the value of its message at ``seq`` starts: the text's length and chunks then.
+
+        Consumers drop what they accumulated at a restart, so a stream that goes
+        on after one has a new value from there.
+        """
+        for restart, length, chunks in reversed(self.restarts):
+            if restart < seq:
+                return length, chunks
+        return 0, 0
 
 
 Builders = dict[Stream, Values]
@@ -148,7 +163,10 @@ class History:
         self.chunks.append(chunk)
         self.ends.append(end)
         self.messages.append(built)
-        if stream is None or built is not None:  # a restart comes built
+        if stream is None:  # a restart, built: values go on afresh after it
+            self._live.clear()
+            return built
+        if built is not None:
             return built
         if stream.delta:
             if subscribed:
@@ -174,12 +192,14 @@ class History:
             return built
         values = builders.get(stream)
         if values is None:
-            values = builders[stream] = _values(stream)
+            values = builders[stream] = _values(stream, stream.start_at(seq)[0])
         end = self.ends[index]
         if kind == "partial":
             return message(kind, name, values.partial(end), seq)
         del builders[stream]
-        return message(kind, name, values.complete(end) if stream.chunks else None, seq)
+        # A stream that got no chunk (since a restart it went on after) has no value.
+        pushed = stream.chunks > stream.start_at(seq)[1]
+        return message(kind, name, values.complete(end) if pushed else None, seq)
 
     def release(self, start: int, end: int) -> None:
         """Drop the messages built for positions ``start`` to ``end``, which every reader passed.
@@ -209,12 +229,15 @@ class History:
         if end < self._batch:
             return
         base = self._base
-        for kind, stream, text_end in zip(
-            self.kinds[:end], self.streams[:end], self.ends[:end], strict=True
+        for pos, (kind, stream, text_end) in enumerate(
+            zip(self.kinds[:end], self.streams[:end], self.ends[:end], strict=True), self.offset
         ):
             if stream is None:  # a restart: consumers drop what came before
                 for dropped in base:
-                    dropped.base_from = dropped.base_end
+                    if any(restart == pos for restart, _, _ in dropped.restarts):
+                        # It went on after the restart: its value starts afresh there.
+                        dropped.base_from = dropped.base_end
+                        dropped.base_chunks = 0
                 base.clear()
             elif kind == "partial":
                 base[stream] = None
@@ -243,7 +266,7 @@ class History:
                 if done:
                     caught.append(("complete", stream, None))
                 continue
-            values = _values(stream)
+            values = _values(stream, stream.base_from)
             if done:
                 caught.append(("complete", stream, values.complete(end) if chunks else None))
             elif chunks:
@@ -260,8 +283,8 @@ class History:
         self._live.pop(stream, None)
 
 
-def _values(stream: Stream) -> Values:
-    return values_of(stream.text, stream.structured)
+def _values(stream: Stream, start: int) -> Values:
+    return values_of(stream.text, stream.structured, start)
 
 
 class Cursor:
@@ -296,9 +319,14 @@ class Cursor:
         built = history.messages[index]
         if built is not None and self.delta is None:
             stream = history.streams[index]
-            if self._builders and stream is not None and history.kinds[index] == "complete":
-                self._builders.pop(stream, None)  # the stream is done: drop its parser
+            if self._builders and history.kinds[index] != "partial":
+                if stream is None:  # a restart: values go on afresh after it
+                    self._builders.clear()
+                else:  # the stream is done: drop its parser
+                    self._builders.pop(stream, None)
             return built
+        if history.streams[index] is None:
+            self._builders.clear()
         return history.render(pos, self.delta, self._builders)
 
     def read_raw(self) -> Raw | None:

@@ -53,14 +53,14 @@ class Text:
 
 
 class TextValues:
-    """The cumulative values of a text stream, computed forwards."""
+    """The cumulative values of a text stream from ``start``, computed forwards."""
 
     __slots__ = ("_end", "_text", "_value")
 
-    def __init__(self, text: Text) -> None:
+    def __init__(self, text: Text, start: int = 0) -> None:
         self._text = text
         self._value = ""
-        self._end = 0
+        self._end = start
 
     def partial(self, end: int) -> str:
         if end != self._end:
@@ -72,14 +72,14 @@ class TextValues:
 
 
 class JsonValues:
-    """The best-effort JSON snapshots of a structured stream, computed forwards."""
+    """The best-effort JSON snapshots of a structured stream from ``start``, computed forwards."""
 
-    __slots__ = ("_end", "_parser", "_text")
+    __slots__ = ("_end", "_parser", "_start", "_text")
 
-    def __init__(self, text: Text) -> None:
+    def __init__(self, text: Text, start: int = 0) -> None:
         self._text = text
         self._parser = PartialJsonParser()
-        self._end = 0
+        self._start = self._end = start
 
     def partial(self, end: int) -> str | None:
         self._feed(end)
@@ -95,7 +95,7 @@ class JsonValues:
         """
         self._feed(end)
         final = self._parser.close()
-        return final if self._parser.done else self._text.slice(0, end)
+        return final if self._parser.done else self._text.slice(self._start, end)
 
     def _feed(self, end: int) -> None:
         if end != self._end:
@@ -106,6 +106,10 @@ class JsonValues:
 Values = TextValues | JsonValues
 
 
-def values_of(text: Text, structured: bool) -> Values:
-    """A fresh builder of the values of ``text``: JSON snapshots if ``structured``."""
-    return JsonValues(text) if structured else TextValues(text)
+def values_of(text: Text, structured: bool, start: int = 0) -> Values:
+    """A fresh builder of the values of ``text`` from ``start``: JSON snapshots if ``structured``.
+
+    A stream that goes on after a restart starts a new value there: consumers
+    dropped the text before it.
+    """
+    return JsonValues(text, start) if structured else TextValues(text, start)

@@ -263,8 +263,10 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         Chunks trimmed from history arrive joined into one. It follows the latest
         stream of that name, or the first one registered under it later; it
         fails with :class:`~kavalai.StreamRestartedError` if that stream is
-        retired by :meth:`reset_active`, and with ``ValueError`` if the Streamer
-        ends without such a stream.
+        retired by :meth:`reset_active` or a restart takes back chunks it gave
+        (subscribed after a restart the stream went on after, it gives the
+        chunks since), and with ``ValueError`` if the Streamer ends without
+        such a stream.
         """
         return consumers.values_of(self, name)
 
@@ -327,7 +329,10 @@ class Streamer(Observable[StreamContent], AsyncClosing):
 
         Emits a ``restart`` message (name ``"response"``): consumers drop what
         they accumulated, and a retry follows. Pair it with :meth:`reset_active`
-        so the retry's fresh value streamers decide when the Streamer ends.
+        so the retry's fresh value streamers decide when the Streamer ends. A
+        value streamer that goes on without it starts a new value: its
+        cumulative messages after the restart carry only what follows it, as
+        a delta consumer that dropped the rest has it.
 
         Args:
             value: Optional text for the consumer, such as the reason.
@@ -521,6 +526,16 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             return
         self._restart_reason = value
         seq = self._history.head
+        for value_streamer in self._active.values():
+            stream = value_streamer._record
+            assert stream is not None
+            # Consumers drop what they accumulated: a stream that goes on has a new value.
+            if stream.chunks > stream.start_at(seq)[1] and stream.watchers:
+                # Its values() observers had chunks the restart takes back.
+                watchers, stream.watchers = stream.watchers, []
+                for observer in tuple(watchers):  # ending one disposes it, out of this list
+                    subscribers.send_terminal(observer, StreamRestartedError(stream.name, value))
+            stream.restarts.append((seq, stream.text.length, stream.chunks))
         restart = message("restart", RESTART_NAME, value, seq)
         self._append("restart", None, None, 0, built=restart)
 

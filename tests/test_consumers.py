@@ -567,17 +567,68 @@ async def test_every_values_observer_of_a_stream_ends_with_it() -> None:
     assert sorted(ends) == ["0", "1", "2", "m0", "m1", "m2"]
 
 
-async def test_a_delta_catch_up_after_a_restart_carries_only_what_followed_it() -> None:
-    streamer = Streamer(stream_delta=True, history=0)
+@pytest.mark.parametrize("delta", [True, False])
+async def test_a_catch_up_after_a_restart_carries_only_what_followed_it(delta: bool) -> None:
+    streamer = Streamer(stream_delta=delta, history=0)
     text = streamer.get_value_streamer("text")
+    done = streamer.get_value_streamer("done")
+    await done.stream_partial("finished before")
+    await done.stream_complete()
     await text.stream_partial("before ")
     await streamer.stream_restart("retry")  # without reset_active(): the stream goes on
     for _ in range(70):
         await text.stream_partial("x")
+    late = streamer.messages()
+    caught = [await anext(late) for _ in range(2)]
+    assert keys(caught[:1]) == [("restart", "response", "catch-up")]
     await text.stream_complete()
-    late = [message async for message in streamer.messages()]
-    assert keys(late[:1]) == [("restart", "response", "catch-up")]
-    assert "".join(m.value or "" for m in late[1:]) == "x" * 70  # as a consumer from the start
+    rest = [message async for message in late]
+    if delta:  # as a consumer from the start has it
+        assert "".join(m.value or "" for m in caught[1:] + rest) == "x" * 70
+    else:
+        assert keys(rest[-1:]) == [("complete", "text", "x" * 70)]
+        assert caught[1].value is not None
+        assert caught[1].value == "x" * len(caught[1].value)  # none of the text before
+        assert caught[1].value
+
+
+async def test_values_subscribed_after_a_restart_give_the_chunks_since() -> None:
+    streamer = Streamer()
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("before ")
+    await streamer.stream_restart("retry")  # without reset_active(): the stream goes on
+    await text.stream_partial("after")
+    chunks = iterate(streamer.values("text"))
+    await text.stream_complete()
+    assert [chunk async for chunk in chunks] == ["after"]
+
+
+async def test_values_subscribed_after_a_trimmed_restart_give_the_text_since() -> None:
+    streamer = Streamer(history=0)
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("before ")
+    await streamer.stream_restart("retry")
+    for _ in range(70):
+        await text.stream_partial("x")
+    chunks = iterate(streamer.values("text"))
+    await text.stream_complete()
+    assert "".join([chunk async for chunk in chunks]) == "x" * 70
+
+
+async def test_values_that_gave_chunks_fail_at_a_restart() -> None:
+    streamer = Streamer()
+    text = streamer.get_value_streamer("text")
+    waiting = iterate(streamer.values("text"))  # nothing yet: the restart takes nothing back
+    await streamer.stream_restart("first")
+    await text.stream_partial("before ")
+    chunks = iterate(streamer.values("text"))
+    await streamer.stream_restart("retry")
+    await text.stream_partial("after")
+    await text.stream_complete()
+    with pytest.raises(StreamRestartedError, match="retry"):
+        [chunk async for chunk in chunks]
+    with pytest.raises(StreamRestartedError, match="retry"):
+        [chunk async for chunk in waiting]
 
 
 def test_a_task_that_fed_a_module_level_streamer_and_raised_fails_it() -> None:

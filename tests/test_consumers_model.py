@@ -1,7 +1,8 @@
 """A property test: every consumer of a Streamer, whenever it starts, gets every message.
 
 A random producer writes several streams (delta and cumulative, text and
-structured), restarts with ``reset_active()``, pushes chunks from a thread and
+structured), restarts with ``reset_active()`` or lets the streams go on with
+new values, pushes chunks from a thread and
 sometimes ends with an error, while consumers of every kind start at random
 times: ``async for`` loops, ``messages(after=..., delta=...)`` iterators (after
 trimmed positions too), Rx subscribers and ``values(name)`` observers. A small
@@ -141,6 +142,7 @@ class Consumer:
     head: int = 0  # the position of the next message when it started
     name: str = ""  # for values()
     target: ModelStream | None = None  # the stream values() follows
+    voided: tuple[str | None, str] | None = None  # a restart's reason, and the text it took back
     messages: list[StreamContent] = field(default_factory=list)
     chunks: list[str] = field(default_factory=list)
     ended: str | None = None  # "completed" or "failed"
@@ -360,14 +362,25 @@ class Scenario:
 
     async def restart(self) -> None:
         reason = self.draw(st.sampled_from(REASONS))
+        reset = self.draw(st.booleans())
         await self.streamer.stream_restart(reason)
-        self.streamer.reset_active()
-        self.log.append(("restart", reason))
-        event("restart")
+        if reset:
+            self.streamer.reset_active()
+        self.log.append(("restart", reason, reset))
+        event("restart" if reset else "restart, the streams go on")
         self.record(Sent("restart", None, cumulative=reason))
         for stream in self.active:
-            stream.retired, stream.reason = True, reason
-        self.active.clear()
+            if reset:
+                stream.retired, stream.reason = True, reason
+                continue
+            if stream.pushes:  # values() observers had chunks the restart takes back
+                for consumer in self.consumers:
+                    if consumer.target is stream and consumer.voided is None:
+                        consumer.voided = (reason, stream.text)
+            # It goes on with a new value: the producer writes it afresh.
+            stream.text, stream.pushes, stream.written = "", 0, 0
+        if reset:
+            self.active.clear()
         self.since_restart.clear()
         self.applied = len(self.sent)
 
@@ -422,7 +435,8 @@ class Scenario:
                 handles[op[1]].on_completed()
             elif op[0] == "restart":
                 await reference.stream_restart(op[1])
-                reference.reset_active()
+                if op[2]:
+                    reference.reset_active()
             else:
                 await reference.stream_error(RuntimeError("the model call failed"))
         read: list[StreamContent] = []
@@ -528,6 +542,13 @@ class Scenario:
             assert consumer.chunks == [], consumer
             assert isinstance(consumer.error, ValueError), consumer
             assert consumer.name in str(consumer.error)
+            return
+        if consumer.voided is not None:  # the stream went on after a restart
+            reason, text = consumer.voided
+            assert "".join(consumer.chunks) == text, consumer
+            assert isinstance(consumer.error, StreamRestartedError), consumer
+            assert (consumer.error.name, consumer.error.reason) == (target.name, reason)
+            event("values() ended by a restart the stream went on after")
             return
         assert "".join(consumer.chunks) == target.text, consumer
         event(f"values() of a {target.name} stream")

@@ -267,6 +267,35 @@ async def test_restart_message_precedes_the_retry(consumer: Consumer) -> None:
     ]
 
 
+async def test_a_stream_that_goes_on_after_a_restart_has_a_new_value(consumer: Consumer) -> None:
+    streamer = Streamer()
+    text = streamer.get_value_streamer("text")
+    person = streamer.get_value_streamer("person", response_model=PersonRecord)
+    idle = streamer.get_value_streamer("idle")
+    await text.stream_partial("half an ans")
+    await person.stream_partial('{"name": "Ti')
+    await idle.stream_partial("dropped")
+    await streamer.stream_restart("rate limited")  # without reset_active(): they go on
+    await text.stream_partial("whole ")
+    await text.stream_partial("answer")
+    await person.stream_partial('{"name": "Timo", "birth_year": 1986}')
+    for value_streamer in (text, person, idle):
+        await value_streamer.stream_complete()
+    consumed = await consumer.consume(streamer)
+    assert [(m.type, m.name, m.value) for m in consumed.messages] == [
+        ("partial", "text", "half an ans"),
+        ("partial", "person", '{"name": "Ti"}'),
+        ("partial", "idle", "dropped"),
+        ("restart", "response", "rate limited"),
+        ("partial", "text", "whole "),
+        ("partial", "text", "whole answer"),
+        ("partial", "person", '{"name": "Timo", "birth_year": 1986}'),
+        ("complete", "text", "whole answer"),
+        ("complete", "person", '{"name": "Timo", "birth_year": 1986}'),
+        ("complete", "idle", None),  # nothing since the restart: no value, as in delta mode
+    ]
+
+
 async def test_stale_streamer_completing_after_reset_is_harmless(consumer: Consumer) -> None:
     streamer = Streamer()
     stale = streamer.get_value_streamer("result")

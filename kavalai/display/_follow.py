@@ -23,8 +23,7 @@ class Follower:
 
     def __init__(self, board: Board) -> None:
         self._board = board
-        # By name, the stream last announced: a stream keeps its text across a
-        # restart, as a cumulative consumer's builders do, until one of that name replaces it.
+        # By name, the stream last announced, until one of that name replaces it.
         self._streams: dict[str, _Value] = {}
         self._caught: str | None = None  # the stream of the catch-up partial just taken
 
@@ -48,6 +47,9 @@ class Follower:
             # complete: read cumulatively, that is one message.
             board.take("complete", name, 0 if caught == name else 1).follow(stream)
         elif kind == "restart":
+            # Consumers drop what they accumulated: a stream that goes on starts afresh.
+            for stream_name, stream in self._streams.items():
+                self._streams[stream_name] = _Value(stream.structured)
             board.restart()
         elif kind == "end":
             board.end()
@@ -58,9 +60,10 @@ class Follower:
 class _Value:
     """One stream's text, kept once, and the value of its latest cumulative message."""
 
-    __slots__ = ("_chunks", "_complete", "_shown", "_text", "_values")
+    __slots__ = ("_chunks", "_complete", "_shown", "_text", "_values", "structured")
 
     def __init__(self, structured: bool) -> None:
+        self.structured = structured
         self._text = Text()
         self._values = values_of(self._text, structured)
         self._chunks = 0

@@ -164,13 +164,14 @@ class Publisher:
 
 
 class _FoldedStream:
-    __slots__ = ("announced", "chunks", "done", "shown_from")
+    __slots__ = ("announced", "chunks", "done", "heard", "shown_from")
 
     def __init__(self, announced: Record) -> None:
         self.announced = announced  # its "stream" record: mode and serial
         self.chunks: list[str] = []
         self.done = False
-        self.shown_from = 0  # a delta consumer dropped the text before this, at a restart
+        self.heard = True  # a record of it came since the last restart
+        self.shown_from = 0  # consumers dropped the text before this, at a restart
 
     def text(self) -> str:
         self.chunks[:] = ["".join(self.chunks)]
@@ -182,7 +183,8 @@ class _Folded:
 
     def __init__(self) -> None:
         self._streams: dict[str, _FoldedStream] = {}  # the latest stream of each name
-        self._shown: dict[str, None] = {}  # names with messages since the last restart
+        # Names with messages since the last restart, or announced before it and not done.
+        self._shown: dict[str, None] = {}
         self._ended: Record | None = None  # the end or the error, once written
 
     def fold(self, record: Record) -> None:
@@ -191,14 +193,20 @@ class _Folded:
             self._streams[name] = _FoldedStream(record)
         elif kind == "partial":
             self._streams[name].chunks.extend(record.chunks)
+            self._streams[name].heard = True
             self._shown[name] = None
         elif kind == "complete":
             self._streams[name].done = True
+            self._streams[name].heard = True
             self._shown[name] = None
         elif kind == "restart":  # consumers drop what came before
-            for shown in self._shown:
-                self._streams[shown].shown_from = len(self._streams[shown].text())
-            self._shown.clear()
+            shown, self._shown = self._shown, {}
+            for shown_name in shown:
+                stream = self._streams[shown_name]
+                stream.shown_from = len(stream.text())
+                if not stream.done:  # it may go on: a reader must know its mode then
+                    stream.heard = False
+                    self._shown[shown_name] = None
         elif kind in ("end", "error"):
             self._ended = record
 
@@ -208,9 +216,9 @@ class _Folded:
         for name in self._shown:
             stream = self._streams[name]
             records.append(stream.announced)
-            text = stream.text()
-            if stream.announced.delta:
-                text = text[stream.shown_from :]
+            if not stream.heard:  # nothing of it since the restart, which it may go on after
+                continue
+            text = stream.text()[stream.shown_from :]
             if text or not stream.done:
                 records.append(Record("partial", None, name, (text,)))
             if stream.done:

@@ -219,8 +219,13 @@ async def test_web_workers_serve_resume_and_stop_an_answer_of_another_worker(
             sock.close()
 
 
-async def publish_long(redis: Redis, key: str, maxlen: int) -> Streamer:
-    """A long answer, each message its own entry, kept to about ``maxlen`` entries."""
+async def publish_long(
+    redis: Redis, key: str, maxlen: int, restart_at: int | None = None
+) -> Streamer:
+    """A long answer, each message its own entry, kept to about ``maxlen`` entries.
+
+    With ``restart_at``, a restart comes before that number, and every stream goes on.
+    """
     streamer = Streamer()
     publisher = Publisher(streamer, redis, key, maxlen=maxlen)
     publishing = asyncio.ensure_future(publisher.run())
@@ -229,6 +234,8 @@ async def publish_long(redis: Redis, key: str, maxlen: int) -> Streamer:
     person = streamer.get_value_streamer("person", response_model=Person)
     await person.stream_partial('{"name": "Ti')
     for number in range(120):
+        if number == restart_at:
+            await streamer.stream_restart("again")
         await text.stream_partial(f"{number},")
         await deltas.stream_partial(str(number % 10))
         await asyncio.sleep(0.002)  # one entry each: the publisher keeps up
@@ -261,6 +268,47 @@ async def test_a_trimmed_answer_gives_a_late_reader_the_catch_up(redis: Redis) -
     async with subscribe(redis, "answer:long") as remote:
         late = [message async for message in remote]
     assert (late[0].type, late[0].value) == ("restart", "catch-up")
+    assert rebuilt(late) == rebuilt(local)
+    assert rebuilt(late)["person"] == '{"name": "Timo", "birth_year": 1986}'
+
+
+async def test_a_late_reader_gets_only_what_followed_a_restart_the_streams_went_on_after(
+    redis: Redis,
+) -> None:
+    streamer = await publish_long(redis, "answer:again", maxlen=8, restart_at=60)
+    local = [message async for message in streamer]
+    async with subscribe(redis, "answer:again") as remote:
+        late = [message async for message in remote]
+    assert (late[0].type, late[0].value) == ("restart", "catch-up")
+    assert rebuilt(late) == rebuilt(local)
+    assert rebuilt(local)["text"] == "".join(f"{number}," for number in range(60, 120))
+    assert rebuilt(local)["person"] == 'mo", "birth_year": 1986}'  # not JSON: as written
+
+
+async def test_a_reader_from_the_base_follows_a_stream_silent_since_a_restart(
+    redis: Redis,
+) -> None:
+    streamer = Streamer()
+    publishing = asyncio.ensure_future(Publisher(streamer, redis, "answer:silent", maxlen=4).run())
+    text = streamer.get_value_streamer("text")
+    person = streamer.get_value_streamer("person", response_model=Person)
+    await person.stream_partial('{"name": "Ti')
+    await streamer.stream_restart("again")  # both go on; person says nothing for a while
+    for number in range(40):
+        await text.stream_partial(f"{number},")
+        await asyncio.sleep(0.002)  # one entry each: the base is stored every 4
+    while await redis.xlen("answer:silent") > 8:
+        await asyncio.sleep(0.002)
+    async with subscribe(redis, "answer:silent") as remote:
+        messages = aiter(remote)
+        first = await anext(messages)
+        assert (first.type, first.value) == ("restart", "catch-up")
+        await person.stream_partial('{"name": "Timo", "birth_year": 1986}')
+        await person.stream_complete()
+        await text.stream_complete()
+        late = [first, *[message async for message in messages]]
+    await publishing
+    local = [message async for message in streamer]
     assert rebuilt(late) == rebuilt(local)
     assert rebuilt(late)["person"] == '{"name": "Timo", "birth_year": 1986}'
 
