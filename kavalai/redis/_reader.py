@@ -77,6 +77,10 @@ async def _follow(
     while True:
         # Any: redis-py types the reply for both RESP2 (a list) and RESP3 (a dict).
         answer: Any = await redis.xread({key: last_id}, count=ENTRIES_READ, block=block_ms)
+        if _cancelled():
+            # The client can swallow a cancellation that came while it read (its
+            # command returns as usual): leaving must not hang, so honour it.
+            raise asyncio.CancelledError
         entries: list[tuple[Any, dict[Any, Any]]] = answer[0][1] if answer else []
         if not entries:
             exists = exists or bool(await redis.exists(key))
@@ -157,3 +161,9 @@ def _after(record: Record, after: int | None) -> Record | None:
             return Record("partial", record.seq + skip, record.name, record.chunks[skip:])
         return record
     return None if record.seq <= after else record
+
+
+def _cancelled() -> bool:
+    """Whether the running task was asked to cancel."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

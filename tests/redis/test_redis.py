@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -311,6 +312,30 @@ async def test_a_reader_from_the_base_follows_a_stream_silent_since_a_restart(
     local = [message async for message in streamer]
     assert rebuilt(late) == rebuilt(local)
     assert rebuilt(late)["person"] == '{"name": "Timo", "birth_year": 1986}'
+
+
+@pytest.mark.parametrize("leave", ["at the end of the body", "by an exception"])
+async def test_a_reader_leaves_a_live_answer_without_waiting_for_it(
+    redis: Redis, leave: str
+) -> None:
+    streamer = Streamer()
+    publishing = asyncio.ensure_future(Publisher(streamer, redis, "answer:live").run())
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("still being written")
+
+    async def read_and_leave() -> None:
+        async with subscribe(redis, "answer:live") as remote:
+            first = await anext(aiter(remote))
+            assert first.value == "still being written"
+            if leave == "by an exception":
+                raise LookupError("the reader gives up")
+
+    # The client can swallow the cancellation of a blocking read: leaving
+    # must not wait for an answer that goes on.
+    with pytest.raises(LookupError) if leave == "by an exception" else contextlib.nullcontext():
+        await asyncio.wait_for(read_and_leave(), timeout=30)
+    await text.stream_complete()
+    await publishing
 
 
 async def test_resuming_after_any_position_of_a_trimmed_answer(redis: Redis) -> None:
