@@ -40,6 +40,8 @@ _MEDIA_TYPES: dict[str, str] = {
 #: Seconds a client may leave the response unread before it is dropped.
 SEND_TIMEOUT = 30.0
 
+_PING = b": ping\n\n"  # an SSE comment: keeps proxies from closing an idle stream
+
 
 class StreamResponse(Response):
     """Serves a Streamer's messages as a streaming HTTP response, in any ASGI framework.
@@ -151,9 +153,14 @@ class StreamResponse(Response):
                         return
                     if pings and started is None and clock() - last_sent >= self.ping_seconds:
                         last_sent = clock()
-                        await send(
-                            {"type": "http.response.body", "body": b": ping\n\n", "more_body": True}
-                        )
+                        # Timed like any send: this task is the only one that times them.
+                        with anyio.move_on_after(self.send_timeout) as ping:
+                            await send(
+                                {"type": "http.response.body", "body": _PING, "more_body": True}
+                            )
+                        if ping.cancelled_caught:
+                            group.cancel_scope.cancel()  # the client stopped reading
+                            return
 
             group.start_soon(watch_disconnect)
             group.start_soon(watch_sends)

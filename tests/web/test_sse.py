@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 
 import httpx
 import pytest
@@ -269,6 +270,33 @@ async def test_a_client_that_stops_reading_is_dropped(serve: Serve) -> None:
             pushed += 1
             await asyncio.sleep(0.005)
     assert streamer._closed
+
+
+async def test_a_client_that_stops_reading_before_an_idle_spell_is_dropped(serve: Serve) -> None:
+    streamer = Streamer(stream_delta=True)
+    base = await serve(app_for(streamer, ping_seconds=0.05, send_timeout=0.3))
+    text = streamer.get_value_streamer("text")
+    port = int(base.rsplit(":", 1)[1])
+    _, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    writer.write(b"GET /stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+    await writer.drain()
+    transport = writer.transport
+    assert isinstance(transport, asyncio.Transport)
+    transport.pause_reading()  # connected, but it reads no more
+    try:
+        while not streamer.statistics().consumers:
+            await asyncio.sleep(0.01)
+        # Enough to fill every buffer on the way; then the answer goes quiet, so
+        # the next thing the server sends is a ping, into the full buffer.
+        await text.stream_partial("x" * 20_000_000)
+        for _ in range(200):  # bounded: 10 s at most
+            if streamer._closed:
+                break
+            await asyncio.sleep(0.05)
+        assert streamer._closed
+    finally:
+        transport.abort()
 
 
 async def test_idle_sse_sends_ping_comments(serve: Serve) -> None:
