@@ -526,18 +526,23 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             return
         self._restart_reason = value
         seq = self._history.head
+        voided: list[tuple[str, list[abc.ObserverBase[str]]]] = []
         for value_streamer in self._active.values():
             stream = value_streamer._record
             assert stream is not None
-            # Consumers drop what they accumulated: a stream that goes on has a new value.
             if stream.chunks > stream.start_at(seq)[1] and stream.watchers:
                 # Its values() observers had chunks the restart takes back.
-                watchers, stream.watchers = stream.watchers, []
-                for observer in tuple(watchers):  # ending one disposes it, out of this list
-                    subscribers.send_terminal(observer, StreamRestartedError(stream.name, value))
+                voided.append((stream.name, stream.watchers))
+                stream.watchers = []
+            # Consumers drop what they accumulated: a stream that goes on has a new value.
             stream.restarts.append((seq, stream.text.length, stream.chunks))
         restart = message("restart", RESTART_NAME, value, seq)
         self._append("restart", None, None, 0, built=restart)
+        # Last: an observer may subscribe again at once (it reads the chunks
+        # since the restart) or end this very Streamer.
+        for name, watchers in voided:
+            for observer in tuple(watchers):  # ending one disposes it, out of this list
+                subscribers.send_terminal(observer, StreamRestartedError(name, value))
 
     def _apply_reset(self) -> None:
         for value_streamer in list(self._active.values()):

@@ -10,6 +10,7 @@ from itertools import pairwise
 
 import pytest
 from pydantic import BaseModel
+from reactivex import operators as ops
 
 from kavalai import (
     MessageIterator,
@@ -613,6 +614,37 @@ async def test_values_subscribed_after_a_trimmed_restart_give_the_text_since() -
     chunks = iterate(streamer.values("text"))
     await text.stream_complete()
     assert "".join([chunk async for chunk in chunks]) == "x" * 70
+
+
+async def test_values_retried_at_a_restart_follow_the_chunks_since() -> None:
+    streamer = Streamer()
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("before ")
+    chunks: list[str] = []
+    streamer.values("text").pipe(ops.retry(2)).subscribe(chunks.append)
+    await streamer.stream_restart("retry")  # without reset_active(): the stream goes on
+    await text.stream_partial("after")
+    await text.stream_complete()
+    assert chunks == ["before ", "after"]
+
+
+async def test_a_stream_fed_by_values_ends_its_streamer_after_the_restart(
+    consumer: Consumer,
+) -> None:
+    streamer = Streamer()
+    answer = streamer.get_value_streamer("answer")
+    loud = streamer.get_value_streamer("loud")
+    streamer.values("answer").pipe(ops.map(str.upper)).subscribe(loud)
+    consuming = consumer.start(streamer)
+    await answer.stream_partial("half")
+    await streamer.stream_restart("rate limited")  # answer goes on: loud's values are void
+    consumed = await consuming
+    assert keys(consumed.messages) == [
+        ("partial", "answer", "half"),
+        ("partial", "loud", "HALF"),
+        ("restart", "response", "rate limited"),
+    ]
+    assert isinstance(consumed.error, StreamRestartedError)
 
 
 async def test_values_that_gave_chunks_fail_at_a_restart() -> None:
