@@ -36,8 +36,9 @@ async def subscribe(
     for the producer's). The ``async with`` body starts once what the key held
     is applied (at once if the key does not exist yet). A key that does not
     exist yet is waited for up to ``wait_seconds``; then the Streamer fails
-    with ``LookupError``. An entry
-    that is not a kavalai record fails it with ``ValueError`` naming the entry.
+    with ``LookupError``, as it does when the key expires before the end came
+    (its producer died). An entry that is not a kavalai record fails it with
+    ``ValueError`` naming the entry.
     """
     streamer = Streamer(history=None)
     replica = Replica(streamer)
@@ -46,11 +47,12 @@ async def subscribe(
         _follow(redis, key, replica, after, wait_seconds, block_ms, caught_up)
     )
     waiting = asyncio.ensure_future(caught_up.wait())
-    await asyncio.wait([waiting, follower], return_when=asyncio.FIRST_COMPLETED)
-    waiting.cancel()
-    try:
+    try:  # a caller cancelled while the key is replayed stops the follower too
+        await asyncio.wait([waiting, follower], return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
         yield streamer
     finally:
+        waiting.cancel()
         await replica.stop(follower)
 
 
@@ -83,9 +85,14 @@ async def _follow(
             raise asyncio.CancelledError
         entries: list[tuple[Any, dict[Any, Any]]] = answer[0][1] if answer else []
         if not entries:
-            exists = exists or bool(await redis.exists(key))
-            if exists:
+            if await redis.exists(key):
+                exists = True
                 caught_up.set()
+            elif exists:  # it expired: a producer that died never wrote the end
+                raise LookupError(
+                    f"the answer at Redis key {key!r} expired before it ended: its producer "
+                    "stopped without ending it"
+                )
             elif time.monotonic() > deadline:
                 raise LookupError(f"no answer appeared at Redis key {key!r} in {wait_seconds}s")
             continue

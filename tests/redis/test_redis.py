@@ -338,6 +338,55 @@ async def test_a_reader_leaves_a_live_answer_without_waiting_for_it(
     await publishing
 
 
+async def test_a_reader_cancelled_while_it_replays_leaves_nothing_running(redis: Redis) -> None:
+    streamer = Streamer(stream_delta=True)
+    publishing = asyncio.ensure_future(Publisher(streamer, redis, "answer:cancelled").run())
+    text = streamer.get_value_streamer("text")
+    for number in range(100):
+        await text.stream_partial(f"{number},")
+    while not await redis.exists("answer:cancelled"):
+        await asyncio.sleep(0.01)
+
+    async def read() -> None:
+        async with subscribe(redis, "answer:cancelled") as remote:
+            async for _ in remote:
+                pass
+
+    reading = asyncio.ensure_future(read())
+    for _ in range(2):
+        await asyncio.sleep(0)  # it waits for the key's replay, a Redis round trip away
+    reading.cancel()
+    await asyncio.gather(reading, return_exceptions=True)
+    assert reading.cancelled()
+    left = [task for task in asyncio.all_tasks() if "_follow" in repr(task.get_coro())]
+    assert left == []
+    await text.stream_complete()
+    await publishing
+
+
+async def test_a_reader_of_an_answer_whose_producer_died_fails_once_it_expires(
+    redis: Redis,
+) -> None:
+    streamer = Streamer()
+    publisher = Publisher(streamer, redis, "answer:dead", ttl_seconds=1)
+    publishing = asyncio.ensure_future(publisher.run())
+    await streamer.get_value_streamer("text").stream_partial("half an answer")
+    while not await redis.exists("answer:dead"):
+        await asyncio.sleep(0.01)
+    publishing.cancel()  # its process died: no end is ever written
+    await asyncio.gather(publishing, return_exceptions=True)
+    received: list[str | None] = []
+
+    async def read() -> None:
+        async with subscribe(redis, "answer:dead", block_ms=100) as remote:
+            async for message in remote:
+                received.append(message.value)
+
+    with pytest.raises(LookupError, match=r"'answer:dead' expired before it ended"):
+        await read()
+    assert received == ["half an answer"]
+
+
 async def test_resuming_after_any_position_of_a_trimmed_answer(redis: Redis) -> None:
     streamer = await publish_long(redis, "answer:kept", maxlen=8)
     local = [message async for message in streamer]
