@@ -288,13 +288,15 @@ class Replica:
         self._serials: dict[str, int | None] = {}  # of the remote streams now active here
 
     async def stop(self, follower: asyncio.Future[Any]) -> None:
-        """Cancel ``follower``, the task applying records, and close the local Streamer.
+        """Close the local Streamer, then cancel ``follower``, the task applying records.
 
-        For when its reader leaves: nothing is applied after this returns.
+        For when its reader leaves: nothing is applied after this returns. The
+        Streamer is closed first, so its other consumers see it closed rather
+        than failed by the cancelled follower.
         """
+        self.streamer.close()
         follower.cancel()
         await asyncio.gather(follower, return_exceptions=True)
-        self.streamer.close()
 
     async def apply(self, record: Record) -> bool:
         """Apply one record; False once the remote Streamer ended (``end`` or ``error``)."""

@@ -312,6 +312,26 @@ async def test_idle_sse_sends_ping_comments(serve: Serve) -> None:
     assert any("after the ping" in line for line in rest)
 
 
+async def test_leaving_connect_ends_its_other_consumers_cleanly(serve: Serve) -> None:
+    streamer = Streamer(stream_delta=True)
+    base = await serve(app_for(streamer, disconnect="keep"))
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("first")
+    received: list[str | None] = []
+
+    async def consume(remote: Streamer) -> None:
+        async for message in remote:
+            received.append(message.value)
+
+    async with connect(f"{base}/stream") as remote:
+        consuming = asyncio.ensure_future(consume(remote))
+        while not received:
+            await asyncio.sleep(0.01)
+    await consuming  # ended, not failed by the follower it left behind
+    assert received == ["first"]
+    await text.stream_complete()
+
+
 async def test_connect_resumes_through_a_proxy_that_cuts_connections(serve: Serve) -> None:
     streamer = Streamer(history=None)
     base = await serve(app_for(streamer, disconnect="keep"))
