@@ -164,13 +164,13 @@ class Publisher:
 
 
 class _FoldedStream:
-    __slots__ = ("announced", "chunks", "done", "heard", "shown_from")
+    __slots__ = ("announced", "chunks", "done", "pushed", "shown_from")
 
     def __init__(self, announced: Record) -> None:
         self.announced = announced  # its "stream" record: mode and serial
         self.chunks: list[str] = []
         self.done = False
-        self.heard = True  # a record of it came since the last restart
+        self.pushed = False  # whether chunks came since the last restart
         self.shown_from = 0  # consumers dropped the text before this, at a restart
 
     def text(self) -> str:
@@ -193,19 +193,18 @@ class _Folded:
             self._streams[name] = _FoldedStream(record)
         elif kind == "partial":
             self._streams[name].chunks.extend(record.chunks)
-            self._streams[name].heard = True
+            self._streams[name].pushed = True
             self._shown[name] = None
         elif kind == "complete":
             self._streams[name].done = True
-            self._streams[name].heard = True
             self._shown[name] = None
         elif kind == "restart":  # consumers drop what came before
             shown, self._shown = self._shown, {}
             for shown_name in shown:
                 stream = self._streams[shown_name]
                 stream.shown_from = len(stream.text())
+                stream.pushed = False
                 if not stream.done:  # it may go on: a reader must know its mode then
-                    stream.heard = False
                     self._shown[shown_name] = None
         elif kind in ("end", "error"):
             self._ended = record
@@ -216,11 +215,8 @@ class _Folded:
         for name in self._shown:
             stream = self._streams[name]
             records.append(stream.announced)
-            if not stream.heard:  # nothing of it since the restart, which it may go on after
-                continue
-            text = stream.text()[stream.shown_from :]
-            if text or not stream.done:
-                records.append(Record("partial", None, name, (text,)))
+            if stream.pushed:  # chunks since the last restart: a new value
+                records.append(Record("partial", None, name, (stream.text()[stream.shown_from :],)))
             if stream.done:
                 records.append(Record("complete", None, name))
         if self._ended is not None:  # the last entry may be folded in too: keep its end

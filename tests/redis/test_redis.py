@@ -249,6 +249,10 @@ async def publish_long(
     return streamer
 
 
+def keys(messages: list[StreamContent]) -> list[tuple[str, str, str | None]]:
+    return [(message.type, message.name, message.value) for message in messages]
+
+
 def rebuilt(messages: list[StreamContent]) -> dict[str, str | None]:
     """Each stream's value as a consumer rebuilds it (dropping all at a restart)."""
     values: dict[str, str | None] = {}
@@ -385,6 +389,24 @@ async def test_a_reader_of_an_answer_whose_producer_died_fails_once_it_expires(
     with pytest.raises(LookupError, match=r"'answer:dead' expired before it ended"):
         await read()
     assert received == ["half an answer"]
+
+
+async def test_a_late_reader_gets_an_empty_value_from_the_base_as_it_was(redis: Redis) -> None:
+    streamer = Streamer()
+    publishing = asyncio.ensure_future(Publisher(streamer, redis, "answer:empty", maxlen=1).run())
+    text = streamer.get_value_streamer("text")
+    other = streamer.get_value_streamer("other")
+    await text.stream_partial("")
+    await text.stream_complete()
+    for number in range(5):
+        await other.stream_partial(f"{number},")
+        await asyncio.sleep(0.002)  # one entry each: every one goes into the base
+    await other.stream_complete()
+    await publishing
+    async with subscribe(redis, "answer:empty") as remote:
+        late = [message async for message in remote]
+    assert (late[0].type, late[0].value) == ("restart", "catch-up")
+    assert keys(late[1:3]) == [("partial", "text", ""), ("complete", "text", "")]
 
 
 async def test_resuming_after_any_position_of_a_trimmed_answer(redis: Redis) -> None:
