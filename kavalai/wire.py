@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from pydantic import BaseModel
 
+from ._json import compact_json
 from .errors import RemoteStreamError
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ class Record:
             fields.update(seq=self.seq, value=self.value)
         elif kind == "error":
             fields.update(type=self.error_type, message=self.value)
-        return json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
+        return compact_json(fields)
 
     @classmethod
     def failure(cls, error: BaseException) -> Record:

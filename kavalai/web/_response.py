@@ -66,7 +66,8 @@ class StreamResponse(Response):
             message stream, for ``useChat``).
         after: Serve the messages after this position; see :func:`resume_position`.
         disconnect: ``"close"`` or ``"keep"``, as above.
-        ping_seconds: For SSE, a ``: ping`` comment after this long idle.
+        ping_seconds: For SSE and the UI message stream, a ``: ping`` comment after
+            this long idle.
         send_timeout: Seconds a client may stop reading before it is dropped.
         reasoning: For ``"ui"``: text streams to send as reasoning parts.
         tool_calls: For ``"ui"``: structured streams that are tool calls, each
@@ -126,7 +127,7 @@ class StreamResponse(Response):
         # The clock anyio.sleep goes by; anyio.current_time would look the backend up each call.
         clock = asyncio.get_running_loop().time
         last_sent = clock()
-        pings = self.protocol == "sse"
+        pings = self.protocol != "ndjson"  # an SSE comment: the UI stream is SSE too
         every = min(self.send_timeout / 4, self.ping_seconds / 2 if pings else self.send_timeout)
 
         async def write(body: bytes) -> None:

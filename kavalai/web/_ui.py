@@ -6,6 +6,7 @@ import json
 import time
 from collections.abc import AsyncGenerator, Collection, Mapping
 
+from .._json import compact_json
 from ..partial_json import PartialJsonParser
 from ..streamer import Streamer
 from ..wire import Record, RecordReader
@@ -17,7 +18,7 @@ SNAPSHOT_SECONDS = 0.1
 
 
 def _frame(chunk: Mapping[str, object]) -> str:
-    return f"data: {json.dumps(chunk, separators=(',', ':'), ensure_ascii=False)}\n\n"
+    return f"data: {compact_json(chunk)}\n\n"
 
 
 class _Parts:
@@ -43,8 +44,9 @@ class _Parts:
         if kind == "complete":
             return self._complete(name)
         if kind == "restart":
-            self._attempt += 1
             ended = [self._end(open_name) for open_name in list(self._open)]
+            if record.seq is not None:  # a retry, not the catch-up a late reader starts with
+                self._attempt += 1
             return [frame for frames in ended for frame in frames]
         if kind == "error":
             return [
@@ -118,16 +120,17 @@ class _Parts:
             parser = self._parsers.pop(name)
             parser.close()
             final = parser.snapshot_json()  # valid JSON even when the model cut the value off
-            return [
-                _frame(
-                    {
-                        "type": "tool-input-available",
-                        "toolCallId": part,
-                        "toolName": self._tool_calls[name],
-                        "input": json.loads(final) if final is not None else None,
-                    }
-                )
-            ]
+            chunk: dict[str, object] = {
+                "type": "tool-input-available",
+                "toolCallId": part,
+                "toolName": self._tool_calls[name],
+                "input": json.loads(final) if final is not None else None,
+            }
+            if not parser.done:  # cut off or not JSON: the tool must not run on what came
+                reason = "was cut off" if parser.truncated else f"is not JSON ({parser.error})"
+                chunk["type"] = "tool-input-error"
+                chunk["errorText"] = f"the input of tool call {name!r} {reason}"
+            return [_frame(chunk)]
         if self._structured.get(name):
             frames = self._snapshot(name, 0.0, final=True)
             self._parsers.pop(name, None)
@@ -166,8 +169,10 @@ async def ui_message_stream(
     name), streams named in ``reasoning`` reasoning parts, structured streams
     ``data-<name>`` parts that the client replaces by id with each snapshot (at
     most one every 0.1 s per stream, and the final one), structured streams
-    named in ``tool_calls`` tool-input parts, and the Streamer's error an
-    ``error`` chunk. After a restart the retry's parts get new ids
+    named in ``tool_calls`` tool-input parts (ending in ``tool-input-error``,
+    not ``tool-input-available``, when the input's JSON was cut off or is not
+    JSON, so the client never runs a tool on a shortened input), and the
+    Streamer's error an ``error`` chunk. After a restart the retry's parts get new ids
     (``name:1``, ...). Only fields that the AI SDK 5, 6 and 7 clients accept are
     sent.
 

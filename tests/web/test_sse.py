@@ -312,6 +312,22 @@ async def test_idle_sse_sends_ping_comments(serve: Serve) -> None:
     assert any("after the ping" in line for line in rest)
 
 
+async def test_a_surrogate_pair_split_between_chunks_crosses_the_wire(serve: Serve) -> None:
+    streamer = Streamer(stream_delta=True)
+    base = await serve(app_for(streamer))
+    answer = streamer.get_value_streamer("answer")
+    split = ["ok ", "\ud83d", "\ude00", " end"]  # a provider's split escape, decoded
+    for chunk in split:
+        await answer.stream_partial(chunk)
+    await answer.stream_complete()
+    async with connect(f"{base}/stream") as remote:
+        assert [message.value async for message in remote] == [*split, None]
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"{base}/stream?protocol=ndjson")
+    records = [Record.from_json(line) for line in response.text.splitlines()]
+    assert [chunk for record in records for chunk in record.chunks] == split
+
+
 async def test_leaving_connect_ends_its_other_consumers_cleanly(serve: Serve) -> None:
     streamer = Streamer(stream_delta=True)
     base = await serve(app_for(streamer, disconnect="keep"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 from pydantic import BaseModel
 from starlette.applications import Starlette
@@ -116,3 +117,89 @@ async def test_structured_snapshots_are_throttled(serve: Serve, node_reader: Pat
     assert read["failures"] == []
     assert read["chunkTypes"].count("data-result") < 20  # not one copy per 16-byte chunk
     assert read["message"]["parts"][-1]["data"] == json.loads(text)
+
+
+@pytest.mark.parametrize("version", ["ai5", "ai6", "ai7"])
+async def test_a_tool_call_cut_off_or_not_json_is_never_ready_to_run(
+    serve: Serve, node_reader: Path, version: str
+) -> None:
+    streamer = Streamer()
+
+    async def endpoint(request: Request) -> Response:
+        return StreamResponse(streamer, "ui", tool_calls={"cut": "delete", "prose": "delete"})
+
+    base = await serve(Starlette(routes=[Route("/chat", endpoint)]))
+    cut = streamer.get_value_streamer("cut", response_model=Planet)
+    prose = streamer.get_value_streamer("prose", response_model=Planet)
+    await cut.stream_partial('{"name": "Jupiter", "moons": 9')  # the model hit its token limit
+    await prose.stream_partial("I cannot help with that.")
+    await cut.stream_complete()
+    await prose.stream_complete()
+    read = await read_ui_stream(node_reader, version, f"{base}/chat")
+    assert read["failures"] == []
+    assert "tool-input-available" not in read["chunkTypes"]
+    assert read["chunkTypes"].count("tool-input-error") == 2
+    states = [part["state"] for part in read["message"]["parts"]]
+    assert states == ["output-error", "output-error"]
+    texts = [part["errorText"] for part in read["message"]["parts"]]
+    assert texts[0] == "the input of tool call 'cut' was cut off"
+    assert texts[1].startswith("the input of tool call 'prose' is not JSON")
+
+
+async def test_a_structured_value_cut_short_by_a_restart_keeps_its_own_id(
+    serve: Serve, node_reader: Path
+) -> None:
+    streamer = Streamer()
+    base = await serve(ui_app(streamer))
+    result = streamer.get_value_streamer("result", response_model=Planet)
+    await result.stream_partial('{"name": "Saturn", "moons": 146}')
+    await streamer.stream_restart("rate limited")
+    streamer.reset_active()
+    answer = streamer.get_value_streamer("answer")
+    await answer.stream_partial("No result this time.")
+    await answer.stream_complete()
+    read = await read_ui_stream(node_reader, "ai7", f"{base}/chat")
+    assert read["failures"] == []
+    data = [(part["id"], part["data"]) for part in read["message"]["parts"] if "data" in part]
+    assert data == [("result", {"name": "Saturn", "moons": 146})]
+
+
+async def test_a_late_reader_gets_the_ids_an_early_one_got(serve: Serve, node_reader: Path) -> None:
+    streamer = Streamer(history=0)  # a late reader starts with the catch-up
+    base = await serve(ui_app(streamer))
+    await answer_with_every_part(streamer)
+    read = await read_ui_stream(node_reader, "ai6", f"{base}/chat")
+    assert read["failures"] == []
+    parts = read["message"]["parts"]
+    assert [part["id"] for part in parts if part["type"] == "data-result"] == ["result"]
+    assert [part.get("toolCallId") for part in parts if "toolCallId" in part] == ["call_1"]
+
+
+async def test_a_surrogate_pair_split_between_chunks_arrives_whole(
+    serve: Serve, node_reader: Path
+) -> None:
+    streamer = Streamer(stream_delta=True)
+    base = await serve(ui_app(streamer))
+    answer = streamer.get_value_streamer("answer")
+    for chunk in ("ok ", "\ud83d", "\ude00", " end"):  # a provider's split escape, decoded
+        await answer.stream_partial(chunk)
+    await answer.stream_complete()
+    read = await read_ui_stream(node_reader, "ai7", f"{base}/chat")
+    assert read["failures"] == []
+    assert read["message"]["parts"][0]["text"] == "ok \U0001f600 end"
+
+
+async def test_an_idle_ui_stream_sends_ping_comments(serve: Serve) -> None:
+    streamer = Streamer(stream_delta=True)
+
+    async def endpoint(request: Request) -> Response:
+        return StreamResponse(streamer, "ui", ping_seconds=0.05)
+
+    base = await serve(Starlette(routes=[Route("/chat", endpoint)]))
+    answer = streamer.get_value_streamer("answer")
+    async with httpx.AsyncClient() as client, client.stream("GET", f"{base}/chat") as response:
+        lines = response.aiter_lines()
+        assert await anext(lines) == 'data: {"type":"start"}'
+        assert await anext(lines) == ""
+        assert await anext(lines) == ": ping"
+        await answer.stream_complete()
