@@ -176,8 +176,8 @@ class StreamResponse(Response):
                 finished = False  # the client went away mid-send
             finally:
                 group.cancel_scope.cancel()
-        if not finished and self.disconnect == "close":
-            self.streamer.close()
+                if not finished and self.disconnect == "close":
+                    self.streamer.close()  # the client left, or the response failed
 
     async def _write_body(self, write: Callable[[bytes], Awaitable[None]]) -> None:
         """Write the messages as they come: the wire records of each read, or UI parts."""

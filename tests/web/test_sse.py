@@ -299,6 +299,25 @@ async def test_a_client_that_stops_reading_before_an_idle_spell_is_dropped(serve
         transport.abort()
 
 
+async def test_a_response_that_fails_closes_its_streamer() -> None:
+    streamer = Streamer(stream_delta=True)
+    await streamer.get_value_streamer("text").stream_partial("first")
+    never = asyncio.Event()
+
+    async def receive() -> dict[str, object]:
+        await never.wait()  # the client stays
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.body":
+            raise RuntimeError("the server cannot send this")
+
+    with pytest.raises(ExceptionGroup) as failed:  # from the response's task group
+        await StreamResponse(streamer)({"type": "http"}, receive, send)  # type: ignore[arg-type]
+    assert failed.group_contains(RuntimeError, match="cannot send")
+    assert streamer._closed  # its producer stops rather than writing for nobody
+
+
 async def test_idle_sse_sends_ping_comments(serve: Serve) -> None:
     streamer = Streamer(stream_delta=True)
     base = await serve(app_for(streamer, ping_seconds=0.05))
