@@ -112,12 +112,14 @@ class Finish(BaseModel):
 
 
 class _Call:
-    __slots__ = ("chunks", "open", "streamer")
+    __slots__ = ("chunks", "given", "open", "stopped", "streamer")
 
-    def __init__(self, streamer: ValueStreamer) -> None:
+    def __init__(self, streamer: ValueStreamer, given: str | None) -> None:
         self.streamer = streamer
         self.chunks: list[str] = []
+        self.given = given  # arguments sent whole when the call began, if no pieces follow
         self.open = True
+        self.stopped = False  # it ended without arguments before the answer said how it ended
 
 
 class _Choice:
@@ -172,13 +174,22 @@ class Answer:
         await value_streamer.stream_partial(chunk)
 
     async def start_call(
-        self, key: object, call_id: str | None, name: str | None, choice: int = 0
+        self,
+        key: object,
+        call_id: str | None,
+        name: str | None,
+        choice: int = 0,
+        given: str | None = None,
     ) -> None:
-        """Open a tool call's arguments stream and announce it on ``tool_calls``."""
+        """Open a tool call's arguments stream and announce it on ``tool_calls``.
+
+        ``given``: arguments the call began with, which it has if no pieces follow.
+        """
         state = self._choice(choice)
         stream = self._naming(Part("tool_call", choice, len(state.calls)))
         model = self._tools.get(name or "", ToolArguments)
-        state.calls[key] = _Call(self._streamer.get_value_streamer(stream, response_model=model))
+        value_streamer = self._streamer.get_value_streamer(stream, response_model=model)
+        state.calls[key] = _Call(value_streamer, given)
         announced = _dumps(ToolCall(stream=stream, id=call_id, name=name))
         if state.listing is None:
             listing_name = self._naming(Part("tool_calls", choice))
@@ -201,19 +212,28 @@ class Answer:
         call.chunks.append(chunk)
         await call.streamer.stream_partial(chunk)
 
-    async def stop_call(self, key: object, choice: int = 0) -> None:
-        """Complete a tool call's arguments; one without any arguments gets ``{}``."""
+    async def stop_call(
+        self, key: object, choice: int = 0, whole: str | None = None, cut_off: bool = False
+    ) -> None:
+        """Complete a tool call's arguments.
+
+        ``whole``: the arguments as the provider sends them at the end, used if
+        no pieces came. A call that got no arguments at all gets ``{}``, unless
+        the answer was cut off (``cut_off``, or the choice's reason says so):
+        then it stays without a value and is listed as unfinished, never
+        passing for a call to make with no arguments. Where the reason comes
+        after the call ends, :meth:`end` decides.
+        """
         state = self._choice(choice)
         call = state.calls[key]
         if not call.open:
             return
-        call.open = False
         if not call.chunks:
-            call.chunks.append("{}")
-            await call.streamer.stream_partial("{}")
-        if not _whole_json("".join(call.chunks)):
-            state.unfinished.append(call.streamer.name)
-        await call.streamer.stream_complete()
+            await self.write_arguments(key, whole or call.given or "", choice)
+        if not call.chunks and not cut_off and state.reason is None:
+            call.stopped = True  # no arguments: {} unless the answer turns out cut off
+            return
+        await self._close_call(state, call, cut_off or state.reason in self._truncating)
 
     async def stop_calls(self, choice: int = 0) -> None:
         """Complete the choice's tool calls, for providers that end them all at once."""
@@ -229,8 +249,11 @@ class Answer:
         for _, state in sorted(self._choices.items()):
             for value_streamer in state.streams.values():
                 await value_streamer.stream_complete()
+            truncated = state.reason in self._truncating
             for call in state.calls.values():
-                if call.open:
+                if call.stopped:
+                    await self._close_call(state, call, truncated)
+                elif call.open:  # the answer ended inside it
                     call.open = False
                     state.unfinished.append(call.streamer.name)
                     await call.streamer.stream_complete()
@@ -246,6 +269,16 @@ class Answer:
             )
             await state.finish.stream_partial(_dumps(finish))
             await state.finish.stream_complete()
+
+    async def _close_call(self, state: _Choice, call: _Call, truncated: bool) -> None:
+        """Complete a call that ended: with ``{}`` if it got no arguments and was not cut off."""
+        call.open = call.stopped = False
+        if not call.chunks and not truncated:
+            call.chunks.append("{}")
+            await call.streamer.stream_partial("{}")
+        if not _whole_json("".join(call.chunks)):
+            state.unfinished.append(call.streamer.name)
+        await call.streamer.stream_complete()
 
     def _choice(self, choice: int) -> _Choice:
         state = self._choices.get(choice)

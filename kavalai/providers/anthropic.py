@@ -5,6 +5,7 @@ Needs the ``anthropic`` extra: ``pip install 'kavalai[anthropic]'``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
@@ -119,4 +120,6 @@ async def _start_block(answer: Answer, event: RawContentBlockStartEvent) -> None
     elif block.type == "thinking" and isinstance(block, ThinkingBlock):
         await answer.write("reasoning", block.thinking)
     elif block.type in ("tool_use", "server_tool_use") and isinstance(block, _TOOL_BLOCKS):
-        await answer.start_call(event.index, block.id, block.name)
+        # The input is usually {} here, and comes as input_json_delta pieces.
+        given = json.dumps(block.input) if block.input else None
+        await answer.start_call(event.index, block.id, block.name, given=given)

@@ -21,6 +21,7 @@ from openai.types.responses import (
     ResponseErrorEvent,
     ResponseFailedEvent,
     ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionToolCall,
     ResponseIncompleteEvent,
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
@@ -156,7 +157,10 @@ async def stream_response(
                 await answer.write_arguments(event.output_index, event.delta)
         elif kind == "response.output_item.done" and isinstance(event, ResponseOutputItemDoneEvent):
             if answer.has_call(event.output_index):
-                await answer.stop_call(event.output_index)
+                item = event.item
+                whole = item.arguments if isinstance(item, ResponseFunctionToolCall) else None
+                cut_off = getattr(item, "status", None) == "incomplete"
+                await answer.stop_call(event.output_index, whole=whole, cut_off=cut_off)
         elif kind in _SETTLING_TYPES and isinstance(event, _SETTLING):
             _settle(answer, event.response)
         elif kind == "response.failed" and isinstance(event, ResponseFailedEvent):

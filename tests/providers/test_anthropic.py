@@ -233,6 +233,25 @@ async def test_max_tokens_mid_tool_call_reports_it_truncated_and_unfinished(
     ]
 
 
+OSLO = {"city": "Oslo"}
+
+
+@pytest.mark.parametrize("stop_reason", ["tool_use", "max_tokens"])
+async def test_a_tool_use_block_without_input_pieces(connect: Connect, stop_reason: str) -> None:
+    blocks = [
+        block(0, {"type": "tool_use", "id": "toolu_a", "name": "now", "input": {}}),
+        stop(0),
+        block(1, {"type": "tool_use", "id": "toolu_b", "name": "weather", "input": OSLO}),
+        stop(1),
+    ]
+    replay = Replay(frames(start(), *blocks, *end(stop_reason, 64)))
+    messages = await answer(connect, replay, Streamer())
+    values = {m.name: m.value for m in messages if m.type == "complete"}
+    assert values["tool_call.1"] == '{"city": "Oslo"}'  # the input the block began with
+    # A call with no input is {} to make, unless the answer was cut off there.
+    assert values["tool_call.0"] == ("{}" if stop_reason == "tool_use" else None)
+
+
 async def test_an_error_event_after_text_fails_the_streamer_with_the_sdks_exception(
     connect: Connect,
 ) -> None:

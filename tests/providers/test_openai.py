@@ -231,6 +231,40 @@ async def test_length_mid_tool_call_reports_it_truncated_and_unfinished(connect:
     ]
 
 
+async def test_a_call_cut_off_before_its_arguments_has_none(connect: Connect) -> None:
+    replay = Replay(
+        [
+            chunk(choice(tool_calls=[call(0, "", "call_a", "delete_files")])),
+            chunk(choice(finish_reason="length")),
+            DONE,
+        ]
+    )
+    streamer = Streamer()
+    await chat(connect, replay, streamer)
+    messages, error = await consume(streamer)
+    assert error is None
+    calls = [message for message in messages if message.name == "tool_call.0"]
+    assert keys(calls) == [("complete", "tool_call.0", None)]  # never {} to run
+    cut_off = finish("length", truncated=True, unfinished=["tool_call.0"])
+    assert keys(messages)[-1] == ("complete", "finish", cut_off)
+
+
+async def test_a_call_without_arguments_has_an_empty_object(connect: Connect) -> None:
+    replay = Replay(
+        [
+            chunk(choice(tool_calls=[call(0, "", "call_a", "now")])),
+            chunk(choice(finish_reason="tool_calls")),
+            DONE,
+        ]
+    )
+    streamer = Streamer()
+    await chat(connect, replay, streamer)
+    messages, error = await consume(streamer)
+    assert error is None
+    calls = [message for message in messages if message.name == "tool_call.0"]
+    assert keys(calls) == [("partial", "tool_call.0", "{}"), ("complete", "tool_call.0", "{}")]
+
+
 async def test_closing_the_streamer_ends_the_request(connect: Connect) -> None:
     replay = Replay([chunk(choice(content=f"word{i} ")) for i in range(50)] + [DONE], gated=True)
     streamer = Streamer(stream_delta=True)
@@ -328,6 +362,38 @@ async def test_responses_reasoning_text_and_a_function_call(connect: Connect) ->
         ("partial", "finish", finish("completed", usage=RESPONSE_USAGE)),
         ("complete", "finish", None),
     ]
+
+
+@pytest.mark.parametrize("cut_off", [False, True])
+async def test_responses_arguments_sent_whole_at_the_end_are_kept(
+    connect: Connect, cut_off: bool
+) -> None:
+    done = {**FUNCTION, "arguments": '{"city": "Oslo"}', "status": "completed"}
+    ending = {"type": "response.completed", "response": response("completed")}
+    if cut_off:
+        done = {**FUNCTION, "status": "incomplete"}
+        incomplete = {"reason": "max_output_tokens"}
+        ending = {
+            "type": "response.incomplete",
+            "response": response("incomplete", incomplete_details=incomplete),
+        }
+    replay = Replay(
+        events(
+            {"type": "response.created", "response": response("in_progress")},
+            item_added(0, FUNCTION),
+            item_done(0, done),
+            ending,
+        )
+    )
+    streamer = Streamer()
+    await respond(connect, replay, streamer)
+    messages, error = await consume(streamer)
+    assert error is None
+    calls = [message for message in messages if message.name == "tool_call.0"]
+    if cut_off:
+        assert keys(calls) == [("complete", "tool_call.0", None)]
+    else:
+        assert keys(calls)[-1] == ("complete", "tool_call.0", '{"city": "Oslo"}')
 
 
 async def test_responses_incomplete_at_max_output_tokens_is_truncated(connect: Connect) -> None:
