@@ -98,7 +98,9 @@ class Finish(BaseModel):
             (``end_turn``, ``max_tokens``, ``tool_use``, ...), or for the
             OpenAI Responses API ``completed`` or the reason it is incomplete
             (``max_output_tokens``, ...). ``None`` if the stream ended without one.
-        truncated: The output token limit cut the answer off.
+        truncated: The answer was cut off: by the output token limit, or its
+            stream ended before the provider said how the answer ended
+            (``reason`` is ``None``; a connection cut short, say).
         unfinished: The tool-call streams whose arguments are not a whole JSON
             value: cut off (see ``truncated``) or malformed. Do not run them.
         usage: The provider's usage object as it sent it (for ``n > 1``,
@@ -249,7 +251,7 @@ class Answer:
         for _, state in sorted(self._choices.items()):
             for value_streamer in state.streams.values():
                 await value_streamer.stream_complete()
-            truncated = state.reason in self._truncating
+            truncated = self._cut_off(state)
             for call in state.calls.values():
                 if call.stopped:
                     await self._close_call(state, call, truncated)
@@ -263,12 +265,16 @@ class Answer:
         for _, state in sorted(self._choices.items()):
             finish = Finish(
                 reason=state.reason,
-                truncated=state.reason in self._truncating,
+                truncated=self._cut_off(state),
                 unfinished=state.unfinished,
                 usage=self.usage,
             )
             await state.finish.stream_partial(_dumps(finish))
             await state.finish.stream_complete()
+
+    def _cut_off(self, state: _Choice) -> bool:
+        """Whether the token limit cut the choice off, or its stream ended without saying how."""
+        return state.reason is None or state.reason in self._truncating
 
     async def _close_call(self, state: _Choice, call: _Call, truncated: bool) -> None:
         """Complete a call that ended: with ``{}`` if it got no arguments and was not cut off."""

@@ -249,6 +249,15 @@ async def test_a_call_cut_off_before_its_arguments_has_none(connect: Connect) ->
     assert keys(messages)[-1] == ("complete", "finish", cut_off)
 
 
+async def test_a_stream_that_ends_without_a_finish_reason_is_cut_off(connect: Connect) -> None:
+    replay = Replay([chunk(choice(content="The answer is"))])  # the connection ended there
+    streamer = Streamer()
+    await chat(connect, replay, streamer)
+    messages, error = await consume(streamer)
+    assert error is None
+    assert keys(messages)[-1] == ("complete", "finish", finish(None, truncated=True))
+
+
 async def test_a_call_without_arguments_has_an_empty_object(connect: Connect) -> None:
     replay = Replay(
         [
