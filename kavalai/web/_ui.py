@@ -32,7 +32,9 @@ class _Parts:
         self._parsers: dict[str, PartialJsonParser] = {}
         self._dirty: set[str] = set()  # structured streams with an unsent snapshot
         self._sent_at: dict[str, float] = {}
-        self._attempt = 0  # restarts so far: a retry's parts get new ids
+        # Parts opened so far per name: a name's next part (a retry's, a stream
+        # that goes on after a restart, a name used again) gets an id of its own.
+        self._parts: dict[str, int] = {}
 
     def frames(self, record: Record, now: float) -> list[str]:
         kind, name = record.kind, record.name or ""
@@ -45,8 +47,6 @@ class _Parts:
             return self._complete(name)
         if kind == "restart":
             ended = [self._end(open_name) for open_name in list(self._open)]
-            if record.seq is not None:  # a retry, not the catch-up a late reader starts with
-                self._attempt += 1
             return [frame for frames in ended for frame in frames]
         if kind == "error":
             return [
@@ -72,7 +72,10 @@ class _Parts:
         return [frame for name in list(self._dirty) for frame in self._snapshot(name, 0.0)]
 
     def _id(self, name: str) -> str:
-        return name if not self._attempt else f"{name}:{self._attempt}"
+        """The id of a new part of ``name``: the name, then ``name:1``, ``name:2``, ..."""
+        opened = self._parts.get(name, 0)
+        self._parts[name] = opened + 1
+        return f"{name}:{opened}" if opened else name
 
     def _partial(self, name: str, text: str, now: float) -> list[str]:
         frames: list[str] = []
@@ -132,13 +135,16 @@ class _Parts:
                 chunk["errorText"] = f"the input of tool call {name!r} {reason}"
             return [_frame(chunk)]
         if self._structured.get(name):
-            frames = self._snapshot(name, 0.0, final=True)
+            frames = self._snapshot(name, 0.0, part, final=True)
             self._parsers.pop(name, None)
             return frames
         kind = "reasoning" if name in self._reasoning else "text"
         return [_frame({"type": f"{kind}-end", "id": part})]
 
-    def _snapshot(self, name: str, now: float, *, final: bool = False) -> list[str]:
+    def _snapshot(
+        self, name: str, now: float, part: str | None = None, *, final: bool = False
+    ) -> list[str]:
+        """The data chunk of ``name``'s snapshot, in ``part`` (by default its open one)."""
         self._dirty.discard(name)
         self._sent_at[name] = now
         parser = self._parsers.get(name)
@@ -149,7 +155,8 @@ class _Parts:
         text = parser.snapshot_json()
         if text is None:
             return []
-        part = self._open.get(name, self._id(name))
+        if part is None:
+            part = self._open[name]
         # The snapshot is JSON text already: splice it in rather than parse and dump it.
         head = json.dumps({"type": f"data-{name}", "id": part}, separators=(",", ":"))
         return [f'data: {head[:-1]},"data":{text}}}\n\n']
@@ -172,9 +179,10 @@ async def ui_message_stream(
     named in ``tool_calls`` tool-input parts (ending in ``tool-input-error``,
     not ``tool-input-available``, when the input's JSON was cut off or is not
     JSON, so the client never runs a tool on a shortened input), and the
-    Streamer's error an ``error`` chunk. After a restart the retry's parts get new ids
-    (``name:1``, ...). Only fields that the AI SDK 5, 6 and 7 clients accept are
-    sent.
+    Streamer's error an ``error`` chunk. A part of a name that had one before
+    (a retry's after a restart, a stream that goes on after one, a name used
+    again) gets an id of its own (``name:1``, ...). Only fields that the AI SDK
+    5, 6 and 7 clients accept are sent.
 
     Args:
         streamer: The Streamer to serve; this is one independent consumer of it.

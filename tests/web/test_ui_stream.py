@@ -203,3 +203,22 @@ async def test_an_idle_ui_stream_sends_ping_comments(serve: Serve) -> None:
         assert await anext(lines) == ""
         assert await anext(lines) == ": ping"
         await answer.stream_complete()
+
+
+async def test_a_name_used_again_gets_a_part_of_its_own(serve: Serve, node_reader: Path) -> None:
+    streamer = Streamer()
+    base = await serve(ui_app(streamer))
+    answer = streamer.get_value_streamer("answer")  # keeps the Streamer open meanwhile
+    for planet in ("Mars", "Venus"):
+        for name in ("result", "call_1"):
+            value_streamer = streamer.get_value_streamer(name, response_model=Planet)
+            await value_streamer.stream_partial(json.dumps({"name": planet, "moons": 0}))
+            await value_streamer.stream_complete()
+    await answer.stream_complete()
+    read = await read_ui_stream(node_reader, "ai7", f"{base}/chat")
+    assert read["failures"] == []
+    parts = read["message"]["parts"]
+    data = [(part["id"], part["data"]["name"]) for part in parts if "data" in part]
+    assert data == [("result", "Mars"), ("result:1", "Venus")]
+    calls = [(part["toolCallId"], part["input"]["name"]) for part in parts if "input" in part]
+    assert calls == [("call_1", "Mars"), ("call_1:1", "Venus")]
