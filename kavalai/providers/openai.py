@@ -55,6 +55,10 @@ _SETTLING = (ResponseCompletedEvent, ResponseIncompleteEvent)
 _SETTLING_TYPES = frozenset({"response.completed", "response.incomplete"})
 
 
+#: The key of the one call of the deprecated ``functions=`` API, apart from tool calls' indexes.
+_FUNCTION_CALL = "function_call"
+
+
 async def stream_chat_completion(
     source: Source[ChatCompletionChunk],
     streamer: Streamer,
@@ -68,8 +72,9 @@ async def stream_chat_completion(
     not). Per choice (names from :func:`~kavalai.providers.default_name`):
     ``text`` (the content), ``refusal``, ``reasoning`` (the
     ``reasoning_content`` or ``reasoning`` field some compatible servers
-    send), ``tool_calls`` and ``tool_call.<i>`` for each call's arguments,
-    parsed as they arrive, and ``finish`` last, a
+    send), ``tool_calls`` and ``tool_call.<i>`` for each call's arguments
+    (a deprecated ``functions=`` call included, without an id), parsed as
+    they arrive, and ``finish`` last, a
     :class:`~kavalai.providers.Finish` with the ``finish_reason`` and the usage
     (ask for it with ``stream_options={"include_usage": True}``; the chunk that
     carries it has no choices). Each stream opens when it first has content.
@@ -102,6 +107,11 @@ async def stream_chat_completion(
                     await answer.start_call(call.index, call.id, name, number)
                 if function is not None and function.arguments:
                     await answer.write_arguments(call.index, function.arguments, number)
+            legacy = delta.function_call  # the deprecated functions= API: one call, no id
+            if legacy is not None:
+                if not answer.has_call(_FUNCTION_CALL, number):
+                    await answer.start_call(_FUNCTION_CALL, None, legacy.name, number)
+                await answer.write_arguments(_FUNCTION_CALL, legacy.arguments or "", number)
             if choice.finish_reason is not None:
                 answer.set_reason(choice.finish_reason, number)
                 await answer.stop_calls(number)

@@ -258,6 +258,26 @@ async def test_a_stream_that_ends_without_a_finish_reason_is_cut_off(connect: Co
     assert keys(messages)[-1] == ("complete", "finish", finish(None, truncated=True))
 
 
+async def test_a_call_of_the_deprecated_functions_api_is_a_tool_call(connect: Connect) -> None:
+    replay = Replay(
+        [
+            chunk(choice(function_call={"name": "delete_files", "arguments": ""})),
+            chunk(choice(function_call={"arguments": '{"path": '})),
+            chunk(choice(function_call={"arguments": '"/tmp/x"}'})),
+            chunk(choice(finish_reason="function_call")),
+            DONE,
+        ]
+    )
+    streamer = Streamer()
+    await chat(connect, replay, streamer)
+    messages, error = await consume(streamer)
+    assert error is None
+    values = {m.name: m.value for m in messages if m.type == "complete"}
+    listing = json.loads(values["tool_calls"] or "")
+    assert listing == [{"stream": "tool_call.0", "id": None, "name": "delete_files"}]
+    assert values["tool_call.0"] == '{"path": "/tmp/x"}'
+
+
 async def test_a_call_without_arguments_has_an_empty_object(connect: Connect) -> None:
     replay = Replay(
         [
