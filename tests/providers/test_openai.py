@@ -9,7 +9,7 @@ from typing import Any
 import openai
 import pytest
 
-from kavalai import Streamer
+from kavalai import StreamContent, Streamer
 from kavalai.providers import Finish, ResponseFailedError, ToolCall
 from kavalai.providers.openai import stream_chat_completion, stream_response
 
@@ -231,67 +231,51 @@ async def test_length_mid_tool_call_reports_it_truncated_and_unfinished(connect:
     ]
 
 
-async def test_a_call_cut_off_before_its_arguments_has_none(connect: Connect) -> None:
-    replay = Replay(
-        [
-            chunk(choice(tool_calls=[call(0, "", "call_a", "delete_files")])),
-            chunk(choice(finish_reason="length")),
-            DONE,
-        ]
-    )
+async def chat_answer(connect: Connect, frames: list[str]) -> list[StreamContent]:
+    """Every message of the answer ``frames`` make, which ends without an error."""
     streamer = Streamer()
-    await chat(connect, replay, streamer)
+    await chat(connect, Replay(frames), streamer)
     messages, error = await consume(streamer)
     assert error is None
-    calls = [message for message in messages if message.name == "tool_call.0"]
-    assert keys(calls) == [("complete", "tool_call.0", None)]  # never {} to run
-    cut_off = finish("length", truncated=True, unfinished=["tool_call.0"])
-    assert keys(messages)[-1] == ("complete", "finish", cut_off)
+    return messages
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("tool_calls", [("partial", "tool_call.0", "{}"), ("complete", "tool_call.0", "{}")]),
+        ("length", [("complete", "tool_call.0", None)]),  # cut off: never {} to run
+    ],
+)
+async def test_a_call_without_arguments(
+    connect: Connect, reason: str, expected: list[tuple[str, str, str | None]]
+) -> None:
+    began = chunk(choice(tool_calls=[call(0, "", "call_a", "delete_files")]))
+    messages = await chat_answer(connect, [began, chunk(choice(finish_reason=reason)), DONE])
+    assert keys([message for message in messages if message.name == "tool_call.0"]) == expected
+    cut_off = reason == "length"
+    ending = finish(reason, truncated=cut_off, unfinished=["tool_call.0"] if cut_off else [])
+    assert keys(messages)[-1] == ("complete", "finish", ending)
 
 
 async def test_a_stream_that_ends_without_a_finish_reason_is_cut_off(connect: Connect) -> None:
-    replay = Replay([chunk(choice(content="The answer is"))])  # the connection ended there
-    streamer = Streamer()
-    await chat(connect, replay, streamer)
-    messages, error = await consume(streamer)
-    assert error is None
+    messages = await chat_answer(connect, [chunk(choice(content="The answer is"))])  # cut there
     assert keys(messages)[-1] == ("complete", "finish", finish(None, truncated=True))
 
 
 async def test_a_call_of_the_deprecated_functions_api_is_a_tool_call(connect: Connect) -> None:
-    replay = Replay(
-        [
-            chunk(choice(function_call={"name": "delete_files", "arguments": ""})),
-            chunk(choice(function_call={"arguments": '{"path": '})),
-            chunk(choice(function_call={"arguments": '"/tmp/x"}'})),
-            chunk(choice(finish_reason="function_call")),
-            DONE,
-        ]
-    )
-    streamer = Streamer()
-    await chat(connect, replay, streamer)
-    messages, error = await consume(streamer)
-    assert error is None
+    frames = [
+        chunk(choice(function_call={"name": "delete_files", "arguments": ""})),
+        chunk(choice(function_call={"arguments": '{"path": '})),
+        chunk(choice(function_call={"arguments": '"/tmp/x"}'})),
+        chunk(choice(finish_reason="function_call")),
+        DONE,
+    ]
+    messages = await chat_answer(connect, frames)
     values = {m.name: m.value for m in messages if m.type == "complete"}
     listing = json.loads(values["tool_calls"] or "")
     assert listing == [{"stream": "tool_call.0", "id": None, "name": "delete_files"}]
     assert values["tool_call.0"] == '{"path": "/tmp/x"}'
-
-
-async def test_a_call_without_arguments_has_an_empty_object(connect: Connect) -> None:
-    replay = Replay(
-        [
-            chunk(choice(tool_calls=[call(0, "", "call_a", "now")])),
-            chunk(choice(finish_reason="tool_calls")),
-            DONE,
-        ]
-    )
-    streamer = Streamer()
-    await chat(connect, replay, streamer)
-    messages, error = await consume(streamer)
-    assert error is None
-    calls = [message for message in messages if message.name == "tool_call.0"]
-    assert keys(calls) == [("partial", "tool_call.0", "{}"), ("complete", "tool_call.0", "{}")]
 
 
 async def test_closing_the_streamer_ends_the_request(connect: Connect) -> None:
