@@ -172,7 +172,7 @@ def values_of(streamer: Streamer, name: str) -> Observable[str]:
         streams, chunks, offset = history.streams, history.chunks, history.offset
         # A stream that went on after a restart gives its chunks since: the
         # ones before were taken back.
-        restart = stream.restarts[-1][0] if stream.restarts else -1
+        restart = stream.last_restart
         if restart < offset and stream.base_chunks:  # trimmed: joined into one
             observer.on_next(stream.text.slice(stream.base_from, stream.base_end))
         stop = len(streams) if stream.end is None else stream.end - offset

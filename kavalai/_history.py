@@ -92,6 +92,15 @@ class Stream:
                 return length, chunks
         return 0, 0
 
+    def pushed_since_start(self, seq: int) -> bool:
+        """Whether the value of its message at ``seq`` got chunks so far (see :meth:`start_at`)."""
+        return self.chunks > self.start_at(seq)[1]
+
+    @property
+    def last_restart(self) -> int:
+        """The position of the last restart it went on after, -1 if none."""
+        return self.restarts[-1][0] if self.restarts else -1
+
 
 Builders = dict[Stream, Values]
 
@@ -198,8 +207,8 @@ class History:
             return message(kind, name, values.partial(end), seq)
         del builders[stream]
         # A stream that got no chunk (since a restart it went on after) has no value.
-        pushed = stream.chunks > stream.start_at(seq)[1]
-        return message(kind, name, values.complete(end) if pushed else None, seq)
+        final = values.complete(end) if stream.pushed_since_start(seq) else None
+        return message(kind, name, final, seq)
 
     def release(self, start: int, end: int) -> None:
         """Drop the messages built for positions ``start`` to ``end``, which every reader passed.

@@ -530,7 +530,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         for value_streamer in self._active.values():
             stream = value_streamer._record
             assert stream is not None
-            if stream.chunks > stream.start_at(seq)[1] and stream.watchers:
+            if stream.watchers and stream.pushed_since_start(seq):
                 # Its values() observers had chunks the restart takes back.
                 voided.append((stream.name, stream.watchers))
                 stream.watchers = []
