@@ -8,7 +8,7 @@ Streamer (or subscribe to it as a ReactiveX observable) and receive
 
 from __future__ import annotations
 
-from ._consumers import MessageIterator
+from .reader import MessageIterator
 from ._iterate import ObservableIterator, iterate
 from .content import StreamContent
 from .display import display

@@ -15,14 +15,15 @@ take are never trimmed.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
-from collections.abc import Callable
-from typing import Literal
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
 
 from reactivex import abc
 
 from ._text import Text, Values, values_of
-from .content import _SEQ, StreamContent, message
+from .content import _SEQ, StreamContent, StreamInfo, message
 
 __all__ = ["Cursor", "History", "Kind", "Raw", "Stream"]
 
@@ -34,7 +35,7 @@ Raw = tuple[Kind, "Stream | None", "str | None", "int | None"]
 
 
 class Stream:
-    """The history of one value streamer: its raw text and its state at the trim point."""
+    """The record of one value streamer: its raw text, its state at the trim point, its observers."""
 
     __slots__ = (
         "base_chunks",
@@ -42,15 +43,21 @@ class Stream:
         "base_end",
         "base_from",
         "chunks",
+        "closed_reason",
         "delta",
         "end",
         "ended",
+        "ending",
+        "feeders",
         "first",
+        "info",
+        "last_feeder",
         "name",
         "restarts",
         "retired",
         "serial",
         "structured",
+        "subscribers",
         "text",
         "watchers",
     )
@@ -77,9 +84,19 @@ class Stream:
         self.base_from = 0  # where its value starts, after a restart it went on after
         self.base_chunks = 0  # since then
         self.base_done = False
-        # Observers of Streamer.values(), and how to end a late one once the stream has.
+        # Observers of Streamer.values(), subscribers of its value streamer (live
+        # only), and how to end a late one once the stream has.
         self.watchers: list[abc.ObserverBase[str]] = []
+        self.subscribers: list[abc.ObserverBase[str]] = []
         self.ended: Callable[[abc.ObserverBase[str]], None] | None = None
+        self.info = StreamInfo(name, delta, structured, serial)
+        # The producer's side: why it takes no more chunks (None while it does),
+        # whether its end was asked for (perhaps from a thread, not yet applied),
+        # and the tasks that pushed, so that one that fails can fail the Streamer.
+        self.closed_reason: str | None = None
+        self.ending = False
+        self.feeders: set[asyncio.Future[Any]] = set()
+        self.last_feeder: asyncio.Future[Any] | None = None
 
     def start_at(self, seq: int) -> tuple[int, int]:
         """Where the value of its message at ``seq`` starts: the text's length and chunks then.
@@ -287,6 +304,23 @@ class History:
             for index, (kind, stream, value) in enumerate(caught)
         ]
 
+    def chunks_of(self, stream: Stream) -> Iterator[str]:
+        """The chunks of ``stream`` so far, for a reader of its values from the first.
+
+        Those of trimmed messages come joined into one; a stream that went on
+        after a restart gives its chunks since, as the ones before were taken back.
+        """
+        offset = self.offset
+        restart = stream.last_restart
+        if restart < offset and stream.base_chunks:
+            yield stream.text.slice(stream.base_from, stream.base_end)
+        streams, chunks = self.streams, self.chunks
+        stop = len(streams) if stream.end is None else stream.end - offset
+        for index in range(max(stream.first, restart + 1, offset) - offset, stop):
+            chunk = chunks[index]
+            if streams[index] is stream and chunk is not None:
+                yield chunk
+
     def forget(self, stream: Stream) -> None:
         """Drop the live values of a stream that will get no more messages."""
         self._live.pop(stream, None)
@@ -313,6 +347,11 @@ class Cursor:
         self.delta = delta
         self._caught: deque[Raw] = deque()
         self._builders: Builders = {}
+
+    def ready(self) -> bool:
+        """Whether a message is there to read."""
+        history = self._history
+        return bool(self._caught) or self.pos - history.offset < len(history.kinds)
 
     def read(self) -> StreamContent | None:
         """The next message, or None at the head."""
@@ -359,7 +398,7 @@ class Cursor:
             return "restart", None, restart.value, pos
         return history.kinds[index], stream, history.chunks[index], pos
 
-    def read_chunks(self, stream: Stream, room: int) -> list[str]:
+    def read_chunks(self, stream: StreamInfo, room: int) -> list[str]:
         """The raw chunks of the partials of ``stream`` that come next, ``room`` characters' worth.
 
         Stops before any other message, at the head, and inside a catch-up:
@@ -372,8 +411,8 @@ class Cursor:
             return []
         taken: list[str] = []
         while room > 0 and index < len(streams):
-            chunk = chunks[index]
-            if streams[index] is not stream or chunk is None:  # None: not a partial
+            chunk, record = chunks[index], streams[index]
+            if record is None or record.info is not stream or chunk is None:  # not a partial
                 break
             taken.append(chunk)
             room -= len(chunk)

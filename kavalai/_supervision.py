@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 from .errors import IncompleteStreamError
 
 if TYPE_CHECKING:
-    from .streamer import Streamer
-    from .value_streamer import ValueStreamer
+    from ._history import Stream
+    from ._log import Log
 
 __all__ = ["Supervision"]
 
 
 class Supervision:
-    """The producers of a Streamer: those it started, and every task that pushed.
+    """The producers of a Log: those its Streamer started, and every task that pushed.
 
     A task that pushed to a value streamer and then raises while that stream is
     active fails the Streamer with the exception, however the task was started:
@@ -25,10 +25,10 @@ class Supervision:
     :meth:`start` are also checked for streams they leave incomplete.
     """
 
-    __slots__ = ("_producers", "_started", "_streamer", "_watched")
+    __slots__ = ("_log", "_producers", "_started", "_watched")
 
-    def __init__(self, streamer: Streamer) -> None:
-        self._streamer = streamer
+    def __init__(self, log: Log) -> None:
+        self._log = log
         self._producers: set[asyncio.Future[Any]] = set()  # started and still running
         self._started: set[asyncio.Future[Any]] = set()  # every producer ever started
         self._watched: set[asyncio.Future[Any]] = set()  # tasks with our done callback
@@ -47,14 +47,14 @@ class Supervision:
         self._watch(task)
         return task
 
-    def note_feeder(self, value_streamer: ValueStreamer) -> None:
-        """Remember the current task as one that pushed to ``value_streamer``."""
-        loop = self._streamer._home.loop
+    def note_feeder(self, stream: Stream) -> None:
+        """Remember the current task as one that pushed to ``stream``."""
+        loop = self._log.home.loop
         task = asyncio.current_task(loop) if loop is not None else None
-        if task is None or task is value_streamer._last_feeder:
+        if task is None or task is stream.last_feeder:
             return
-        value_streamer._last_feeder = task
-        value_streamer._feeders.add(task)
+        stream.last_feeder = task
+        stream.feeders.add(task)
         self._watch(task)
 
     def cancel_running(self) -> None:
@@ -81,31 +81,31 @@ class Supervision:
         self._watched.discard(task)
         started = task in self._started
         self._producers.discard(task)
-        streamer = self._streamer
-        if streamer._closed or streamer._ending is not None:
+        log = self._log
+        if log.closed or log.ending is not None:
             return
         error = None if task.cancelled() else task.exception()
         if error is not None:
             # KeyboardInterrupt and the like belong to the event loop.
-            fed = any(task in vs._feeders for vs in streamer._active.values())
+            fed = any(task in stream.feeders for stream in log.active.values())
             if isinstance(error, Exception) and (started or fed):
-                streamer._fail(error)
+                log.fail(error)
             return
         if not started:
             return  # the caller's own task: it may complete its streams later
-        left_over = [vs.name for vs in streamer._active.values() if self._abandoned(vs)]
+        left_over = [stream.name for stream in log.active.values() if self._abandoned(stream)]
         if left_over:
-            streamer._fail(IncompleteStreamError(left_over, cancelled=task.cancelled()))
-        elif not streamer._active and not self._producers:
-            streamer._finish("finished")
+            log.fail(IncompleteStreamError(left_over, cancelled=task.cancelled()))
+        elif not log.active and not self._producers:
+            log.finish("finished")
 
-    def _abandoned(self, value_streamer: ValueStreamer) -> bool:
-        """Whether no task that could still complete ``value_streamer`` runs.
+    def _abandoned(self, stream: Stream) -> bool:
+        """Whether no task that could still complete ``stream`` runs.
 
         Tasks this Streamer did not start (the caller's own, say) are not
-        supervised: a value streamer only they pushed to is never abandoned.
+        supervised: a stream only they pushed to is never abandoned.
         """
-        feeders = value_streamer._feeders
+        feeders = stream.feeders
         supervised = feeders & self._started
         if supervised:
             return all(task.done() for task in supervised)

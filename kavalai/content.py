@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from pydantic import BaseModel
 
-__all__ = ["StreamContent", "StreamContentType"]
+__all__ = ["StreamContent", "StreamContentType", "StreamInfo"]
 
 StreamContentType = Literal["partial", "complete", "restart", "error"]
 
@@ -52,6 +52,23 @@ class StreamContent(BaseModel):
         from .display._html import message_html
 
         return message_html(self)
+
+
+class StreamInfo(NamedTuple):
+    """What a reader knows of a stream besides its messages: its name and its mode.
+
+    Attributes:
+        name: The name its messages carry.
+        delta: Whether its partial messages carry only the new chunk.
+        structured: Whether its value is JSON (its value streamer has a ``response_model``).
+        serial: Which stream of its Streamer it is (0, 1, 2, ... in the order they
+            were registered), so a new stream of a name used before tells itself apart.
+    """
+
+    name: str
+    delta: bool
+    structured: bool
+    serial: int
 
 
 _SEQ = StreamContent.__dict__["_seq"]

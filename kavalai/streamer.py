@@ -3,44 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections import deque
 from collections.abc import Coroutine
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pydantic import BaseModel
 from reactivex import Observable, abc
-from reactivex.disposable import Disposable
-from reactivex.subject import Subject
 
-from . import _consumers as consumers
-from . import _subscribers as subscribers
-from ._consumers import MessageIterator
-from ._flow import Pacing, Waiters, validate_max_buffer
-from ._history import Cursor, History, Kind, Stream
-from ._loop import AsyncClosing, HomeLoop
-from ._supervision import Supervision
-from .content import StreamContent, message
-from .errors import (
-    StreamClosedError,
-    StreamerTimeoutException,
-    StreamRestartedError,
-)
+from ._consumers import values_of
+from ._log import DEFAULT_HISTORY, Log
+from ._loop import AsyncClosing
+from .content import StreamContent
+from .reader import LogReader, MessageIterator
 from .value_streamer import ValueStreamer
 
 if TYPE_CHECKING:
     from aioreactive import AsyncObservable
 
 __all__ = ["DEFAULT_HISTORY", "Streamer", "StreamerStatistics"]
-
-#: The name restart messages carry, kept from the original API.
-RESTART_NAME = "response"
-
-_get_ident = threading.get_ident
-
-#: How many of the latest messages a Streamer keeps for exact replay by default.
-DEFAULT_HISTORY = 1024
 
 
 class StreamerStatistics(NamedTuple):
@@ -52,11 +32,6 @@ class StreamerStatistics(NamedTuple):
     waiting_producers: int  #: producers waiting in ``stream_partial`` for room
     consumers: int = 0  #: iterating consumers and Rx subscribers following live messages
     history: int = 0  #: messages kept for exact replay
-
-
-class _Subscriber(NamedTuple):
-    observer: abc.ObserverBase[StreamContent]
-    start: int  # the first position it gets live; it replayed those before
 
 
 class Streamer(Observable[StreamContent], AsyncClosing):
@@ -117,6 +92,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             ``history`` not a non-negative int or None.
     """
 
+
     def __init__(
         self,
         stream_delta: bool = False,
@@ -125,25 +101,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         history: int | None = DEFAULT_HISTORY,
     ) -> None:
         super().__init__()
-        self._stream_delta = stream_delta
-        self._timeout_seconds = timeout_seconds
-        self._history = History(_validate_history(history))
-        self._pacing = Pacing(self._history, validate_max_buffer(max_buffer))
-        self._waiting = Waiters()  # iterating consumers waiting at the head
-        self._home = HomeLoop()
-        self._home.adopt()
-        self._active: dict[str, ValueStreamer] = {}  # by name: one active stream a name
-        self._by_name: dict[str, Stream] = {}  # the latest stream of each name
-        self._registered = 0  # value streamers registered so far: the next one's serial
-        self._awaiting_values: dict[str, list[abc.ObserverBase[str]]] = {}
-        self._subscribers: tuple[_Subscriber, ...] = ()
-        self._supervision = Supervision(self)
-        self._reentrant: deque[tuple[int, StreamContent] | None] = deque()  # None: the end
-        self._delivering = False
-        self._ending: Literal["finished", "failed", "closed"] | None = None
-        self._closed = False
-        self._error: Exception | None = None
-        self._restart_reason: str | None = None
+        self._log = Log(stream_delta, timeout_seconds, max_buffer, history)
 
     def get_value_streamer(
         self,
@@ -190,13 +148,10 @@ class Streamer(Observable[StreamContent], AsyncClosing):
                 f"response_model of value streamer {name!r} must be a pydantic BaseModel "
                 f"subclass, got {response_model!r}; pass the class itself, not an instance"
             )
-        delta = self._stream_delta if stream_delta is None else stream_delta
-        value_streamer = ValueStreamer(
-            name, stream_delta=delta, response_model=response_model, streamer=self
-        )
-        self._home.adopt()
-        self._home.call_and_wait(partial(self._register, value_streamer))
-        return value_streamer
+        log = self._log
+        delta = log.stream_delta if stream_delta is None else stream_delta
+        log.home.adopt()
+        return ValueStreamer(name, stream_delta=delta, response_model=response_model, log=log)
 
     def start(
         self, producer: Coroutine[Any, Any, Any] | asyncio.Future[Any]
@@ -221,9 +176,10 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         Args:
             producer: A coroutine (run as a new task) or an existing task.
         """
-        self._ensure_open("start a producer")
-        self._home.adopt()
-        return self._supervision.start(producer)
+        log = self._log
+        log.ensure_open("start a producer")
+        log.home.adopt()
+        return log.supervision.start(producer)
 
     def messages(self, after: int | None = None, delta: bool | None = None) -> MessageIterator:
         """An independent consumer of the messages after position ``after``.
@@ -247,12 +203,23 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             ValueError: ``after`` is not a position this Streamer has given.
             TypeError: ``delta`` is not a bool or None.
         """
-        self.check_position(after)
-        if delta is not None and not isinstance(delta, bool):
-            raise TypeError(f"delta must be True, False or None, got {delta!r}")
-        self._home.adopt()
+        self._check_reader(after, delta)
         # Made on the home loop, so that joining the pacing races nothing.
-        return self._home.call_and_wait(partial(MessageIterator, self, after, delta))
+        return self._log.home.call_and_wait(partial(MessageIterator, self._log, after, delta))
+
+    def reader(self, after: int | None = None, delta: bool | None = None) -> LogReader:
+        """A :class:`~kavalai.reader.LogReader` of the messages after position ``after``.
+
+        What a transport or a display reads the Streamer with: it takes what is
+        ready without waiting, in built messages or raw chunks, and waits
+        when told to. Arguments as for :meth:`messages`.
+
+        Raises:
+            ValueError: ``after`` is not a position this Streamer has given.
+            TypeError: ``delta`` is not a bool or None.
+        """
+        self._check_reader(after, delta)
+        return self._log.home.call_and_wait(partial(LogReader, self._log, after, delta))
 
     def values(self, name: str) -> Observable[str]:
         """The raw text chunks of one stream, as the producer pushed them.
@@ -268,19 +235,20 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         chunks since), and with ``ValueError`` if the Streamer ends without
         such a stream.
         """
-        return consumers.values_of(self, name)
+        return values_of(self._log, name)
 
     def statistics(self) -> StreamerStatistics:
         """Return the backlog, its limit, active streams, waiting producers and consumers."""
-        pacing = self._pacing
+        log = self._log
+        pacing = log.pacing
         slowest = pacing.slowest
         return StreamerStatistics(
-            buffered=0 if slowest is None else self._history.head - slowest,
+            buffered=0 if slowest is None else log.history.head - slowest,
             max_buffer=pacing.max_buffer,
-            active_streams=len(self._active),
+            active_streams=len(log.active),
             waiting_producers=pacing.waiting_producers,
-            consumers=len(pacing.readers) + len(self._subscribers),
-            history=len(self._history),
+            consumers=len(pacing.readers) + len(log.fan_out),
+            history=len(log.history),
         )
 
     def check_position(self, after: int | None) -> None:
@@ -294,7 +262,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             ValueError: ``after`` is neither ``None`` nor the position of a
                 message of this Streamer.
         """
-        head = self._history.head
+        head = self._log.history.head
         if after is not None and (
             isinstance(after, bool) or not isinstance(after, int) or not -1 <= after < head
         ):
@@ -307,12 +275,12 @@ class Streamer(Observable[StreamContent], AsyncClosing):
     @property
     def ended(self) -> bool:
         """Whether the Streamer has ended: finished, failed or closed. No message follows."""
-        return self._ending is not None
+        return self._log.ending is not None
 
     @property
     def error(self) -> Exception | None:
         """The error the Streamer failed with, once it has; ``None`` otherwise."""
-        return self._error
+        return self._log.error
 
     async def stream_error(self, error: Exception) -> None:
         """End the Streamer with ``error``.
@@ -321,8 +289,9 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         ``error`` itself and Rx subscribers get ``on_error(error)``. Value streamers
         still active refuse further chunks.
         """
-        self._ensure_open("stream an error")
-        self._home.call(self._fail, error)
+        log = self._log
+        log.ensure_open("stream an error")
+        log.home.call(log.fail, error)
 
     async def stream_restart(self, value: str | None = None) -> None:
         """Tell consumers the producer starts over.
@@ -337,8 +306,9 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         Args:
             value: Optional text for the consumer, such as the reason.
         """
-        self._ensure_open("stream a restart")
-        self._home.call(self._apply_restart, value)
+        log = self._log
+        log.ensure_open("stream a restart")
+        log.home.call(log.restart, value)
 
     def reset_active(self) -> None:
         """Forget the value streamers that have not completed.
@@ -347,7 +317,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         Streamer must not wait for them. Forgotten value streamers refuse further
         chunks; completing one later is harmless.
         """
-        self._home.call(self._apply_reset)
+        self._log.home.call(self._log.reset)
 
     def close(self) -> None:
         """Close the Streamer: nobody listens any more, whatever the producers do.
@@ -357,7 +327,7 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         error, started producers are cancelled, Rx subscribers complete and are
         let go, and iterating consumers end after the messages pushed before.
         """
-        self._home.call(self._apply_close)
+        self._log.home.call(self._log.close)
 
     async def aclose(self) -> None:
         """Close the Streamer; the async form of :meth:`close`."""
@@ -393,311 +363,12 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
         # From another thread, the replay runs on the home loop, in order with pushes.
-        self._home.adopt()
-        return self._home.call_and_wait(partial(self._subscribe_now, observer))
+        log = self._log
+        log.home.adopt()
+        return log.home.call_and_wait(partial(log.subscribe, observer))
 
-    def _subscribe_now(self, observer: abc.ObserverBase[StreamContent]) -> abc.DisposableBase:
-        cursor = Cursor(self._history, 0, None)
-        while (replayed := cursor.read()) is not None:
-            if not subscribers.send(observer, replayed):
-                return Disposable()
-        if self._ending is not None:
-            subscribers.send_terminal(observer, self._error)
-            return Disposable()
-        subscriber = _Subscriber(observer, cursor.pos)
-        self._subscribers = (*self._subscribers, subscriber)
-        return Disposable(partial(self._unsubscribe, subscriber))
-
-    def _replay(self, delta: bool | None = None) -> list[StreamContent]:
-        """Every message so far, read at once on this thread (for reprs and the like)."""
-        cursor = Cursor(self._history, 0, delta)
-        replayed: list[StreamContent] = []
-        while (message := cursor.read()) is not None:
-            replayed.append(message)
-        return replayed
-
-    def _unsubscribe(self, subscriber: _Subscriber) -> None:
-        self._subscribers = tuple(other for other in self._subscribers if other is not subscriber)
-
-    # The producer's side, called by value streamers.
-
-    async def _pace(self) -> None:
-        """Wait, before a push, while the slowest iterating consumer is too far behind."""
-        pacing, home = self._pacing, self._home
-        if not pacing.congested:
-            return
-        home.adopt()
-        if not home.foreign():
-            await pacing.wait_for_room()
-        elif pacing.max_buffer is not None and home.loop is not None:
-            room = asyncio.run_coroutine_threadsafe(pacing.wait_for_room(), home.loop)
-            await asyncio.wrap_future(room)
-
-    def _push(self, value_streamer: ValueStreamer, chunk: str) -> None:
-        home = self._home
-        if home.loop is None:
-            home.adopt()  # made outside a loop: the first push in one adopts it
-        if home.thread == _get_ident():
-            self._supervision.note_feeder(value_streamer)
-            if not home.queued:
-                self._apply_push(value_streamer, chunk)  # the common case, kept short
-                return
-        elif self._pacing.max_buffer is not None and home.loop is not None:
-            self._block_for_room(value_streamer, home.loop)
-        home.call(self._apply_push, value_streamer, chunk)
-
-    def _complete(self, value_streamer: ValueStreamer) -> None:
-        self._home.call(self._apply_complete, value_streamer)
-
-    def _error_from(self, value_streamer: ValueStreamer, error: Exception) -> None:
-        self._home.call(self._apply_error, value_streamer, error)
-
-    def _block_for_room(
-        self, value_streamer: ValueStreamer, loop: asyncio.AbstractEventLoop
-    ) -> None:
-        """Pace a producer on another thread: block it until the slowest consumer caught up."""
-        pacing = self._pacing
-        slowest = pacing.slowest
-        queued = self._home.queued
-        if slowest is None or self._history.head + queued - slowest < pacing.limit:
-            return
-        if loop.is_running():
-            asyncio.run_coroutine_threadsafe(pacing.wait_for_room(), loop).result()
-            value_streamer._check_open("push every chunk before calling stream_complete()")
-
-    # Applying changes, on the home loop's thread.
-
-    def _register(self, value_streamer: ValueStreamer) -> None:
-        name = value_streamer.name
-        self._ensure_open(f"add value streamer {name!r}")
-        if name in self._active:
-            raise ValueError(
-                f"value streamer {name!r} is still active; complete it first, or call "
-                "reset_active() before a retry registers it again"
-            )
-        stream = Stream(
-            name,
-            value_streamer.stream_delta,
-            value_streamer.response_model is not None,
-            serial=self._registered,
-            first=self._history.head,
-        )
-        self._registered += 1
-        value_streamer._record = stream
-        self._active[name] = value_streamer
-        self._by_name[name] = stream
-        stream.watchers.extend(self._awaiting_values.pop(name, ()))
-
-    def _apply_push(self, value_streamer: ValueStreamer, chunk: str) -> None:
-        if value_streamer._closed_reason is not None:
-            return  # handed over by a thread before the Streamer let go of the stream
-        stream = value_streamer._record
-        assert stream is not None
-        text = stream.text
-        text.append(chunk)
-        stream.chunks += 1
-        self._append("partial", stream, chunk, text.length)
-        for observer in stream.watchers:
-            observer.on_next(chunk)
-        if value_streamer.observers:
-            Subject.on_next(value_streamer, chunk)
-
-    def _apply_complete(self, value_streamer: ValueStreamer) -> None:
-        if value_streamer._closed_reason is not None:
-            return
-        stream = value_streamer._record
-        assert stream is not None
-        self._append("complete", stream, None, stream.text.length)
-        stream.end = self._history.head
-        consumers.end_watchers(stream, consumers.completed)
-        Subject.on_completed(value_streamer)
-        self._deactivate(value_streamer)
-        if not self._active and not self._supervision.running:
-            self._finish("finished")
-
-    def _apply_error(self, value_streamer: ValueStreamer, error: Exception) -> None:
-        if value_streamer._closed_reason is not None:
-            return
-        Subject.on_error(value_streamer, error)
-        self._fail(error)
-
-    def _apply_restart(self, value: str | None) -> None:
-        if self._ending is not None:
-            return
-        self._restart_reason = value
-        seq = self._history.head
-        voided: list[tuple[str, list[abc.ObserverBase[str]]]] = []
-        for value_streamer in self._active.values():
-            stream = value_streamer._record
-            assert stream is not None
-            if stream.watchers and stream.pushed_since_start(seq):
-                # Its values() observers had chunks the restart takes back.
-                voided.append((stream.name, stream.watchers))
-                stream.watchers = []
-            # Consumers drop what they accumulated: a stream that goes on has a new value.
-            stream.restarts.append((seq, stream.text.length, stream.chunks))
-        restart = message("restart", RESTART_NAME, value, seq)
-        self._append("restart", None, None, 0, built=restart)
-        # Last: an observer may subscribe again at once (it reads the chunks
-        # since the restart) or end this very Streamer.
-        for name, watchers in voided:
-            for observer in tuple(watchers):  # ending one disposes it, out of this list
-                subscribers.send_terminal(observer, StreamRestartedError(name, value))
-
-    def _apply_reset(self) -> None:
-        for value_streamer in list(self._active.values()):
-            self._retire(value_streamer)
-
-    def _retire(self, value_streamer: ValueStreamer) -> None:
-        """Forget one value streamer that has not completed (see :meth:`reset_active`)."""
-        if not self._deactivate(value_streamer):
-            return
-        stream = value_streamer._record
-        assert stream is not None
-        self._history.forget(stream)
-        stream.retired = True
-        error = StreamRestartedError(stream.name, self._restart_reason)
-        consumers.end_watchers(stream, consumers.failed(error))
-        value_streamer._detach(
-            "was retired by reset_active(); push to the value streamer of the retry instead",
-            retired=True,
-        )
-
-    def _apply_close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self._end_active(consumers.completed)
-        self._detach_active("cannot take chunks: its Streamer was closed; stop producing")
-        self._supervision.cancel_all()
-        if self._ending is None:
-            self._finish("closed")
-
-    def _fail(self, error: Exception) -> None:
-        if self._ending is not None:
-            return
-        self._error = error
-        self._end_active(consumers.failed(error))
-        self._detach_active(f"cannot take chunks: its Streamer failed with {error!r}")
-        self._supervision.cancel_running()
-        self._finish("failed")
-
-    def _append(
-        self,
-        kind: Kind,
-        stream: Stream | None,
-        chunk: str | None,
-        end: int,
-        built: StreamContent | None = None,
-    ) -> None:
-        history, pacing = self._history, self._pacing
-        subscribers_ = self._subscribers
-        readers = pacing.readers
-        seq = history.head
-        built = history.append(
-            kind,
-            stream,
-            chunk,
-            end,
-            built,
-            subscribed=bool(subscribers_),
-            cumulative=bool(pacing.value_readers),
-        )
-        if subscribers_ and built is not None:
-            self._deliver((seq, built))
-        if self._waiting:
-            self._waiting.wake()
-        if not readers:
-            if built is not None and stream is not None and not stream.delta:
-                history.messages[-1] = None  # a cumulative value nobody else will read now
-            history.trim(history.head)
-
-    def _deliver(self, item: tuple[int, StreamContent] | None) -> None:
-        """Deliver a message (None: the end) to every Rx subscriber, in order.
-
-        A subscriber that pushes from inside its callback would otherwise have
-        its message overtake the one it is reacting to; such messages wait here.
-        """
-        if self._delivering:
-            self._reentrant.append(item)
-            return
-        self._delivering = True
-        try:
-            self._fan_out(item)
-            while self._reentrant:
-                self._fan_out(self._reentrant.popleft())
-        finally:
-            self._delivering = False
-
-    def _fan_out(self, item: tuple[int, StreamContent] | None) -> None:
-        if item is None:
-            ended, self._subscribers = self._subscribers, ()
-            for subscriber in ended:
-                subscribers.send_terminal(subscriber.observer, self._error)
-            return
-        seq, delivered = item
-        for subscriber in self._subscribers:
-            if seq >= subscriber.start and not subscribers.send(subscriber.observer, delivered):
-                self._unsubscribe(subscriber)
-
-    def _finish(self, ending: Literal["finished", "failed", "closed"]) -> None:
-        self._ending = ending
-        self._supervision.release()
-        self._pacing.wake_all()
-        self._waiting.wake()
-        awaiting, self._awaiting_values = self._awaiting_values, {}
-        for name, observers in awaiting.items():
-            for observer in tuple(observers):  # ending one disposes it, out of this list
-                subscribers.send_terminal(observer, consumers._never_registered(name))
-        self._deliver(None)
-
-    def _deactivate(self, value_streamer: ValueStreamer) -> bool:
-        """Take ``value_streamer`` off the active ones; False if it was not one."""
-        if self._active.get(value_streamer.name) is not value_streamer:
-            return False
-        del self._active[value_streamer.name]
-        return True
-
-    def _end_active(self, ended: Any) -> None:
-        for value_streamer in self._active.values():
-            if value_streamer._record is not None:
-                consumers.end_watchers(value_streamer._record, ended)
-
-    def _detach_active(self, reason: str, *, retired: bool = False) -> None:
-        active, self._active = self._active, {}
-        for value_streamer in active.values():
-            value_streamer._detach(reason, retired=retired)
-
-    def _ensure_open(self, action: str) -> None:
-        if self._closed:
-            raise StreamClosedError(f"cannot {action}: the Streamer was closed; use a new Streamer")
-        if self._ending is not None:
-            raise StreamClosedError(
-                f"cannot {action}: the Streamer already ended when its last value streamer "
-                "completed (or it failed); get every value streamer before completing the "
-                "last one, or use a new Streamer"
-            )
-
-    async def _wait_for_message(self) -> None:
-        """Wait at the head until a message is pushed or the Streamer ends."""
-        self._home.adopt()
-        if self._timeout_seconds is None:
-            await self._waiting.wait()
-            return
-        try:
-            async with asyncio.timeout(self._timeout_seconds):
-                await self._waiting.wait()
-        except TimeoutError:
-            names = list(self._active)
-            raise StreamerTimeoutException(names, self._timeout_seconds) from None
-
-
-def _validate_history(history: object) -> int | None:
-    if history is None:
-        return None
-    if isinstance(history, bool) or not isinstance(history, int) or history < 0:
-        raise ValueError(
-            f"history must be a non-negative int (messages kept for exact replay), or None "
-            f"to keep every message; got {history!r}"
-        )
-    return history
+    def _check_reader(self, after: int | None, delta: bool | None) -> None:
+        self.check_position(after)
+        if delta is not None and not isinstance(delta, bool):
+            raise TypeError(f"delta must be True, False or None, got {delta!r}")
+        self._log.home.adopt()

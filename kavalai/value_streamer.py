@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-from typing import TYPE_CHECKING, Any
+import threading
+from functools import partial
 
 from pydantic import BaseModel
+from reactivex import abc
 from reactivex.subject import Subject
 
+from ._log import Log
 from .errors import StreamClosedError
 
-if TYPE_CHECKING:
-    from ._history import Stream
-    from .streamer import Streamer
-
 __all__ = ["ValueStreamer"]
+
+_get_ident = threading.get_ident
 
 
 class ValueStreamer(Subject[str]):
@@ -27,7 +27,9 @@ class ValueStreamer(Subject[str]):
 
     Unlike a bare ``Subject``, which silently drops values after completion, a value
     streamer refuses them with :class:`~kavalai.StreamClosedError`: a producer that
-    keeps pushing has a bug, and losing its output silently would hide it.
+    keeps pushing has a bug, and losing its output silently would hide it. Its
+    state is its Streamer's: ``dispose()`` only lets its own subscribers go, and
+    the stream still completes normally.
 
     ``on_next`` / ``on_completed`` / ``on_error`` may be called from any thread
     (a blocking SDK's callback, an Rx source on a thread-pool scheduler): the
@@ -36,9 +38,13 @@ class ValueStreamer(Subject[str]):
     blocks until there is room. Argument and state checks raise in the calling
     thread.
 
-    Subscribing to a value streamer directly gives the raw chunks, with plain
-    Rx semantics: unlike a Streamer's subscribers, an error raised by such a
-    subscriber's callback propagates to the producer.
+    Subscribing to a value streamer directly gives the raw chunks from then on
+    (hot, as a ``Subject``; :meth:`kavalai.Streamer.values` replays them). As
+    with every subscriber of a Streamer, a callback that raises never raises
+    into the producer: that subscriber gets ``on_error`` and is dropped.
+
+    A value streamer made by hand, ``ValueStreamer("name")``, belongs to a
+    Streamer of its own that nobody reads: a standalone subject, for tests.
 
     Attributes:
         name: The name its messages carry.
@@ -52,20 +58,17 @@ class ValueStreamer(Subject[str]):
         *,
         stream_delta: bool = False,
         response_model: type[BaseModel] | None = None,
-        streamer: Streamer | None = None,
+        log: Log | None = None,
     ) -> None:
         super().__init__()
         self.name = name
         self.stream_delta = stream_delta
         self.response_model = response_model
-        self._streamer = streamer
-        self._record: Stream | None = None  # its history, once its Streamer registered it
-        self._closed_reason: str | None = None
-        self._retired = False
-        self._ending = False  # completion or error asked for, perhaps not yet applied
-        # The tasks that pushed, so a task that fails can fail the Streamer.
-        self._feeders: set[asyncio.Task[Any]] = set()
-        self._last_feeder: asyncio.Task[Any] | None = None
+        if log is None:
+            log = Log(stream_delta)
+        self._log = log
+        register = partial(log.register, name, stream_delta, response_model)
+        self._stream = log.home.call_and_wait(register)
 
     async def stream_partial(self, chunk: str) -> None:
         """Push the next chunk of the value.
@@ -83,16 +86,11 @@ class ValueStreamer(Subject[str]):
                 longer listens (closed, failed, or retired it by
                 :meth:`kavalai.Streamer.reset_active`).
         """
-        streamer = self._streamer
-        if streamer is None:
-            self.on_next(chunk)
-            return
         self._check_chunk(chunk)
-        if streamer._pacing.congested:
-            await streamer._pace()
-        if self._ending or self._closed_reason is not None:
-            self._check_open("push every chunk before calling stream_complete()")
-        streamer._push(self, chunk)
+        log = self._log
+        if log.pacing.congested:
+            await log.wait_for_room()
+        self._push(chunk)
 
     async def stream_complete(self) -> None:
         """Mark the value final; its ``complete`` message follows the last partial.
@@ -106,34 +104,73 @@ class ValueStreamer(Subject[str]):
     def on_next(self, value: str) -> None:
         """Push a chunk; the Rx form of :meth:`stream_partial`."""
         self._check_chunk(value)
-        if self._ending or self._closed_reason is not None:
-            self._check_open("push every chunk before calling stream_complete()")
-        if self._streamer is None:
-            super().on_next(value)
-        else:
-            self._streamer._push(self, value)
+        self._push(value)
 
     def on_completed(self) -> None:
         """Mark the value final; the Rx form of :meth:`stream_complete`."""
-        if self._retired:
+        stream = self._stream
+        if stream.retired:
             return  # a retry replaced this stream; its completion means nothing now
         self._check_open("call stream_complete() once per value streamer")
-        self._ending = True
-        if self._streamer is None:
-            super().on_completed()
-        else:
-            self._streamer._complete(self)
+        stream.ending = True
+        self._log.home.call(self._log.complete, stream)
 
     def on_error(self, error: Exception) -> None:
         """Fail the Streamer with ``error``: consumers get it after earlier messages."""
-        if self._retired:
+        stream = self._stream
+        if stream.retired:
             return  # the abandoned attempt's failure is not the retry's
         self._check_open("report an error only while the stream is open")
-        self._ending = True
-        if self._streamer is None:
-            super().on_error(error)
-        else:
-            self._streamer._error_from(self, error)
+        stream.ending = True
+        self._log.home.call(self._log.fail_stream, stream, error)
+
+    def retire(self) -> None:
+        """Forget this value without completing it, as :meth:`kavalai.Streamer.reset_active` does.
+
+        For a retry that replaces this one stream: the Streamer no longer waits
+        for it, its ``values()`` observers fail with
+        :class:`~kavalai.StreamRestartedError`, and it refuses further chunks;
+        completing it later is harmless.
+        """
+        self._log.home.call(self._log.retire, self._stream)
+
+    def fail(self, exn: Exception) -> bool:
+        """Fail the Streamer with ``exn`` if the stream is open; whether it was."""
+        stream = self._stream
+        if stream.ending or stream.closed_reason is not None:
+            return False
+        self.on_error(exn)
+        return True
+
+    def dispose(self) -> None:
+        """Let this value streamer's own subscribers go; the stream itself goes on."""
+        self._log.home.call(self._stream.subscribers.clear)
+
+    def _subscribe_core(
+        self,
+        observer: abc.ObserverBase[str],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        log = self._log
+        log.home.adopt()
+        return log.home.call_and_wait(partial(log.subscribe_stream, self._stream, observer))
+
+    def _push(self, chunk: str) -> None:
+        stream, log = self._stream, self._log
+        if stream.ending or stream.closed_reason is not None:
+            self._check_open("push every chunk before calling stream_complete()")
+        home = log.home
+        if home.loop is None:
+            home.adopt()  # made outside a loop: the first push in one adopts it
+        if home.thread == _get_ident():
+            log.supervision.note_feeder(stream)
+            if not home.queued:
+                log.push(stream, chunk)  # the common case, kept short
+                return
+        elif log.pacing.max_buffer is not None and home.loop is not None:
+            log.block_for_room(home.loop)
+            self._check_open("push every chunk before calling stream_complete()")
+        home.call(log.push, stream, chunk)
 
     def _check_chunk(self, chunk: object) -> None:
         if not isinstance(chunk, str):
@@ -143,17 +180,8 @@ class ValueStreamer(Subject[str]):
             )
 
     def _check_open(self, fix: str) -> None:
-        if self._closed_reason is not None:
-            raise StreamClosedError(f"value streamer {self.name!r} {self._closed_reason}")
-        if self._ending:
+        stream = self._stream
+        if stream.closed_reason is not None:
+            raise StreamClosedError(f"value streamer {self.name!r} {stream.closed_reason}")
+        if stream.ending:
             raise StreamClosedError(f"value streamer {self.name!r} is already complete; {fix}")
-
-    def _detach(self, reason: str, *, retired: bool = False) -> None:
-        """Stop taking chunks because the Streamer no longer listens.
-
-        Later chunks raise :class:`~kavalai.StreamClosedError` ending in ``reason``,
-        so an abandoned producer stops spending tokens. A retired stream (see
-        :meth:`kavalai.Streamer.reset_active`) may still complete, harmlessly.
-        """
-        self._closed_reason = reason
-        self._retired = retired

@@ -40,7 +40,8 @@ from ._json import compact_json
 from .errors import RemoteStreamError
 
 if TYPE_CHECKING:
-    from ._history import Raw, Stream
+    from .content import StreamInfo
+    from .reader import RawMessage
     from .streamer import Streamer
     from .value_streamer import ValueStreamer
 
@@ -151,10 +152,9 @@ class RecordReader:
     """
 
     def __init__(self, streamer: Streamer, after: int | None = None) -> None:
-        self._streamer = streamer
-        self._messages = streamer.messages(after=after, delta=True)
-        self._announced: set[Stream] = set()
-        self._held: Raw | None = None
+        self._reader = streamer.reader(after=after, delta=True)
+        self._announced: set[StreamInfo] = set()
+        self._held: RawMessage | None = None
         self._final: Record | None = None  # the end or error, once the messages ran out
         self._loop: asyncio.AbstractEventLoop | None = None
         self.done = False
@@ -167,8 +167,9 @@ class RecordReader:
         With ``linger``, once a message is ready it waits that many seconds more
         so that the messages pushed meanwhile travel in the same records: a
         little latency for far fewer bytes and writes when chunks are small.
-        Returns an empty list when the wait timed out, and after the last
-        record (``end`` or ``error``); then :attr:`done` is true.
+        Returns an empty list only when the wait timed out (other readers coming
+        and going never end it early), and after the last record (``end`` or
+        ``error``); then :attr:`done` is true.
         """
         if self.done:
             return []
@@ -176,20 +177,15 @@ class RecordReader:
             self._held = self._next_ready()
             if self._held is None and self._final is None:
                 try:
-                    if timeout is None:
-                        await self._streamer._wait_for_message()
-                    else:
-                        async with asyncio.timeout(timeout):  # no task made, unlike wait_for
-                            await self._streamer._wait_for_message()
-                except TimeoutError:
-                    return []
+                    if not await self._reader.wait(timeout):
+                        return []
                 except Exception as error:  # the Streamer's own timeout_seconds, say
                     self._final = Record.failure(error)
         if linger > 0 and self._final is None:
             await self._sleep(linger)
         records: list[Record] = []
         while len(records) < limit and (raw := self._next_ready()) is not None:
-            stream = raw[1]
+            stream = raw.stream
             if stream is not None and stream not in self._announced:
                 self._announced.add(stream)
                 records.append(
@@ -226,9 +222,9 @@ class RecordReader:
     async def aclose(self) -> None:
         """Stop reading: producers no longer wait for this reader."""
         self.done = True
-        await self._messages.aclose()
+        await self._reader.aclose()
 
-    def _record(self, raw: Raw) -> Record:
+    def _record(self, raw: RawMessage) -> Record:
         kind, stream, text, seq = raw
         if stream is None:
             return Record("restart", seq, value=text)
@@ -236,23 +232,22 @@ class RecordReader:
             return Record("complete", seq, stream.name)
         chunks = [text or ""]
         if seq is not None:  # gather what follows on the same stream
-            chunks += self._messages._take_chunks(stream, MAX_RECORD_TEXT - len(chunks[0]))
+            chunks += self._reader.take_chunks(stream, MAX_RECORD_TEXT - len(chunks[0]))
         return Record("partial", seq, stream.name, tuple(chunks))
 
-    def _next_ready(self) -> Raw | None:
+    def _next_ready(self) -> RawMessage | None:
         """The next ready message; None when it has to wait or ran out."""
         if self._held is not None:
             held, self._held = self._held, None
             return held
         if self._final is not None:
             return None
-        try:
-            return self._messages._take_raw()
-        except StopAsyncIteration:
-            self._final = Record("end")
-        except Exception as error:
-            self._final = Record.failure(error)
-        return None
+        reader = self._reader
+        raw = reader.take_raw()
+        if raw is None and reader.done:
+            error = reader.error
+            self._final = Record("end") if error is None else Record.failure(error)
+        return raw
 
 
 def _wake(sleeper: asyncio.Future[None]) -> None:
@@ -307,7 +302,7 @@ class Replica:
             self._modes[name] = (record.delta, record.structured)
             active = self._active.get(name)
             if active is not None and self._serials.get(name) != record.serial:
-                streamer._retire(active)  # the remote one was replaced (a retry)
+                active.retire()  # the remote one was replaced (a retry)
                 del self._active[name]
             self._serials[name] = record.serial
         elif kind == "partial":

@@ -73,7 +73,7 @@ async def test_a_record_reader_leaves_messages_unbuilt(delta: bool) -> None:
     assert [record.kind for record in records] == ["stream", "partial", "complete", "end"]
     assert records[1].chunks == ("a", "b", "c")
     # The wire reads raw chunks: no message, and no cumulative value, was built for it.
-    assert streamer._history.messages == [None] * 4
+    assert streamer._log.history.messages == [None] * 4
 
 
 async def test_a_served_answer_keeps_no_object_per_message() -> None:

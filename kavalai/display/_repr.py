@@ -18,10 +18,13 @@ def snapshot(streamer: Streamer) -> Board:
     board = Board(clock=lambda: 0.0)  # replayed now, so no rate to measure
     # Raw chunks, their text left out: the values come whole from values() below,
     # so a large cumulative value is not rebuilt message by message.
-    for message in streamer._replay(delta=True):
-        if message.type in ("partial", "complete"):
-            message = StreamContent(type=message.type, name=message.name)
-        board.apply(message)
+    reader = streamer.reader(delta=True)
+    while (raw := reader.take_raw()) is not None:
+        if raw.stream is None:
+            board.apply(StreamContent(type="restart", name="response", value=raw.text))
+        else:
+            board.apply(StreamContent(type=raw.kind, name=raw.stream.name))
+    reader.close()
     if streamer.ended:
         if streamer.error is not None:
             board.fail(streamer.error)

@@ -262,14 +262,14 @@ async def test_a_client_that_stops_reading_is_dropped(serve: Serve) -> None:
     async with httpx.AsyncClient() as client, client.stream("GET", f"{base}/stream") as response:
         assert response.status_code == 200
         pushed = 0
-        while not streamer._closed and pushed < 2_000:  # bounded: fills any socket buffer
+        while not streamer._log.closed and pushed < 2_000:  # bounded: fills any socket buffer
             try:
                 await text.stream_partial(chunk)
             except StreamClosedError:
                 break
             pushed += 1
             await asyncio.sleep(0.005)
-    assert streamer._closed
+    assert streamer._log.closed
 
 
 async def test_a_client_that_stops_reading_before_an_idle_spell_is_dropped(serve: Serve) -> None:
@@ -291,10 +291,10 @@ async def test_a_client_that_stops_reading_before_an_idle_spell_is_dropped(serve
         # the next thing the server sends is a ping, into the full buffer.
         await text.stream_partial("x" * 20_000_000)
         for _ in range(200):  # bounded: 10 s at most
-            if streamer._closed:
+            if streamer._log.closed:
                 break
             await asyncio.sleep(0.05)
-        assert streamer._closed
+        assert streamer._log.closed
     finally:
         transport.abort()
 
@@ -315,7 +315,7 @@ async def test_a_response_that_fails_closes_its_streamer() -> None:
     with pytest.raises(ExceptionGroup) as failed:  # from the response's task group
         await StreamResponse(streamer)({"type": "http"}, receive, send)  # type: ignore[arg-type]
     assert failed.group_contains(RuntimeError, match="cannot send")
-    assert streamer._closed  # its producer stops rather than writing for nobody
+    assert streamer._log.closed  # its producer stops rather than writing for nobody
 
 
 async def test_idle_sse_sends_ping_comments(serve: Serve) -> None:

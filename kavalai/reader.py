@@ -1,0 +1,312 @@
+"""Readers of a Streamer's log: the one way every consumer, local or remote, reads it.
+
+A :class:`LogReader` is a position in the log. It takes what is ready without
+waiting (built messages, or raw chunks for a transport), tells "nothing ready
+now" apart from "timed out" and from "the end", and paces the Streamer's
+producers while it reads. :class:`MessageIterator` is the ``async for`` face
+of one. The web transport, the Redis publisher and the display read through
+these and nothing else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING, NamedTuple
+
+from ._history import Cursor, Kind
+from ._loop import AsyncClosing
+from .content import StreamContent, StreamInfo
+from .errors import StreamerTimeoutException
+
+if TYPE_CHECKING:
+    from ._log import Log
+
+__all__ = ["QUIET_WARNING_SECONDS", "LogReader", "MessageIterator", "RawMessage"]
+
+#: How long a reader waits before it warns that nothing could ever end the
+#: Streamer: no stream registered, or the open ones fed by no live task, and
+#: no producer started with :meth:`kavalai.Streamer.start`.
+QUIET_WARNING_SECONDS = 10.0
+
+_logger = logging.getLogger("kavalai")
+
+
+class RawMessage(NamedTuple):
+    """A message in delta form, not built into a :class:`StreamContent`.
+
+    Attributes:
+        kind: ``"partial"``, ``"complete"`` or ``"restart"``.
+        stream: The stream it belongs to; ``None`` for a restart.
+        text: A partial's raw chunk, a restart's reason; ``None`` otherwise.
+        seq: Its position; ``None`` inside a catch-up but for its last message.
+    """
+
+    kind: Kind
+    stream: StreamInfo | None
+    text: str | None
+    seq: int | None
+
+
+class LogReader(AsyncClosing):
+    """One consumer's position in a Streamer's log, from a position on.
+
+    Get one from :meth:`kavalai.Streamer.reader`. Use it on the Streamer's
+    event loop. ``take()`` returns the next message if one is ready and
+    ``None`` if not; ``await wait()`` waits until one is (``False`` if it timed
+    out). After the last message ``take()`` returns ``None`` and :attr:`done`
+    is true; if the Streamer failed, :attr:`error` says with what.
+
+    From the moment it is made, the Streamer's ``max_buffer`` paces producers
+    to it, so close it (``aclose()``, or leave ``async with``) when done
+    reading; ``async for batch in reader`` gives the ready messages in lists
+    and closes it at the end.
+
+    A reader that starts before the messages history still keeps gets a
+    catch-up: a ``restart`` message, then each stream's value so far.
+    """
+
+    def __init__(self, log: Log, after: int | None, delta: bool | None) -> None:
+        self._log = log
+        self._cursor = Cursor(log.history, 0 if after is None else after + 1, delta)
+        self._reading = log.ending is None
+        self._done = False
+        self._warned = False
+        if self._reading:
+            log.pacing.join(self._cursor)
+
+    @property
+    def position(self) -> int:
+        """The position of the next message it reads in the log (a catch-up aside)."""
+        return self._cursor.pos
+
+    @property
+    def delta(self) -> bool | None:
+        """The form it reads: raw chunks (``True``), cumulative values, or each stream's own."""
+        return self._cursor.delta
+
+    @property
+    def ended(self) -> bool:
+        """Whether the Streamer ended: no message will be added to the log."""
+        return self._log.ending is not None
+
+    @property
+    def done(self) -> bool:
+        """Whether it took its last message, or was closed: every later take gives None."""
+        return self._done
+
+    @property
+    def error(self) -> Exception | None:
+        """The error the Streamer failed with, once it has; ``None`` otherwise."""
+        return self._log.error
+
+    @property
+    def active_streams(self) -> tuple[StreamInfo, ...]:
+        """The streams of the Streamer not yet complete, in the order they were registered."""
+        return tuple(stream.info for stream in self._log.active.values())
+
+    def take(self) -> StreamContent | None:
+        """The next message if one is ready; ``None`` if none is, or after the last."""
+        if self._done:
+            return None
+        cursor = self._cursor
+        old = cursor.pos
+        taken = cursor.read()
+        if taken is None:
+            self._at_head()
+        elif self._reading and cursor.pos != old:
+            self._log.pacing.moved(old)
+        return taken
+
+    def take_raw(self) -> RawMessage | None:
+        """As :meth:`take`, in delta form and unbuilt: a partial's text is its raw chunk."""
+        if self._done:
+            return None
+        cursor = self._cursor
+        old = cursor.pos
+        raw = cursor.read_raw()
+        if raw is None:
+            self._at_head()
+            return None
+        if self._reading and cursor.pos != old:
+            self._log.pacing.moved(old)
+        kind, stream, text, seq = raw
+        return RawMessage(kind, None if stream is None else stream.info, text, seq)
+
+    def take_chunks(self, stream: StreamInfo, room: int) -> list[str]:
+        """The raw chunks of the partials of ``stream`` ready next, ``room`` characters' worth.
+
+        Stops before any other message, at the head, and inside a catch-up: what
+        a transport gathers behind the first chunk it took, read in one go.
+        """
+        if self._done:
+            return []
+        cursor = self._cursor
+        old = cursor.pos
+        chunks = cursor.read_chunks(stream, room)
+        if chunks and self._reading:
+            self._log.pacing.moved(old)
+        return chunks
+
+    def ready(self) -> bool:
+        """Whether :meth:`take` would return a message now, or find the end."""
+        return self._done or self._cursor.ready() or self._log.ending is not None
+
+    async def wait(self, timeout: float | None = None) -> bool:
+        """Wait until a message is ready for this reader, or the end is.
+
+        Other readers coming and going never wake it early.
+
+        Args:
+            timeout: At most this many seconds; ``None`` to wait as long as it takes.
+
+        Returns:
+            ``True`` when :meth:`take` has something to say; ``False`` when the
+            wait timed out.
+
+        Raises:
+            StreamerTimeoutException: the Streamer's ``timeout_seconds`` passed
+                with no message; it names the streams that kept quiet.
+        """
+        log = self._log
+        log.home.adopt()
+        if self.ready():
+            return True
+        quiet = log.timeout_seconds
+        watch = not self._warned and log.cannot_end()
+        if timeout is None and quiet is None and not watch:  # the usual case: no timer
+            while not self.ready():
+                await log.waiting.wait()
+            return True
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        until = None if timeout is None else now + timeout
+        quiet_until = None if quiet is None else now + quiet
+        warn_at = now + QUIET_WARNING_SECONDS if watch else None
+        while not self.ready():
+            deadline = min(d for d in (until, quiet_until, warn_at) if d is not None)
+            try:
+                async with asyncio.timeout_at(deadline):
+                    await log.waiting.wait()
+            except TimeoutError:
+                now = loop.time()
+                if until is not None and now >= until:
+                    return False
+                if quiet is not None and quiet_until is not None and now >= quiet_until:
+                    raise StreamerTimeoutException(list(log.active), quiet) from None
+                if warn_at is not None and now >= warn_at:
+                    warn_at = None
+                    self._warn_if_stuck()
+                    if until is None and quiet_until is None:
+                        while not self.ready():
+                            await log.waiting.wait()
+        return True
+
+    def close(self) -> None:
+        """Stop reading: later takes give nothing, and producers no longer wait for it.
+
+        Idempotent; ``aclose()`` and leaving ``async with`` call it.
+        """
+        log = self._log
+        log.home.call(self._leave)
+        self._done = True
+        log.home.call(log.waiting.wake)  # a task may wait on it
+
+    async def aclose(self) -> None:
+        """Stop reading; the async form of :meth:`close`."""
+        self.close()
+
+    def __aiter__(self) -> LogReader:
+        return self
+
+    async def __anext__(self) -> list[StreamContent]:
+        """The messages ready now, waiting for the first; raises the Streamer's error at the end."""
+        while True:
+            batch: list[StreamContent] = []
+            while (message := self.take()) is not None:
+                batch.append(message)
+            if batch:
+                return batch
+            if self._done:
+                if self._log.error is not None:
+                    raise self._log.error
+                raise StopAsyncIteration
+            await self.wait()
+
+    def __del__(self) -> None:
+        if self._reading:
+            self._log.home.call(self._leave)
+
+    def _at_head(self) -> None:
+        """Nothing is ready: if nothing more can come, this reader is done."""
+        if self._log.ending is None and self._reading:
+            return
+        self._leave()
+        self._done = True
+
+    def _leave(self) -> None:
+        if self._reading:
+            self._reading = False
+            self._log.pacing.leave(self._cursor)
+
+    def _warn_if_stuck(self) -> None:
+        self._warned = True
+        if self._log.cannot_end():
+            _logger.warning(
+                "a consumer of a Streamer has waited %s s, and nothing running can end it: "
+                "no stream is open, or no live task pushed to the open ones (%s), and no "
+                "producer was started with streamer.start(...); start the producer with "
+                "streamer.start(), or complete every value streamer",
+                QUIET_WARNING_SECONDS,
+                ", ".join(self._log.active) or "none",
+            )
+
+
+class MessageIterator(AsyncClosing):
+    """The messages of a Streamer from a position on: one independent consumer.
+
+    Returned by :meth:`kavalai.Streamer.messages` and by ``aiter(streamer)``. It
+    reads the Streamer's history at its own pace, then follows live messages,
+    and ends after the Streamer's last message (raising the Streamer's error,
+    once, if it failed). From the moment it is made, the Streamer's
+    ``max_buffer`` paces producers to it; it stops holding them back once it
+    ends, when it is closed (``aclose()``, or leaving ``async with``), or when
+    it is garbage-collected, which is what happens when a loop ``break``s out
+    of ``async for``. It may be read from another event loop than the
+    Streamer's: each step then runs on the Streamer's loop.
+    """
+
+    def __init__(self, log: Log, after: int | None, delta: bool | None) -> None:
+        self._log = log
+        self._reader = LogReader(log, after, delta)
+        self._error_raised = False
+
+    def __aiter__(self) -> MessageIterator:
+        return self
+
+    async def __anext__(self) -> StreamContent:
+        home = self._log.home
+        if home.foreign() and home.loop is not None and home.loop.is_running():
+            # Read on the Streamer's own loop; this one waits for the answer.
+            read = asyncio.run_coroutine_threadsafe(self._next(), home.loop)
+            return await asyncio.wrap_future(read)
+        return await self._next()
+
+    async def _next(self) -> StreamContent:
+        reader = self._reader
+        while True:
+            message = reader.take()
+            if message is not None:
+                return message
+            if reader.done:
+                error = reader.error
+                if error is not None and not self._error_raised:
+                    self._error_raised = True
+                    raise error
+                raise StopAsyncIteration
+            await reader.wait()
+
+    async def aclose(self) -> None:
+        """Stop consuming: iteration ends and producers no longer wait for this consumer."""
+        await self._reader.aclose()
+        self._error_raised = True  # a closed consumer raises nothing more
