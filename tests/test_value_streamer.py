@@ -44,3 +44,29 @@ async def test_non_str_chunk_raises_type_error_and_the_stream_goes_on() -> None:
         await value_streamer.stream_partial(b"raw")  # type: ignore[arg-type]
     await value_streamer.stream_partial("text")
     assert chunks == ["text"]
+
+
+async def test_dispose_lets_its_subscribers_go_and_the_stream_still_completes() -> None:
+    streamer = Streamer()
+    value_streamer = streamer.get_value_streamer("result")
+    chunks: list[str] = []
+    value_streamer.subscribe(chunks.append)
+    await value_streamer.stream_partial("a")
+    value_streamer.dispose()
+    await value_streamer.stream_partial("b")
+    await value_streamer.stream_complete()
+    assert chunks == ["a"]
+    assert [message.type async for message in streamer] == ["partial", "partial", "complete"]
+
+
+async def test_retire_forgets_one_stream_and_refuses_its_chunks() -> None:
+    streamer = Streamer()
+    draft, other = streamer.get_value_streamer("draft"), streamer.get_value_streamer("other")
+    await draft.stream_partial("x")
+    draft.retire()
+    with pytest.raises(StreamClosedError, match="'draft' was retired"):
+        await draft.stream_partial("y")
+    await draft.stream_complete()  # harmless
+    assert streamer.statistics().active_streams == 1
+    await other.stream_complete()
+    assert streamer.ended
