@@ -8,13 +8,13 @@ Streamer (or subscribe to it as a ReactiveX observable) and receive
 
 from __future__ import annotations
 
-from .reader import MessageIterator
 from ._iterate import ObservableIterator, iterate
 from .content import StreamContent
 from .display import display
 from .errors import (
     BadResumeError,
     IncompleteStreamError,
+    KavalaiError,
     RemoteStreamError,
     ResponseFailedError,
     StreamClosedError,
@@ -23,6 +23,7 @@ from .errors import (
     StreamUnavailableError,
     StreamValidationError,
 )
+from .reader import MessageIterator
 from .streamer import Streamer, StreamerStatistics
 from .value_streamer import ValueStreamer
 
@@ -32,6 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BadResumeError",
     "IncompleteStreamError",
+    "KavalaiError",
     "MessageIterator",
     "ObservableIterator",
     "RemoteStreamError",

@@ -1,7 +1,10 @@
 """The errors kavalai raises, in one place.
 
-Each is re-exported from :mod:`kavalai`; every message names the stream involved
-and says what to do instead.
+Each derives from :class:`KavalaiError`, so ``except KavalaiError`` catches
+whatever kavalai raises of its own, and keeps the built-in base it had
+(``StreamClosedError`` is still a ``RuntimeError``). Each public one is
+re-exported from :mod:`kavalai`; every message names the stream involved and
+says what to do instead.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 __all__ = [
     "BadResumeError",
     "IncompleteStreamError",
+    "KavalaiError",
     "RemoteStreamError",
     "ResponseFailedError",
     "StreamClosedError",
@@ -22,11 +26,15 @@ __all__ = [
 ]
 
 
-class StreamClosedError(RuntimeError):
+class KavalaiError(Exception):
+    """The base of every error kavalai raises of its own."""
+
+
+class StreamClosedError(KavalaiError, RuntimeError):
     """A value was pushed to, or a completion asked of, a stream that can take no more."""
 
 
-class IncompleteStreamError(RuntimeError):
+class IncompleteStreamError(KavalaiError, RuntimeError):
     """A producer started with ``Streamer.start`` ended without completing its streams.
 
     ``names`` lists the value streamers it left active, and ``cancelled`` says
@@ -45,7 +53,7 @@ class IncompleteStreamError(RuntimeError):
         )
 
 
-class RemoteStreamError(RuntimeError):
+class RemoteStreamError(KavalaiError, RuntimeError):
     """The Streamer in another process failed; this carries its error's type name and message.
 
     The exception object itself cannot cross the process boundary, so a Streamer
@@ -60,7 +68,7 @@ class RemoteStreamError(RuntimeError):
         super().__init__(f"the remote Streamer failed with {type_name}: {message}")
 
 
-class StreamRestartedError(RuntimeError):
+class StreamRestartedError(KavalaiError, RuntimeError):
     """The producer restarted while a consumer followed one stream's values.
 
     Raised by :func:`kavalai.operators.stream_values` at a ``restart`` message:
@@ -78,7 +86,7 @@ class StreamRestartedError(RuntimeError):
         )
 
 
-class StreamValidationError(ValueError):
+class StreamValidationError(KavalaiError, ValueError):
     """A structured stream's text is not valid JSON for its model, or was cut off.
 
     Nothing is lost: ``text`` is the raw text the producer sent, ``value`` the
@@ -121,7 +129,7 @@ class StreamValidationError(ValueError):
         )
 
 
-class StreamerTimeoutException(Exception):
+class StreamerTimeoutException(KavalaiError):
     """Iterating a Streamer waited longer than its ``timeout_seconds`` for a message.
 
     The name is kept from the original API. ``names`` lists the value streamers
@@ -139,15 +147,20 @@ class StreamerTimeoutException(Exception):
         )
 
 
-class BadResumeError(ValueError):
+class BadResumeError(KavalaiError, ValueError):
     """A ``Last-Event-ID`` (or ``?after=``) that is not a position the Streamer gave."""
 
 
-class StreamUnavailableError(LookupError):
-    """The server has no answer at that address for this client (unknown, expired or denied)."""
+class StreamUnavailableError(KavalaiError, LookupError):
+    """No answer is at that address for this reader: unknown, expired or not allowed.
+
+    Raised by :func:`kavalai.web.connect` when the server answers that it has
+    none, and by :func:`kavalai.redis.subscribe` when the key never appears or
+    expires before its answer ended. Still a ``LookupError``, as it was.
+    """
 
 
-class ResponseFailedError(RuntimeError):
+class ResponseFailedError(KavalaiError, RuntimeError):
     """The provider reported, inside a stream it had begun, that the response failed.
 
     ``code`` is the provider's error code (``server_error``,
@@ -163,3 +176,11 @@ class ResponseFailedError(RuntimeError):
             f"the response streamed into {stream!r} failed with {code or 'an error'}: "
             f"{message}; what it wrote before is partial: retry the request"
         )
+
+
+class PathError(KavalaiError):
+    """The value does not have the shape the path needs; the message says where.
+
+    Internal to :func:`kavalai.operators.completed_items`, which fails its
+    stream with a :class:`StreamValidationError` naming the stream instead.
+    """

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..errors import PathError
 from ._parser import JsonValue, PartialJsonParser
 
 __all__ = ["PathError", "find_array", "missing", "parse_path"]
-
-
-class PathError(Exception):
-    """The value does not have the shape the path needs; the message says where."""
 
 
 def parse_path(path: str) -> list[str]:

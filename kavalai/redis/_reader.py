@@ -10,6 +10,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from ..errors import StreamUnavailableError
 from ..streamer import Streamer
 from ..wire import Record, Replica
 from ._log import ENTRIES_READ, read_base, records_of
@@ -36,9 +37,10 @@ async def subscribe(
     for the producer's). The ``async with`` body starts once what the key held
     is applied (at once if the key does not exist yet). A key that does not
     exist yet is waited for up to ``wait_seconds``; then the Streamer fails
-    with ``LookupError``, as it does when the key expires before the end came
-    (its producer died). An entry that is not a kavalai record fails it with
-    ``ValueError`` naming the entry.
+    with :class:`~kavalai.StreamUnavailableError` (a ``LookupError``), as it
+    does when the key expires before the end came (its producer died). An
+    entry that is not a kavalai record fails it with ``ValueError`` naming
+    the entry.
     """
     streamer = Streamer(history=None)
     replica = Replica(streamer)
@@ -89,12 +91,15 @@ async def _follow(
                 exists = True
                 caught_up.set()
             elif exists:  # it expired: a producer that died never wrote the end
-                raise LookupError(
+                raise StreamUnavailableError(
                     f"the answer at Redis key {key!r} expired before it ended: its producer "
-                    "stopped without ending it"
+                    "stopped without ending it; what it wrote is partial: ask for the answer again"
                 )
             elif time.monotonic() > deadline:
-                raise LookupError(f"no answer appeared at Redis key {key!r} in {wait_seconds}s")
+                raise StreamUnavailableError(
+                    f"no answer appeared at Redis key {key!r} in {wait_seconds}s: check the "
+                    "key the producer publishes to, or raise wait_seconds"
+                )
             continue
         exists = True
         for entry_id, fields in entries:

@@ -13,7 +13,13 @@ import pytest
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
-from kavalai import RemoteStreamError, StreamClosedError, StreamContent, Streamer
+from kavalai import (
+    RemoteStreamError,
+    StreamClosedError,
+    StreamContent,
+    Streamer,
+    StreamUnavailableError,
+)
 from kavalai.redis import Publisher, RedisHub, subscribe
 from kavalai.web import connect, hub_routes
 
@@ -81,10 +87,15 @@ async def test_the_producers_error_reaches_readers_by_type_and_message(redis: Re
             await anext(iterator)
 
 
-async def test_a_key_that_never_appears_fails_after_the_wait(redis: Redis) -> None:
+async def test_a_key_that_never_appears_fails_after_the_wait_as_unavailable(
+    redis: Redis,
+) -> None:
     async with subscribe(redis, "answer:never", wait_seconds=0.2, block_ms=50) as remote:
-        with pytest.raises(LookupError, match="no answer appeared"):
+        with pytest.raises(StreamUnavailableError, match="no answer appeared") as caught:
             [message async for message in remote]
+    assert isinstance(caught.value, LookupError)
+    assert "'answer:never'" in str(caught.value)
+    assert "raise wait_seconds" in str(caught.value)
 
 
 async def test_a_key_that_appears_later_is_followed(redis: Redis) -> None:
@@ -368,7 +379,7 @@ async def test_a_reader_cancelled_while_it_replays_leaves_nothing_running(redis:
     await publishing
 
 
-async def test_a_reader_of_an_answer_whose_producer_died_fails_once_it_expires(
+async def test_a_reader_of_an_answer_whose_producer_died_fails_as_unavailable_once_it_expires(
     redis: Redis,
 ) -> None:
     streamer = Streamer()
@@ -386,7 +397,7 @@ async def test_a_reader_of_an_answer_whose_producer_died_fails_once_it_expires(
             async for message in remote:
                 received.append(message.value)
 
-    with pytest.raises(LookupError, match=r"'answer:dead' expired before it ended"):
+    with pytest.raises(StreamUnavailableError, match=r"'answer:dead' expired before it ended"):
         await read()
     assert received == ["half an answer"]
 
