@@ -132,6 +132,11 @@ class StreamResponse(Response):
 
         async def write(body: bytes) -> None:
             nonlocal sending_since, last_sent
+            if group.cancel_scope.cancel_called:
+                # The client left or stopped reading. A server may take sends for a
+                # gone client without waiting (uvicorn does), and a body woken by
+                # every push may never be waiting when the cancellation is delivered.
+                raise ConnectionResetError("the client went away")
             sending_since = clock()
             await send({"type": "http.response.body", "body": body, "more_body": True})
             sending_since = None

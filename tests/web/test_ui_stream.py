@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kavalai import Streamer
+from kavalai import StreamClosedError, Streamer, ValueStreamer
 from kavalai.web import StreamResponse
 
 from ..conftest import Serve
@@ -222,3 +223,41 @@ async def test_a_name_used_again_gets_a_part_of_its_own(serve: Serve, node_reade
     assert data == [("result", "Mars"), ("result:1", "Venus")]
     calls = [(part["toolCallId"], part["input"]["name"]) for part in parts if "input" in part]
     assert calls == [("call_1", "Mars"), ("call_1:1", "Venus")]
+
+
+#: Pushes a producer may make after its client left before the test gives up on it
+#: (a server notices a disconnect within a few turns of the event loop).
+PUSH_LIMIT = 1_000
+
+
+async def pushes_until_closed(value_streamer: ValueStreamer, limit: int) -> int | None:
+    """Push as a producer that only yields would; the pushes before StreamClosedError.
+
+    None when ``limit`` pushes went through: the producer was never stopped.
+    """
+    for pushes in range(limit):
+        try:
+            await value_streamer.stream_partial(" more")
+        except StreamClosedError:
+            return pushes
+        await asyncio.sleep(0)  # the producer's only pause: it never waits for a reader
+    return None
+
+
+@pytest.mark.parametrize("protocol", ["ui", "sse", "ndjson"])
+async def test_a_client_leaving_stops_a_producer_that_only_yields(
+    serve: Serve, protocol: str
+) -> None:
+    streamer = Streamer(stream_delta=True)
+
+    async def endpoint(request: Request) -> Response:
+        return StreamResponse(streamer, protocol)  # type: ignore[arg-type]
+
+    base = await serve(Starlette(routes=[Route("/chat", endpoint)]))
+    answer = streamer.get_value_streamer("answer")
+    await answer.stream_partial("first")
+    async with httpx.AsyncClient() as client, client.stream("GET", f"{base}/chat") as response:
+        async for line in response.aiter_lines():
+            if "first" in line:
+                break
+    assert await pushes_until_closed(answer, PUSH_LIMIT) is not None
