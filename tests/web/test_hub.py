@@ -93,8 +93,20 @@ async def test_stop_closes_the_answer_and_goes_through_authorization(serve: Serv
         await result.stream_partial(" no more")
 
 
+class WatchedHub(MemoryHub):
+    """A MemoryHub that tells when the server is done with a reader of an answer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.released = asyncio.Event()
+
+    async def release(self, streamer: Streamer) -> None:
+        await super().release(streamer)
+        self.released.set()
+
+
 async def test_a_reader_leaving_lets_the_producer_run_on(serve: Serve) -> None:
-    hub = MemoryHub()
+    hub = WatchedHub()
     base = await serve(Starlette(routes=hub_routes(hub)))
     streamer = Streamer(stream_delta=True)
     stream_id = hub.register(streamer)
@@ -107,8 +119,11 @@ async def test_a_reader_leaving_lets_the_producer_run_on(serve: Serve) -> None:
         async for line in response.aiter_lines():
             if "first" in line:
                 break
-    await result.stream_partial(" and more")  # keep: no StreamClosedError
+    await hub.released.wait()  # the server has seen the reader leave and let go
+    await result.stream_partial(" and more")  # kept: no StreamClosedError
     await result.stream_complete()
+    async with connect(f"{base}/streams/{stream_id}") as remote:  # the next reader
+        assert [m.value async for m in remote] == ["first", " and more", None]
 
 
 async def test_too_many_readers_of_one_answer_get_429(serve: Serve) -> None:
