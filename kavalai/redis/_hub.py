@@ -105,4 +105,4 @@ class RedisHub:
                 logger.warning("lost Redis while listening for stop requests: %s", error)
                 await asyncio.sleep(0.5)
             finally:
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
+                await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
