@@ -265,9 +265,9 @@ async def test_an_error_event_after_text_fails_the_streamer_with_the_sdks_except
     streamer.start(stream_message(request(client), streamer))
     received, error = await consume(streamer)
     assert keys(received) == [("partial", "text", "Hel")]
+    # The SDK's own exception with what the server sent; its wording is the SDK's.
     assert type(error) is anthropic.APIStatusError
     assert error.body == overloaded
-    assert str(error) == str(overloaded)
 
 
 async def test_ping_and_unknown_events_are_skipped(connect: Connect) -> None:
