@@ -143,10 +143,18 @@ _VOLATILE = re.compile(r"[\d,.]+ msg/s|data-at=\"[\d.]+\"")
 
 
 def _normalized(outputs: list[Any]) -> list[Any]:
-    normalized = []
+    """The outputs to compare: volatile numbers masked, adjacent pieces of a stream joined.
+
+    The kernel may send one cell's printed text as several stream outputs, split
+    wherever its output buffer was flushed, so only their joined text is compared.
+    """
+    normalized: list[Any] = []
     for output in outputs:
         if output.output_type == "stream":
-            normalized.append((output.name, output.text))
+            if normalized and normalized[-1][0] == ("stream", output.name):
+                normalized[-1] = (("stream", output.name), normalized[-1][1] + output.text)
+            else:
+                normalized.append((("stream", output.name), output.text))
         elif output.output_type in ("display_data", "execute_result"):
             data = {kind: _VOLATILE.sub("#", str(value)) for kind, value in output.data.items()}
             normalized.append((output.output_type, data))
