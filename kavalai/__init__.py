@@ -4,13 +4,20 @@ A producer gets named :class:`ValueStreamer` objects from a :class:`Streamer`,
 pushes partial chunks into each and completes each; consumers iterate the
 Streamer (or subscribe to it as a ReactiveX observable) and receive
 :class:`StreamContent` messages, in delta or cumulative form.
+
+``await kavalai.show(streamer)`` shows a Streamer live in a notebook or a
+terminal. It is :func:`kavalai.display.display`, imported when first used:
+importing kavalai imports none of its optional rooms (``display``, ``web``,
+``redis``, ``providers``) nor their dependencies.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 from ._iterate import ObservableIterator, iterate
 from .content import StreamContent
-from .display import display
 from .errors import (
     BadResumeError,
     IncompleteStreamError,
@@ -26,6 +33,9 @@ from .errors import (
 from .reader import MessageIterator
 from .streamer import Streamer, StreamerStatistics
 from .value_streamer import ValueStreamer
+
+if TYPE_CHECKING:
+    from .display import display as show
 
 #: The version of this kavalai, also in the distribution's metadata (read from here).
 __version__ = "0.1.0"
@@ -48,6 +58,21 @@ __all__ = [
     "StreamerTimeoutException",
     "ValueStreamer",
     "__version__",
-    "display",
     "iterate",
+    "show",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # Imported when first read, so that importing kavalai imports no display module.
+    if name == "show":
+        from .display import display
+
+        return display
+    if name == "display":  # the subpackage, readable as kavalai.display after import kavalai
+        return importlib.import_module(".display", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "display", "show"})

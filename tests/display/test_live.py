@@ -7,7 +7,8 @@ import io
 
 import reactivex
 
-from kavalai import StreamContent, Streamer, StreamerTimeoutException, display
+from kavalai import StreamContent, Streamer, StreamerTimeoutException
+from kavalai.display import display
 
 HOSTILE = "<script>alert(1)</script>\x1b[2J\x1b]0;title\x07\x1b[31mred"
 
