@@ -1,12 +1,29 @@
-"""Reprs of a Streamer and a message: a one-line text, and HTML for a notebook."""
+"""Reprs of a Streamer and a message: a one-line text, and HTML for a notebook.
+
+A repr shows what the live display would show now: the Streamer is read at
+once by a :class:`~kavalai.reader.LogReader` of raw chunks, and its messages
+are applied to a board by the display's own :class:`Follower`. So a
+structured stream shows its JSON value as cumulative consumers get it, found
+in prose or a fence (a table in HTML), and a large text is joined once rather
+than rebuilt message by message. A stream registered but silent so far shows
+too, as one with no value yet.
+"""
 
 from __future__ import annotations
 
-from ..content import StreamContent
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from ..reader import LogReader
 from ..streamer import Streamer
-from ._board import Board
+from ..wire import Record
+from ._board import Board, Panel
+from ._follow import Follower
 from ._html import board_html, message_html
 from ._safe import for_terminal
+
+if TYPE_CHECKING:
+    from ..content import StreamInfo
 
 __all__ = ["board_line", "message_html", "snapshot", "streamer_html", "streamer_line"]
 
@@ -16,27 +33,17 @@ _PREVIEW = 32
 def snapshot(streamer: Streamer) -> Board:
     """The Streamer's streams and values so far, read as a consumer that leaves at once."""
     board = Board(clock=lambda: 0.0)  # replayed now, so no rate to measure
-    # Raw chunks, their text left out: the values come whole from values() below,
-    # so a large cumulative value is not rebuilt message by message.
+    board.consumers = streamer.statistics().consumers  # before this reader counts as one
+    follower = Follower(board)
     reader = streamer.reader(delta=True)
-    while (raw := reader.take_raw()) is not None:
-        if raw.stream is None:
-            board.apply(StreamContent(type="restart", name="response", value=raw.text))
-        else:
-            board.apply(StreamContent(type=raw.kind, name=raw.stream.name))
-    reader.close()
-    if streamer.ended:
-        if streamer.error is not None:
-            board.fail(streamer.error)
-        else:
-            board.end()
-    for panel in board.panels.values():
-        # The raw chunks give every stream's whole value, whatever its mode.
-        chunks: list[str] = []
-        streamer.values(panel.name).subscribe(chunks.append, lambda _: None).dispose()
-        panel.value = "".join(chunks)
-    statistics = streamer.statistics()
-    board.consumers = statistics.consumers
+    try:
+        for record in _records(reader):
+            follower.apply(record)
+        silent = [stream.name for stream in reader.active_streams]
+    finally:
+        reader.close()
+    for name in silent:
+        board.panels.setdefault(name, Panel(name))
     return board
 
 
@@ -57,6 +64,32 @@ def board_line(board: Board) -> str:
     )
     failure = "" if board.error is None else f"; {board.error}"
     return for_terminal(f"{streams or 'no streams yet'}; {board.status()}{failure}")
+
+
+def _records(reader: LogReader) -> Iterator[Record]:
+    """The wire records of what ``reader`` has ready, each stream announced before its first."""
+    announced: set[StreamInfo] = set()
+    while (raw := reader.take_raw()) is not None:
+        stream = raw.stream
+        if stream is None:
+            yield Record("restart", raw.seq, value=raw.text)
+            continue
+        if stream not in announced:
+            announced.add(stream)
+            yield Record(
+                "stream",
+                name=stream.name,
+                delta=stream.delta,
+                structured=stream.structured,
+                serial=stream.serial,
+            )
+        if raw.kind == "complete":
+            yield Record("complete", raw.seq, stream.name)
+        else:
+            yield Record("partial", raw.seq, stream.name, (raw.text or "",))
+    if reader.done:
+        error = reader.error
+        yield Record("end") if error is None else Record.failure(error)
 
 
 def _preview(value: str) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from html.parser import HTMLParser
+
+import pytest
+from pydantic import BaseModel
 
 from kavalai import StreamContent, Streamer
 
@@ -22,6 +23,23 @@ class _Tags(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text += data
+
+
+class Planet(BaseModel):
+    name: str
+
+
+class Planets(BaseModel):
+    title: str
+    items: list[Planet]
+
+
+#: A model's JSON for Planets as models write it: in prose, in a fence, with words after.
+WRAPPED = [
+    'Here they are:\n```json\n{"title": "Planets", "items": [{"name": "Mercury"}, {"name": "Ve',
+    'Sure! {"title": "Planets", "items": [{"name": "Mercury"}, {"name": "Ve',
+    '```json\n{"title": "Planets", "items": [{"name": "Mercury"}, {"name": "Ve',
+]
 
 
 def _parsed(html: str) -> _Tags:
@@ -96,8 +114,70 @@ def test_message_html_escapes_its_value_and_name() -> None:
     assert repr(message) == f"StreamContent(type='partial', name='<n>', value={HOSTILE!r})"
 
 
-def test_importing_kavalai_imports_neither_ipython_nor_rich() -> None:
-    code = "import sys, kavalai; print(sorted({'IPython', 'rich'} & set(sys.modules)))"
-    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+async def test_a_registered_stream_without_messages_shows_as_active() -> None:
+    streamer = Streamer()
+    streamer.get_value_streamer("answer")
 
-    assert ran.stdout == "[]\n"
+    assert streamer.statistics().active_streams == 1
+    assert repr(streamer) == (
+        "<Streamer: 'answer' streaming ''; "
+        "streaming · 0 messages · 1 of 1 stream active · 0 consumers>"
+    )
+    html = streamer._repr_html_()
+    assert 'data-stream="answer"' in html
+    assert "1 of 1 stream active" in html
+
+
+async def test_a_silent_stream_shows_beside_one_that_has_messages() -> None:
+    streamer = Streamer()
+    await streamer.get_value_streamer("thought").stream_partial("hmm")
+    streamer.get_value_streamer("answer")
+
+    assert repr(streamer) == (
+        "<Streamer: 'thought' streaming 'hmm', 'answer' streaming ''; "
+        "streaming · 1 message · 2 of 2 streams active · 0 consumers>"
+    )
+
+
+@pytest.mark.parametrize("stream_delta", [True, False], ids=["delta", "cumulative"])
+@pytest.mark.parametrize("text", WRAPPED, ids=["prose-and-fence", "prose", "fence"])
+async def test_a_structured_stream_in_prose_or_a_fence_shows_its_table(
+    text: str, stream_delta: bool
+) -> None:
+    streamer = Streamer(stream_delta=stream_delta)
+    result = streamer.get_value_streamer("result", response_model=Planets)
+    await result.stream_partial(text)
+
+    html = streamer._repr_html_()
+
+    assert 'class="kavalai-items"' in html
+    assert 'data-complete="true"' in html
+    assert "```" not in html
+    assert "Here they are" not in html
+    assert "Sure!" not in html
+    assert repr(streamer).startswith('<Streamer: \'result\' streaming \'{"title": "Planets", ')
+
+
+async def test_a_complete_structured_stream_in_a_fence_shows_its_final_json() -> None:
+    streamer = Streamer()
+    result = streamer.get_value_streamer("result", response_model=Planets)
+    await result.stream_partial('Done:\n```json\n{"title": "Planets", "items": [{"name": "Mars"}]}')
+    await result.stream_partial("\n```\nAnything else?")
+    await result.stream_complete()
+
+    assert repr(streamer) == (
+        "<Streamer: 'result' complete "
+        '\'{"title": "Planets", "items": […\' (49 chars); '
+        "done · 3 messages · 0 of 1 stream active · 0 consumers>"
+    )
+    assert 'class="kavalai-items"' in streamer._repr_html_()
+
+
+async def test_a_text_stream_in_prose_with_json_stays_text() -> None:
+    streamer = Streamer()
+    await streamer.get_value_streamer("answer").stream_partial('Sure! {"title": "Planets"}')
+
+    html = streamer._repr_html_()
+
+    assert 'class="kavalai-fields"' not in html
+    assert "Sure!" in html
