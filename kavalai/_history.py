@@ -35,7 +35,7 @@ Raw = tuple[Kind, "Stream | None", "str | None", "int | None"]
 
 
 class Stream:
-    """The record of one value streamer: its raw text, its state at the trim point, its observers."""
+    """The record of one value streamer: its text, its state at the trim point, its observers."""
 
     __slots__ = (
         "base_chunks",
@@ -170,7 +170,6 @@ class History:
         chunk: str | None,
         end: int,
         built: StreamContent | None,
-        *,
         subscribed: bool,
         cumulative: bool,
     ) -> StreamContent | None:
@@ -365,8 +364,15 @@ class Cursor:
             return _built(self._start_catch_up())
         self.pos = pos + 1
         built = history.messages[index]
+        stream = history.streams[index]
+        if built is None and stream is not None and stream.delta and self.delta is not False:
+            # A delta stream's message, read in its own form: built once, kept for the others.
+            built = history.messages[index] = StreamContent(
+                type=history.kinds[index], name=stream.name, value=history.chunks[index]
+            )
+            _SEQ.__set__(built, pos)
+            return built
         if built is not None and self.delta is None:
-            stream = history.streams[index]
             if self._builders and history.kinds[index] != "partial":
                 if stream is None:  # a restart: values go on afresh after it
                     self._builders.clear()

@@ -11,7 +11,6 @@ The public faces hold a Log and never each other's state: :class:`Streamer`
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from reactivex import abc
@@ -254,9 +253,7 @@ class Log:
         """
         if self.ending is not None or self.supervision.running:
             return False
-        return all(
-            all(task.done() for task in stream.feeders) for stream in self.active.values()
-        )
+        return all(all(task.done() for task in stream.feeders) for stream in self.active.values())
 
     def append(
         self,
@@ -269,13 +266,7 @@ class Log:
         history, pacing, fan_out = self.history, self.pacing, self.fan_out
         seq = history.head
         built = history.append(
-            kind,
-            stream,
-            chunk,
-            end,
-            built,
-            subscribed=bool(fan_out),
-            cumulative=bool(pacing.value_readers),
+            kind, stream, chunk, end, built, bool(fan_out), bool(pacing.value_readers)
         )
         if fan_out and built is not None:
             fan_out.deliver((seq, built))
@@ -309,9 +300,10 @@ class Log:
 
     def _end_observers(self, stream: Stream, error: Exception | None) -> None:
         """End the values observers and subscribers of ``stream``, and later ones at once."""
-        ended: Callable[[Observer], None] = lambda observer: subscribers.send_terminal(
-            observer, error
-        )
+
+        def ended(observer: Observer) -> None:
+            subscribers.send_terminal(observer, error)
+
         stream.ended = ended
         watchers, stream.watchers = stream.watchers, []
         direct, stream.subscribers = stream.subscribers, []

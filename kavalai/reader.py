@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from typing import TYPE_CHECKING, NamedTuple
 
 from ._history import Cursor, Kind
@@ -30,6 +31,7 @@ __all__ = ["QUIET_WARNING_SECONDS", "LogReader", "MessageIterator", "RawMessage"
 QUIET_WARNING_SECONDS = 10.0
 
 _logger = logging.getLogger("kavalai")
+_get_ident = threading.get_ident
 
 
 class RawMessage(NamedTuple):
@@ -286,7 +288,12 @@ class MessageIterator(AsyncClosing):
 
     async def __anext__(self) -> StreamContent:
         home = self._log.home
-        if home.foreign() and home.loop is not None and home.loop.is_running():
+        if home.thread == _get_ident() or not home.foreign():
+            message = self._reader.take()  # the common case: ready, no coroutine to make
+            if message is not None:
+                return message
+            return await self._next()
+        if home.loop is not None and home.loop.is_running():
             # Read on the Streamer's own loop; this one waits for the answer.
             read = asyncio.run_coroutine_threadsafe(self._next(), home.loop)
             return await asyncio.wrap_future(read)

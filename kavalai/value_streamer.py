@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from asyncio import current_task as _current_task
 from functools import partial
 
 from pydantic import BaseModel
@@ -86,7 +87,8 @@ class ValueStreamer(Subject[str]):
                 longer listens (closed, failed, or retired it by
                 :meth:`kavalai.Streamer.reset_active`).
         """
-        self._check_chunk(chunk)
+        if not isinstance(chunk, str):
+            self._check_chunk(chunk)
         log = self._log
         if log.pacing.congested:
             await log.wait_for_room()
@@ -163,7 +165,8 @@ class ValueStreamer(Subject[str]):
         if home.loop is None:
             home.adopt()  # made outside a loop: the first push in one adopts it
         if home.thread == _get_ident():
-            log.supervision.note_feeder(stream)
+            if _current_task(home.loop) is not stream.last_feeder:
+                log.supervision.note_feeder(stream)
             if not home.queued:
                 log.push(stream, chunk)  # the common case, kept short
                 return

@@ -63,4 +63,5 @@ async def test_a_raising_callback_without_an_error_handler_is_dropped_quietly(ki
     source.subscribe(on_next)
     await text.stream_partial("a")
     await text.stream_complete()
-    assert streamer.ended and streamer.error is None
+    assert streamer.ended
+    assert streamer.error is None
