@@ -183,6 +183,13 @@ class RecordReader:
                     self._final = Record.failure(error)
         if linger > 0 and self._final is None:
             await self._sleep(linger)
+        return self.read_ready(limit)
+
+    def read_ready(self, limit: int = MAX_RECORDS) -> list[Record]:
+        """The records ready now (``limit`` at most), without waiting; the end once it is there.
+
+        For a reader that looks once, such as a repr: ``[]`` when nothing is ready.
+        """
         records: list[Record] = []
         while len(records) < limit and (raw := self._next_ready()) is not None:
             stream = raw.stream
@@ -219,10 +226,19 @@ class RecordReader:
         finally:
             timer.cancel()
 
-    async def aclose(self) -> None:
-        """Stop reading: producers no longer wait for this reader."""
+    @property
+    def active_streams(self) -> tuple[StreamInfo, ...]:
+        """The streams of the Streamer not yet complete (see :class:`~kavalai.reader.LogReader`)."""
+        return self._reader.active_streams
+
+    def close(self) -> None:
+        """Stop reading: producers no longer wait for this reader. Idempotent."""
         self.done = True
-        await self._reader.aclose()
+        self._reader.close()
+
+    async def aclose(self) -> None:
+        """Stop reading; the async form of :meth:`close`."""
+        self.close()
 
     def _record(self, raw: RawMessage) -> Record:
         kind, stream, text, seq = raw

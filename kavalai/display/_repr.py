@@ -1,7 +1,7 @@
 """Reprs of a Streamer and a message: a one-line text, and HTML for a notebook.
 
 A repr shows what the live display would show now: the Streamer is read at
-once by a :class:`~kavalai.reader.LogReader` of raw chunks, and its messages
+once by a :class:`~kavalai.wire.RecordReader`, in wire records, and its messages
 are applied to a board by the display's own :class:`Follower`. So a
 structured stream shows its JSON value as cumulative consumers get it, found
 in prose or a fence (a table in HTML), and a large text is joined once rather
@@ -11,19 +11,14 @@ too, as one with no value yet.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+import sys
 
-from ..reader import LogReader
 from ..streamer import Streamer
-from ..wire import Record
+from ..wire import RecordReader
 from ._board import Board, Panel
 from ._follow import Follower
 from ._html import board_html, message_html
 from ._safe import for_terminal
-
-if TYPE_CHECKING:
-    from ..content import StreamInfo
 
 __all__ = ["board_line", "message_html", "snapshot", "streamer_html", "streamer_line"]
 
@@ -35,9 +30,9 @@ def snapshot(streamer: Streamer) -> Board:
     board = Board(clock=lambda: 0.0)  # replayed now, so no rate to measure
     board.consumers = streamer.statistics().consumers  # before this reader counts as one
     follower = Follower(board)
-    reader = streamer.reader(delta=True)
+    reader = RecordReader(streamer)
     try:
-        for record in _records(reader):
+        for record in reader.read_ready(limit=sys.maxsize):
             follower.apply(record)
         silent = [stream.name for stream in reader.active_streams]
     finally:
@@ -64,32 +59,6 @@ def board_line(board: Board) -> str:
     )
     failure = "" if board.error is None else f"; {board.error}"
     return for_terminal(f"{streams or 'no streams yet'}; {board.status()}{failure}")
-
-
-def _records(reader: LogReader) -> Iterator[Record]:
-    """The wire records of what ``reader`` has ready, each stream announced before its first."""
-    announced: set[StreamInfo] = set()
-    while (raw := reader.take_raw()) is not None:
-        stream = raw.stream
-        if stream is None:
-            yield Record("restart", raw.seq, value=raw.text)
-            continue
-        if stream not in announced:
-            announced.add(stream)
-            yield Record(
-                "stream",
-                name=stream.name,
-                delta=stream.delta,
-                structured=stream.structured,
-                serial=stream.serial,
-            )
-        if raw.kind == "complete":
-            yield Record("complete", raw.seq, stream.name)
-        else:
-            yield Record("partial", raw.seq, stream.name, (raw.text or "",))
-    if reader.done:
-        error = reader.error
-        yield Record("end") if error is None else Record.failure(error)
 
 
 def _preview(value: str) -> str:

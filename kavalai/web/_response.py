@@ -201,7 +201,7 @@ class StreamResponse(Response):
         try:
             while not reader.done:
                 records = await reader.read(None, LINGER_SECONDS)
-                if records:  # none when the wait was woken for another reader
+                if records:  # without a timeout, a read returns records until the last
                     await write(encode(records).encode())
         finally:
             await reader.aclose()
