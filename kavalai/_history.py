@@ -251,8 +251,11 @@ class History:
             if behind < len(self) - behind:
                 return
             end = behind
-        if end < self._batch:
-            return
+        if end >= self._batch:
+            self.fold(end)
+
+    def fold(self, end: int) -> None:
+        """Fold the first ``end`` messages kept into each stream's state at that point."""
         base = self._base
         for pos, (kind, stream, text_end) in enumerate(
             zip(self.kinds[:end], self.streams[:end], self.ends[:end], strict=True), self.offset

@@ -56,6 +56,7 @@ class Log:
         "ending",
         "error",
         "fan_out",
+        "held",
         "history",
         "home",
         "pacing",
@@ -91,20 +92,25 @@ class Log:
         self.closed = False
         self.error: Exception | None = None
         self.restart_reason: str | None = None
+        self.held = False  # ended only by close() or fail(), not by its last complete
 
     # Producers' changes.
 
-    def register(self, name: str, delta: bool, model: type[BaseModel] | None) -> Stream:
-        """Open a stream of ``name``: the next value of that name."""
+    def register(
+        self, name: str, delta: bool, model: type[BaseModel] | None, serial: int | None = None
+    ) -> Stream:
+        """Open a stream of ``name``: the next value of that name.
+
+        ``serial`` is the next one but for a Log that mirrors another's streams.
+        """
         self.ensure_open(f"add value streamer {name!r}")
         if name in self.active:
             raise ValueError(
                 f"value streamer {name!r} is still active; complete it first, or call "
                 "reset_active() before a retry registers it again"
             )
-        stream = Stream(
-            name, delta, model is not None, serial=self.registered, first=self.history.head
-        )
+        serial = self.registered if serial is None else serial
+        stream = Stream(name, delta, model is not None, serial=serial, first=self.history.head)
         self.registered += 1
         self.active[name] = stream
         self.by_name[name] = stream
@@ -130,7 +136,7 @@ class Log:
         stream.end = self.history.head
         self._end_observers(stream, None)
         self._deactivate(stream)
-        if not self.active and not self.supervision.running:
+        if not self.active and not self.supervision.running and not self.held:
             self.finish("finished")
 
     def fail_stream(self, stream: Stream, error: Exception) -> None:

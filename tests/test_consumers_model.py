@@ -5,8 +5,12 @@ structured), restarts with ``reset_active()`` or lets the streams go on with
 new values, pushes chunks from a thread and
 sometimes ends with an error, while consumers of every kind start at random
 times: ``async for`` loops, ``messages(after=..., delta=...)`` iterators (after
-trimmed positions too), Rx subscribers and ``values(name)`` observers. A small
-``history`` makes the Streamer trim, so late consumers get the catch-up.
+trimmed positions too), Rx subscribers, ``values(name)`` observers, and wire
+readers whose records a :class:`~kavalai.wire.Replica` applies to a Streamer of
+its own, as the web client does. A small ``history`` makes the Streamer trim,
+so late consumers get the catch-up. Once it ended, the display's snapshot and
+the base a Redis publisher stores (its fold of every record) must rebuild the
+same values.
 
 The model is computed from the producer's operations: the message at each
 position in both forms, each stream's value and the catch-up a consumer starting
@@ -28,7 +32,16 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from kavalai import MessageIterator, StreamContent, Streamer, StreamRestartedError, ValueStreamer
+from kavalai import (
+    MessageIterator,
+    RemoteStreamError,
+    StreamContent,
+    Streamer,
+    StreamRestartedError,
+    ValueStreamer,
+)
+from kavalai.display._repr import snapshot
+from kavalai.wire import CatchUp, Record, RecordReader, Replica
 
 _T = TypeVar("_T")
 
@@ -133,7 +146,7 @@ class Sent:
 class Consumer:
     """One consumer and what it received."""
 
-    kind: str  # "aiter", "messages", "rx" or "values"
+    kind: str  # "aiter", "messages", "rx", "values" or "wire"
     delta: bool | None = None
     after: int = -1
     late: bool = False  # started after the Streamer ended
@@ -222,6 +235,66 @@ def rebuild(messages: list[Key], delta: bool | None) -> list[Value]:
         if complete:
             del open_[name]
     return values
+
+
+async def replicate(records: list[Record]) -> tuple[list[StreamContent], Exception | None]:
+    """What a local consumer of a Streamer rebuilt from ``records`` by a Replica gets."""
+    local = Streamer(history=None)
+    replica = Replica(local)
+
+    async def apply() -> None:  # started, as a web client does, so the Streamer ends with it
+        for record in records:
+            if not await replica.apply(record):
+                return
+
+    local.start(apply())
+    read: list[StreamContent] = []
+    try:
+        async for message in local:
+            read.append(message)
+    except RemoteStreamError as error:
+        return read, error
+    return read, None
+
+
+async def read_until(reader: RecordReader, last: int) -> list[Record]:
+    """The records up to the one carrying position ``last``, cut after it, as a client had them."""
+    records: list[Record] = []
+    while not reader.done:
+        for record in await reader.read(None):
+            first, seq = record.seq, record.last_seq
+            if seq is None or seq < last:
+                records.append(record)
+                continue
+            if first is not None and first <= last:
+                records.append(
+                    Record("partial", first, record.name, record.chunks[: last - first + 1])
+                    if record.kind == "partial"
+                    else record
+                )
+            await reader.aclose()
+            return records
+    return records
+
+
+async def follow_the_wire(consumer: Consumer, streamer: Streamer, after: int | None) -> None:
+    """Read records as a web client does, resuming once after ``after``, and rebuild the messages.
+
+    A client resumes with the records it had applied: the values it rebuilt
+    from them are where the records after the position go on.
+    """
+    records = [] if after is None or after < 0 else await read_until(RecordReader(streamer), after)
+    event("a wire reader" if not records else "a wire reader resuming after a position")
+    reader = RecordReader(streamer, after)
+    while not reader.done:
+        records += await reader.read(None)
+    read, error = await replicate(records)
+    for message in read:
+        consumer.take_message(message)
+    if error is None:
+        consumer.complete()
+    else:
+        consumer.fail(error)
 
 
 async def iterate(consumer: Consumer, iterator: MessageIterator) -> None:
@@ -456,11 +529,15 @@ class Scenario:
     # The consumers.
 
     def consume(self, late: bool = False) -> None:
-        kind = self.draw(st.sampled_from(["aiter", "messages", "rx", "values"]))
+        kind = self.draw(st.sampled_from(["aiter", "messages", "rx", "values", "wire"]))
         consumer = Consumer(kind, late=late, applied=self.applied)
         self.consumers.append(consumer)
         if kind == "values":
             self.follow_values(consumer)
+        elif kind == "wire":
+            after = self.draw(st.none() | st.integers(-1, self.applied - 1))
+            wire = follow_the_wire(consumer, self.streamer, after)
+            self.tasks.append(asyncio.ensure_future(wire))
         elif kind == "rx":
             self.streamer.subscribe(consumer.take_message, consumer.fail, consumer.complete)
             consumer.trim_point = trim_point(consumer.messages)
@@ -507,8 +584,40 @@ class Scenario:
             assert consumer.problems == [], consumer
             if consumer.kind == "values":
                 self.check_values(consumer)
+            elif consumer.kind == "wire":  # it read from the first message, in two parts
+                self.check_rebuilt(consumer.messages, -1, consumer)
+                self.check_end_remote(consumer.error, consumer)
             else:
                 self.check_messages(consumer)
+
+    async def check_whole_readers(self) -> None:
+        """The display's snapshot and a Redis base, read once the Streamer ended."""
+        board = snapshot(self.streamer)
+        for stream in self.by_name.values():
+            value = self.values(False)
+            shown = [v for (name, v, _) in value if name == stream.name]
+            if stream in self.since_restart and not stream.retired and shown and shown[-1]:
+                assert board.panels[stream.name].value == shown[-1], (stream.name, board)
+        reader = RecordReader(self.streamer)
+        folded = CatchUp()
+        while not reader.done:
+            for record in await reader.read(None):
+                folded.fold(record)
+        read, error = await replicate(folded.records())
+        self.check_rebuilt(read, -1, "the Redis base")
+        self.check_end_remote(error, "the Redis base")
+
+    def check_rebuilt(self, messages: list[StreamContent], after: int, who: object) -> None:
+        """Each stream's value rebuilt from ``messages``, after the messages up to ``after``."""
+        had = [self.sent[seq].key(None) for seq in range(after + 1)]
+        assert rebuild(had + keys(messages), None) == self.values(None), who
+
+    def check_end_remote(self, error: Exception | None, who: object) -> None:
+        if self.error is None:
+            assert error is None, who
+        else:
+            assert isinstance(error, RemoteStreamError), who
+            assert str(self.error) in str(error), who
 
     def check_messages(self, consumer: Consumer) -> None:
         messages, delta, sent = consumer.messages, consumer.delta, self.sent
@@ -616,6 +725,7 @@ async def run_scenario(data: st.DataObject) -> None:
     await scenario.finish()
     await scenario.read_structured_values()
     scenario.check()
+    await scenario.check_whole_readers()
     event(f"{len(scenario.sent) // 100 * 100}+ messages")
 
 

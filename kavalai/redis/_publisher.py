@@ -10,7 +10,7 @@ from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 
 from ..streamer import Streamer
-from ..wire import Record, RecordReader
+from ..wire import CatchUp, Record, RecordReader
 from ._log import (
     FIELD,
     GIVE_UP_SECONDS,
@@ -73,7 +73,7 @@ class Publisher:
         self.maxlen = maxlen
         self._n = 0  # positions written so far
         self._k = 0  # entries written since n last grew
-        self._folded = _Folded()  # what the entries amount to, for the base
+        self._folded = CatchUp()  # what the entries amount to, for the base
         # A consumer from now on, so that nothing pushed before run() starts is trimmed.
         self._reader = RecordReader(streamer)
         self._since_base = 0  # entries written since the base was stored
@@ -129,7 +129,7 @@ class Publisher:
 
     async def _store_base(self) -> None:
         """Store what the entries so far amount to, then trim them."""
-        base = f"{self._n}\n" + "\n".join(r.to_json() for r in self._folded.catch_up())
+        base = f"{self._n}\n" + "\n".join(r.to_json() for r in self._folded.records())
         await self._retrying(self.redis.set, base_key(self.key), base)
         # An entry n-0 holds positions below n: the base covers it and all before.
         await self._retrying(self.redis.xtrim, self.key, minid=f"{self._n}-1")
@@ -161,64 +161,3 @@ class Publisher:
                 self.outages += 1
                 logger.warning("Redis is back; %s goes on", self.key)
             return result
-
-
-class _FoldedStream:
-    __slots__ = ("announced", "chunks", "done", "pushed", "shown_from")
-
-    def __init__(self, announced: Record) -> None:
-        self.announced = announced  # its "stream" record: mode and serial
-        self.chunks: list[str] = []
-        self.done = False
-        self.pushed = False  # whether chunks came since the last restart
-        self.shown_from = 0  # consumers dropped the text before this, at a restart
-
-    def text(self) -> str:
-        self.chunks[:] = ["".join(self.chunks)]
-        return self.chunks[0]
-
-
-class _Folded:
-    """What the records written so far amount to, as a consumer from the start has it."""
-
-    def __init__(self) -> None:
-        self._streams: dict[str, _FoldedStream] = {}  # the latest stream of each name
-        # Names with messages since the last restart, or announced before it and not done.
-        self._shown: dict[str, None] = {}
-        self._ended: Record | None = None  # the end or the error, once written
-
-    def fold(self, record: Record) -> None:
-        kind, name = record.kind, record.name or ""
-        if kind == "stream":
-            self._streams[name] = _FoldedStream(record)
-        elif kind == "partial":
-            self._streams[name].chunks.extend(record.chunks)
-            self._streams[name].pushed = True
-            self._shown[name] = None
-        elif kind == "complete":
-            self._streams[name].done = True
-            self._shown[name] = None
-        elif kind == "restart":  # consumers drop what came before
-            shown, self._shown = self._shown, {}
-            for shown_name in shown:
-                stream = self._streams[shown_name]
-                stream.shown_from = len(stream.text())
-                stream.pushed = False
-                if not stream.done:  # it may go on: a reader must know its mode then
-                    self._shown[shown_name] = None
-        elif kind in ("end", "error"):
-            self._ended = record
-
-    def catch_up(self) -> list[Record]:
-        """A restart, then each stream's mode and value so far, as one chunk each, then the end."""
-        records = [Record("restart", None, value="catch-up")]
-        for name in self._shown:
-            stream = self._streams[name]
-            records.append(stream.announced)
-            if stream.pushed:  # chunks since the last restart: a new value
-                records.append(Record("partial", None, name, (stream.text()[stream.shown_from :],)))
-            if stream.done:
-                records.append(Record("complete", None, name))
-        if self._ended is not None:  # the last entry may be folded in too: keep its end
-            records.append(self._ended)
-        return records

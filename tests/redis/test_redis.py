@@ -519,3 +519,26 @@ async def test_a_reader_sees_the_end_when_the_last_entry_went_into_the_base(
     else:
         assert (rest[0].type, rest[0].value) == ("restart", "catch-up")
         assert [(m.type, m.value) for m in rest[1:]] == [("partial", "abc"), ("complete", None)]
+
+
+async def test_the_base_keeps_every_stream_of_a_name_used_again(redis: Redis) -> None:
+    streamer = Streamer(stream_delta=True)
+    publishing = asyncio.ensure_future(Publisher(streamer, redis, "answer:again", maxlen=1).run())
+    keeper = streamer.get_value_streamer("keeper")  # open to the end: nothing ends early
+    for number in (1, 7, 13, 19):
+        value = streamer.get_value_streamer("s1")
+        await value.stream_partial(f"s1:{number};")
+        await value.stream_complete()
+        await asyncio.sleep(0.002)  # one entry each: every one goes into the base
+    await keeper.stream_complete()
+    await publishing
+    async with subscribe(redis, "answer:again") as remote:
+        late = [message async for message in remote]
+    local = [message async for message in streamer]
+    assert [m.value for m in late if m.name == "s1" and m.type == "partial"] == [
+        "s1:1;",
+        "s1:7;",
+        "s1:13;",
+        "s1:19;",
+    ]
+    assert keys([m for m in late if m.type != "restart"]) == keys(local)
