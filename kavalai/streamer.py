@@ -92,7 +92,6 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             ``history`` not a non-negative int or None.
     """
 
-
     def __init__(
         self,
         stream_delta: bool = False,
