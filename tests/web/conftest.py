@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import random
 import shutil
 from pathlib import Path
@@ -103,8 +104,11 @@ def node_reader() -> Path:
     ``make test`` installs its pinned dependencies (``npm ci``); without them the
     tests fail saying so, rather than skip.
     """
-    if shutil.which("node") is None:
-        pytest.fail("the AI SDK tests need Node.js 20 or newer: apt-get install nodejs npm")
+    if node() is None:
+        pytest.fail(
+            "the AI SDK tests need the Node.js that tests/web/node/package-lock.json pins: "
+            f"run 'make test', or 'npm ci --prefix {NODE_DIR}' (npm: apt-get install npm)"
+        )
     if not (NODE_DIR / "node_modules" / "ai6").is_dir():
         pytest.fail(
             f"the AI SDK is not installed: run 'make test', or 'npm ci --prefix {NODE_DIR}'"
@@ -112,10 +116,20 @@ def node_reader() -> Path:
     return NODE_DIR / "read_ui_stream.mjs"
 
 
+def node() -> str | None:
+    """The pinned Node.js that ``npm ci`` put under node_modules, else the one on PATH."""
+    for pinned in sorted(NODE_DIR.glob("node_modules/node-linux-*/bin/node")):
+        if os.access(pinned, os.X_OK):
+            return str(pinned)
+    return shutil.which("node")
+
+
 async def read_ui_stream(script: Path, version: str, url: str) -> dict[str, Any]:
     """Run the Node reader with ``ai`` ``version`` (ai5, ai6, ai7) on ``url``; its JSON result."""
+    executable = node()
+    assert executable is not None  # the node_reader fixture checked
     process = await asyncio.create_subprocess_exec(
-        "node",
+        executable,
         str(script),
         version,
         url,
