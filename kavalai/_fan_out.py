@@ -10,7 +10,8 @@ from reactivex import abc
 from reactivex.disposable import Disposable
 
 from . import _subscribers as subscribers
-from ._history import Cursor, History
+from ._cursor import Cursor
+from ._history import History
 from .content import StreamContent
 
 __all__ = ["FanOut"]

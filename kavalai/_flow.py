@@ -6,7 +6,8 @@ import asyncio
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._history import Cursor, History
+    from ._cursor import Cursor
+    from ._history import History
 
 __all__ = ["YIELD_THRESHOLD", "Pacing", "Waiters", "validate_max_buffer"]
 

@@ -15,108 +15,20 @@ take are never trimmed.
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
-from collections.abc import Callable, Iterator
-from typing import Any, Literal
+from collections.abc import Iterator
+from typing import Literal
 
-from reactivex import abc
+from ._stream import Stream
+from ._text import Values, values_of
+from .content import _SEQ, StreamContent, message
 
-from ._text import Text, Values, values_of
-from .content import _SEQ, StreamContent, StreamInfo, message
-
-__all__ = ["Cursor", "History", "Kind", "Raw", "Stream"]
+__all__ = ["Builders", "History", "Kind", "Raw"]
 
 Kind = Literal["partial", "complete", "restart"]
 
 #: A message in delta form before it is built: kind, stream (None for a restart),
 #: the text it carries (its raw chunk, or a restart's reason) and its position.
-Raw = tuple[Kind, "Stream | None", "str | None", "int | None"]
-
-
-class Stream:
-    """The record of one value streamer: its text, its state at the trim point, its observers."""
-
-    __slots__ = (
-        "base_chunks",
-        "base_done",
-        "base_end",
-        "base_from",
-        "chunks",
-        "closed_reason",
-        "delta",
-        "end",
-        "ended",
-        "ending",
-        "feeders",
-        "first",
-        "info",
-        "last_feeder",
-        "name",
-        "restarts",
-        "retired",
-        "serial",
-        "structured",
-        "subscribers",
-        "text",
-        "watchers",
-    )
-
-    def __init__(
-        self, name: str, delta: bool, structured: bool, serial: int = 0, first: int = 0
-    ) -> None:
-        self.name = name
-        self.serial = serial  # which stream of its Streamer: names may be used again
-        self.delta = delta
-        self.structured = structured
-        self.text = Text()
-        self.chunks = 0
-        self.retired = False  # by a Streamer's reset_active(), for a retry
-        # Each restart it went on after: the restart's position, and the length
-        # of the text and the number of chunks then. Its value starts afresh there.
-        self.restarts: list[tuple[int, int, int]] = []
-        # Where its messages lie in the history: from ``first`` to before ``end``
-        # (None while it goes on), so a reader of its chunks looks there only.
-        self.first = first
-        self.end: int | None = None
-        # What the trimmed messages of this stream amount to.
-        self.base_end = 0
-        self.base_from = 0  # where its value starts, after a restart it went on after
-        self.base_chunks = 0  # since then
-        self.base_done = False
-        # Observers of Streamer.values(), subscribers of its value streamer (live
-        # only), and how to end a late one once the stream has.
-        self.watchers: list[abc.ObserverBase[str]] = []
-        self.subscribers: list[abc.ObserverBase[str]] = []
-        self.ended: Callable[[abc.ObserverBase[str]], None] | None = None
-        self.info = StreamInfo(name, delta, structured, serial)
-        # The producer's side: why it takes no more chunks (None while it does),
-        # whether its end was asked for (perhaps from a thread, not yet applied),
-        # and the tasks that pushed, so that one that fails can fail the Streamer.
-        self.closed_reason: str | None = None
-        self.ending = False
-        self.feeders: set[asyncio.Future[Any]] = set()
-        self.last_feeder: asyncio.Future[Any] | None = None
-
-    def start_at(self, seq: int) -> tuple[int, int]:
-        """Where the value of its message at ``seq`` starts: the text's length and chunks then.
-
-        Consumers drop what they accumulated at a restart, so a stream that goes
-        on after one has a new value from there.
-        """
-        for restart, length, chunks in reversed(self.restarts):
-            if restart < seq:
-                return length, chunks
-        return 0, 0
-
-    def pushed_since_start(self, seq: int) -> bool:
-        """Whether the value of its message at ``seq`` got chunks so far (see :meth:`start_at`)."""
-        return self.chunks > self.start_at(seq)[1]
-
-    @property
-    def last_restart(self) -> int:
-        """The position of the last restart it went on after, -1 if none."""
-        return self.restarts[-1][0] if self.restarts else -1
+Raw = tuple[Kind, Stream | None, str | None, int | None]
 
 
 Builders = dict[Stream, Values]
@@ -330,113 +242,3 @@ class History:
 
 def _values(stream: Stream, start: int) -> Values:
     return values_of(stream.text, stream.structured, start)
-
-
-class Cursor:
-    """A reader's position in a History, and what reading from it needs.
-
-    Attributes:
-        pos: The position of the next message to read.
-        delta: The form it reads messages in: ``True`` for every stream's raw
-            chunks, ``False`` for cumulative values, ``None`` for each stream's own.
-    """
-
-    __slots__ = ("_builders", "_caught", "_history", "delta", "pos")
-
-    def __init__(self, history: History, pos: int, delta: bool | None) -> None:
-        self._history = history
-        self.pos = pos
-        self.delta = delta
-        self._caught: deque[Raw] = deque()
-        self._builders: Builders = {}
-
-    def ready(self) -> bool:
-        """Whether a message is there to read."""
-        history = self._history
-        return bool(self._caught) or self.pos - history.offset < len(history.kinds)
-
-    def read(self) -> StreamContent | None:
-        """The next message, or None at the head."""
-        if self._caught:
-            return _built(self._caught.popleft())
-        history, pos = self._history, self.pos
-        index = pos - history.offset
-        if index >= len(history.kinds):
-            return None
-        if index < 0:
-            return _built(self._start_catch_up())
-        self.pos = pos + 1
-        built = history.messages[index]
-        stream = history.streams[index]
-        if built is None and stream is not None and stream.delta and self.delta is not False:
-            # A delta stream's message, read in its own form: built once, kept for the others.
-            built = history.messages[index] = StreamContent(
-                type=history.kinds[index], name=stream.name, value=history.chunks[index]
-            )
-            _SEQ.__set__(built, pos)
-            return built
-        if built is not None and self.delta is None:
-            if self._builders and history.kinds[index] != "partial":
-                if stream is None:  # a restart: values go on afresh after it
-                    self._builders.clear()
-                else:  # the stream is done: drop its parser
-                    self._builders.pop(stream, None)
-            return built
-        if history.streams[index] is None:
-            self._builders.clear()
-        return history.render(pos, self.delta, self._builders)
-
-    def read_raw(self) -> Raw | None:
-        """The next message in delta form without building it, or None at the head.
-
-        For a cursor made with ``delta=True``: a partial's text is its raw chunk.
-        """
-        if self._caught:
-            return self._caught.popleft()
-        history, pos = self._history, self.pos
-        index = pos - history.offset
-        if index >= len(history.kinds):
-            return None
-        if index < 0:
-            return self._start_catch_up()
-        self.pos = pos + 1
-        stream = history.streams[index]
-        if stream is None:  # a restart, built when it was pushed
-            restart = history.messages[index]
-            assert restart is not None
-            return "restart", None, restart.value, pos
-        return history.kinds[index], stream, history.chunks[index], pos
-
-    def read_chunks(self, stream: StreamInfo, room: int) -> list[str]:
-        """The raw chunks of the partials of ``stream`` that come next, ``room`` characters' worth.
-
-        Stops before any other message, at the head, and inside a catch-up:
-        what a wire record gathers behind its first chunk, read in one go.
-        """
-        history = self._history
-        streams, chunks = history.streams, history.chunks
-        index = self.pos - history.offset
-        if self._caught or index < 0:
-            return []
-        taken: list[str] = []
-        while room > 0 and index < len(streams):
-            chunk, record = chunks[index], streams[index]
-            if chunk is None or record is None or record.info != stream:  # not its partial
-                break
-            taken.append(chunk)
-            room -= len(chunk)
-            index += 1
-        self.pos += len(taken)
-        return taken
-
-    def _start_catch_up(self) -> Raw:
-        """The first message of the catch-up for the trimmed messages this reader missed."""
-        history = self._history
-        self._caught.extend(history.catch_up(self.delta, self._builders))
-        self.pos = history.offset
-        return self._caught.popleft()
-
-
-def _built(raw: Raw) -> StreamContent:
-    kind, stream, value, seq = raw
-    return message(kind, "response" if stream is None else stream.name, value, seq)

@@ -19,8 +19,9 @@ from reactivex.disposable import Disposable
 from . import _subscribers as subscribers
 from ._fan_out import FanOut
 from ._flow import Pacing, Waiters, validate_max_buffer
-from ._history import History, Kind, Stream
+from ._history import History, Kind
 from ._loop import HomeLoop
+from ._stream import Stream
 from ._supervision import Supervision
 from .content import StreamContent, message
 from .errors import StreamClosedError, StreamRestartedError

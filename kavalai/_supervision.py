@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from .errors import IncompleteStreamError
 
 if TYPE_CHECKING:
-    from ._history import Stream
     from ._log import Log
+    from ._stream import Stream
 
 __all__ = ["Supervision"]
 

@@ -15,7 +15,8 @@ import logging
 import threading
 from typing import TYPE_CHECKING, NamedTuple
 
-from ._history import Cursor, Kind
+from ._cursor import Cursor
+from ._history import Kind
 from ._loop import AsyncClosing
 from .content import StreamContent, StreamInfo
 from .errors import StreamerTimeoutException

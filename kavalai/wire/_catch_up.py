@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from .._history import Stream
 from .._log import Log
+from .._stream import Stream
 from ._record import Record
 
 __all__ = ["CatchUp"]
