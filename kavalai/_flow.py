@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._cursor import Cursor
     from ._history import History
+    from ._loop import HomeLoop
 
 __all__ = ["YIELD_THRESHOLD", "Pacing", "Waiters", "validate_max_buffer"]
 
@@ -178,6 +179,28 @@ class Pacing:
             room = self.limit - (history.head - slowest)
             if room > 0:
                 self._producers.wake(room)
+
+    async def pace(self, home: HomeLoop) -> None:
+        """Wait, before a push, while the slowest reader is too far behind.
+
+        From a thread other than ``home``'s, the wait runs on the home loop.
+        """
+        if not self.congested:
+            return
+        home.adopt()
+        if not home.foreign():
+            await self.wait_for_room()
+        elif self.max_buffer is not None and home.loop is not None:
+            room = asyncio.run_coroutine_threadsafe(self.wait_for_room(), home.loop)
+            await asyncio.wrap_future(room)
+
+    def block(self, home: HomeLoop, loop: asyncio.AbstractEventLoop) -> None:
+        """Pace a producer on another thread: block it until the slowest reader caught up."""
+        slowest = self.slowest
+        if slowest is None or self._history.head + home.queued - slowest < self.limit:
+            return
+        if loop.is_running():
+            asyncio.run_coroutine_threadsafe(self.wait_for_room(), loop).result()
 
     def wake_all(self) -> None:
         """Wake every waiting producer for good: the Streamer ended or closed."""

@@ -10,7 +10,7 @@ The public faces hold a Log and never each other's state: :class:`Streamer`
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 from reactivex import abc
@@ -21,7 +21,7 @@ from ._fan_out import FanOut
 from ._flow import Pacing, Waiters, validate_max_buffer
 from ._history import History, Kind
 from ._loop import HomeLoop
-from ._stream import Stream
+from ._stream import Stream, discard
 from ._supervision import Supervision
 from .content import StreamContent, message
 from .errors import StreamClosedError, StreamRestartedError
@@ -125,17 +125,15 @@ class Log:
         text.append(chunk)
         stream.chunks += 1
         self.append("partial", stream, chunk, text.length)
-        if stream.watchers:
-            _send_all(stream.watchers, chunk)
-        if stream.subscribers:
-            _send_all(stream.subscribers, chunk)
+        if stream.watchers or stream.subscribers:
+            stream.send(chunk)
 
     def complete(self, stream: Stream) -> None:
         if stream.closed_reason is not None:
             return
         self.append("complete", stream, None, stream.text.length)
         stream.end = self.history.head
-        self._end_observers(stream, None)
+        stream.end_observers(None)
         self._deactivate(stream)
         if not self.active and not self.supervision.running and not self.held:
             self.finish("finished")
@@ -178,7 +176,7 @@ class Log:
         stream.closed_reason = (
             "was retired by reset_active(); push to the value streamer of the retry instead"
         )
-        self._end_observers(stream, StreamRestartedError(stream.name, self.restart_reason))
+        stream.end_observers(StreamRestartedError(stream.name, self.restart_reason))
 
     def close(self) -> None:
         if self.closed:
@@ -214,14 +212,6 @@ class Log:
         """An Rx subscriber of every message: replayed from the first, then live."""
         return self.fan_out.subscribe(observer, self.history, self.ending is not None, self.error)
 
-    def subscribe_stream(self, stream: Stream, observer: Observer) -> abc.DisposableBase:
-        """A subscriber of one stream's chunks from now on (a value streamer's own)."""
-        if stream.ended is not None:
-            stream.ended(observer)
-            return Disposable()
-        stream.subscribers.append(observer)
-        return Disposable(lambda: _discard(stream.subscribers, observer))
-
     def watch_values(self, name: str, observer: Observer) -> abc.DisposableBase:
         """An observer of ``values(name)``: that stream's chunks replayed, then live."""
         stream = self.by_name.get(name)
@@ -231,15 +221,11 @@ class Log:
                 return Disposable()
             waiting = self.awaiting_values.setdefault(name, [])
             waiting.append(observer)
-            return Disposable(lambda: _discard(waiting, observer))
+            return Disposable(partial(discard, waiting, observer))
         for chunk in self.history.chunks_of(stream):
             if not subscribers.send(observer, chunk):
                 return Disposable()
-        if stream.ended is not None:
-            stream.ended(observer)
-            return Disposable()
-        stream.watchers.append(observer)
-        return Disposable(lambda: _discard(stream.watchers, observer))
+        return stream.follow(observer, replayed=True)
 
     def ensure_open(self, action: str) -> None:
         if self.closed:
@@ -284,39 +270,6 @@ class Log:
                 history.messages[-1] = None  # a cumulative value nobody else will read now
             history.trim(history.head)
 
-    async def wait_for_room(self) -> None:
-        """Wait, before a push, while the slowest iterating reader is too far behind."""
-        pacing, home = self.pacing, self.home
-        if not pacing.congested:
-            return
-        home.adopt()
-        if not home.foreign():
-            await pacing.wait_for_room()
-        elif pacing.max_buffer is not None and home.loop is not None:
-            room = asyncio.run_coroutine_threadsafe(pacing.wait_for_room(), home.loop)
-            await asyncio.wrap_future(room)
-
-    def block_for_room(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Pace a producer on another thread: block it until the slowest reader caught up."""
-        pacing = self.pacing
-        slowest = pacing.slowest
-        if slowest is None or self.history.head + self.home.queued - slowest < pacing.limit:
-            return
-        if loop.is_running():
-            asyncio.run_coroutine_threadsafe(pacing.wait_for_room(), loop).result()
-
-    def _end_observers(self, stream: Stream, error: Exception | None) -> None:
-        """End the values observers and subscribers of ``stream``, and later ones at once."""
-
-        def ended(observer: Observer) -> None:
-            subscribers.send_terminal(observer, error)
-
-        stream.ended = ended
-        watchers, stream.watchers = stream.watchers, []
-        direct, stream.subscribers = stream.subscribers, []
-        for observer in (*watchers, *direct):
-            ended(observer)
-
     def _deactivate(self, stream: Stream) -> bool:
         """Take ``stream`` off the active ones; False if it was not one."""
         if self.active.get(stream.name) is not stream:
@@ -328,7 +281,7 @@ class Log:
         active, self.active = self.active, {}
         for stream in active.values():
             stream.closed_reason = reason
-            self._end_observers(stream, error)
+            stream.end_observers(error)
 
 
 def validate_history(history: object) -> int | None:
@@ -347,15 +300,3 @@ def never_registered(name: str) -> ValueError:
         f"the Streamer ended without a value streamer named {name!r}; check the name "
         "passed to values()"
     )
-
-
-def _send_all(observers: list[Observer], chunk: str) -> None:
-    """Deliver a chunk to each observer; one whose callback raises gets on_error and is dropped."""
-    for observer in tuple(observers):
-        if not subscribers.send(observer, chunk):
-            _discard(observers, observer)
-
-
-def _discard(observers: list[Observer], observer: Observer) -> None:
-    if observer in observers:
-        observers.remove(observer)

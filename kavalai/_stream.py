@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from reactivex import abc
+from reactivex.disposable import Disposable
 
+from . import _subscribers as subscribers
 from ._text import Text
 from .content import StreamInfo
 
-__all__ = ["Stream"]
+__all__ = ["Stream", "discard"]
+
+Observer = abc.ObserverBase[str]
 
 
 class Stream:
@@ -97,3 +102,42 @@ class Stream:
     def last_restart(self) -> int:
         """The position of the last restart it went on after, -1 if none."""
         return self.restarts[-1][0] if self.restarts else -1
+
+    def follow(self, observer: Observer, *, replayed: bool) -> abc.DisposableBase:
+        """Give ``observer`` the chunks pushed from now on, and the stream's end.
+
+        ``replayed``: a ``values()`` observer, which got the chunks before (a
+        restart that takes them back fails it); otherwise a subscriber of the
+        value streamer itself, which only ever gets what follows.
+        """
+        if self.ended is not None:
+            self.ended(observer)
+            return Disposable()
+        observers = self.watchers if replayed else self.subscribers
+        observers.append(observer)
+        return Disposable(partial(discard, observers, observer))
+
+    def send(self, chunk: str) -> None:
+        """Deliver a chunk; an observer whose callback raises gets on_error and is dropped."""
+        for observers in (self.watchers, self.subscribers):
+            for observer in tuple(observers):
+                if not subscribers.send(observer, chunk):
+                    discard(observers, observer)
+
+    def end_observers(self, error: Exception | None) -> None:
+        """End every observer with ``error`` (``None``: completed), and later ones at once."""
+
+        def ended(observer: Observer) -> None:
+            subscribers.send_terminal(observer, error)
+
+        self.ended = ended
+        watchers, self.watchers = self.watchers, []
+        direct, self.subscribers = self.subscribers, []
+        for observer in (*watchers, *direct):
+            ended(observer)
+
+
+def discard(observers: list[Observer], observer: Observer) -> None:
+    """Take ``observer`` off ``observers``, if it is still there."""
+    if observer in observers:
+        observers.remove(observer)

@@ -91,7 +91,7 @@ class ValueStreamer(Subject[str]):
             self._check_chunk(chunk)
         log = self._log
         if log.pacing.congested:
-            await log.wait_for_room()
+            await log.pacing.pace(log.home)
         self._push(chunk)
 
     async def stream_complete(self) -> None:
@@ -155,7 +155,8 @@ class ValueStreamer(Subject[str]):
     ) -> abc.DisposableBase:
         log = self._log
         log.home.adopt()
-        return log.home.call_and_wait(partial(log.subscribe_stream, self._stream, observer))
+        follow = partial(self._stream.follow, observer, replayed=False)
+        return log.home.call_and_wait(follow)
 
     def _push(self, chunk: str) -> None:
         stream, log = self._stream, self._log
@@ -171,7 +172,7 @@ class ValueStreamer(Subject[str]):
                 log.push(stream, chunk)  # the common case, kept short
                 return
         elif log.pacing.max_buffer is not None and home.loop is not None:
-            log.block_for_room(home.loop)
+            log.pacing.block(home, home.loop)
             self._check_open("push every chunk before calling stream_complete()")
         home.call(log.push, stream, chunk)
 
