@@ -262,6 +262,13 @@ def test_completed_items_equal_json_loads_whichever_ijson_backend_is_installed(
         ]
 
 
+def test_completed_items_hand_out_a_number_beyond_the_float_range_as_a_plain_float() -> None:
+    items, error = run(reactivex.of("[1e400, -1e400, 1.5]").pipe(completed_items("")))
+    assert error is None
+    assert items == json.loads("[1e400, -1e400, 1.5]")
+    assert [type(item) for item in items] == [float, float, float]
+
+
 def test_completed_items_reject_what_json_loads_rejects() -> None:
     text = '{"items": [1, "' + "\x01" + '"]}'
     with pytest.raises(json.JSONDecodeError):

@@ -17,10 +17,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from kavalai.partial_json import JsonValue, PartialJsonParser
-from kavalai.partial_json import _encode as _partial_json_encode
-from kavalai.partial_json import _parser as _partial_json
-from kavalai.partial_json import _scan as _partial_json_scan
+from kavalai.partial_json import JsonValue, PartialJsonParser, _encode, _prose, _render, _scan
 
 # Helpers
 
@@ -413,7 +410,10 @@ def test_numbers_become_what_json_loads_makes_of_them(token: str, expected: Json
     assert same(value, [expected])
 
 
-@pytest.mark.parametrize("token", ["01", "1.", "-", "1e", "1.2.3", "+1", "--1"])
+MALFORMED_NUMBERS = ["01", "1.", "-", "1e", "1.2.3", "+1", "--1"]
+
+
+@pytest.mark.parametrize("token", MALFORMED_NUMBERS)
 def test_malformed_number_is_an_error(token: str) -> None:
     parser = PartialJsonParser()
     parser.feed(f"[0, {token}]")
@@ -551,7 +551,10 @@ def test_raw_control_character_in_string_is_an_error() -> None:
 # Before the value
 
 
-@pytest.mark.parametrize("text", ["", "   \n", "Here is", "```json\n", "the answer"])
+NO_VALUE = ["", "   \n", "Here is", "```json\n", "the answer"]
+
+
+@pytest.mark.parametrize("text", NO_VALUE)
 def test_nothing_known_means_no_value(text: str) -> None:
     parser = PartialJsonParser()
     parser.feed(text)
@@ -721,12 +724,12 @@ def test_rendering_goes_back_to_appending_once_a_repeated_keys_value_is_stored()
     repeated = '"a": {"b": 1, "b": {"c": [1], "c": 2}}, "a": [0, {"d": 5}]'
     text = f'{{{repeated}, "rest": [{items}]}}'
     parser = PartialJsonParser()
-    scanner = parser._scanner
+    renderer = parser._renderer
     slow_while = []
     for char in text:
         parser.feed(char)
         assert parser.snapshot_json() == json.dumps(parser.snapshot())
-        slow_while.append(scanner.slow is not None)
+        slow_while.append(renderer.watch is not None)
     assert parser.close() == json.dumps(json.loads(text))
     assert slow_while[text.index('"b": {') + 5]
     assert slow_while[text.index('"a": [') + 5]
@@ -774,18 +777,18 @@ def test_start_and_end_are_found_wherever_the_text_is_cut() -> None:
         assert text[parser.start : parser.end] == json_text, split
 
 
-@pytest.mark.parametrize(
-    ("text", "json_text"),
-    [
-        ('"str" and more', '"str"'),
-        ("  \n-1.5e3, then", "-1.5e3"),
-        ("nullable fields: [1] and [2]", "[1]"),
-        ("the answer: {} ok", "{}"),
-        ("true_value = []", "[]"),
-        ("```\nfalse\n```", "false"),
-        ('[{"a": [[]]}, {}]', '[{"a": [[]]}, {}]'),
-    ],
-)
+DELIMITED = [
+    ('"str" and more', '"str"'),
+    ("  \n-1.5e3, then", "-1.5e3"),
+    ("nullable fields: [1] and [2]", "[1]"),
+    ("the answer: {} ok", "{}"),
+    ("true_value = []", "[]"),
+    ("```\nfalse\n```", "false"),
+    ('[{"a": [[]]}, {}]', '[{"a": [[]]}, {}]'),
+]
+
+
+@pytest.mark.parametrize(("text", "json_text"), DELIMITED)
 def test_start_and_end_delimit_the_value(text: str, json_text: str) -> None:
     parser = PartialJsonParser()
     parser.feed(text)
@@ -884,9 +887,14 @@ class _CountingScanner:
 def scan_log(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     """(length of the text given, characters matched) for every run-scanner call."""
     log: list[tuple[int, int]] = []
-    for name in ("_match_ws", "_match_string_run", "_match_number_run", "_match_prose"):
-        scanner = getattr(_partial_json_scan, name)
-        monkeypatch.setattr(_partial_json_scan, name, _CountingScanner(scanner, log))
+    for module, name in (
+        (_scan, "match_ws"),
+        (_scan, "STRING_RUN"),
+        (_scan, "_match_number_run"),
+        (_prose, "match_ws"),
+        (_prose, "_match_prose"),
+    ):
+        monkeypatch.setattr(module, name, _CountingScanner(getattr(module, name), log))
     return log
 
 
@@ -930,14 +938,13 @@ def test_long_string_is_escaped_once_however_often_it_is_rendered(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     encoded: list[int] = []
-    encode = _partial_json_encode.encode_string
+    encode = _encode.encode_string
 
     def counting_encode(text: str) -> str:
         encoded.append(len(text))
         return encode(text)
 
-    monkeypatch.setattr(_partial_json, "encode_string", counting_encode)
-    monkeypatch.setattr(_partial_json_scan, "encode_string", counting_encode)
+    monkeypatch.setattr(_render, "encode_string", counting_encode)
     text = '{"essay": "' + 'a \\"quoted\\" é😀 line\\n' * 5000 + '"}'
     parser = PartialJsonParser()
     for i in range(0, len(text), 16):
@@ -982,10 +989,10 @@ def test_ten_thousand_open_levels_render_closed_up() -> None:
     assert parser.depth == 2 * DEEP
 
 
-@pytest.mark.parametrize(
-    "token",
-    ["1e400", "-1e400", "1E+999", "1.5e308", "1e-400", str(2**64 + 1), str(-(2**70))],
-)
+BIG_NUMBERS = ["1e400", "-1e400", "1E+999", "1.5e308", "1e-400", str(2**64 + 1), str(-(2**70))]
+
+
+@pytest.mark.parametrize("token", BIG_NUMBERS)
 def test_numbers_beyond_the_float_and_int64_ranges_keep_their_value(token: str) -> None:
     text = f'{{"n": [{token}, {token}], "m": {token}}}'
     for chunks in ([text], list(text)):
@@ -1014,18 +1021,28 @@ def test_a_number_beyond_the_float_range_at_the_top_level_keeps_its_text() -> No
     assert parser.snapshot() == float("-inf")
 
 
-@pytest.mark.parametrize(
-    "escapes",
-    [
-        r"\uD888\u1234",  # a high surrogate and a character that is not a low one
-        r"\ud800",
-        r"\udc00",
-        r"\udc00\ud800",  # a low then a high: two lone halves
-        r"\ud83d\ude00",  # a pair: one character
-        r"\ud800\ud800\udc00",
-        r"a\ud800",
-    ],
-)
+def test_a_number_beyond_the_float_range_is_a_plain_float_as_json_loads_makes_it() -> None:
+    parser = PartialJsonParser()
+    parser.feed('{"n": [1e400], "m": -1e400}')
+    snapshot = parser.snapshot()
+    assert snapshot == json.loads('{"n": [1e400], "m": -1e400}')
+    assert isinstance(snapshot, dict)
+    assert isinstance(snapshot["n"], list)
+    assert [type(snapshot["n"][0]), type(snapshot["m"])] == [float, float]
+
+
+SURROGATE_ESCAPES = [
+    r"\uD888\u1234",  # a high surrogate and a character that is not a low one
+    r"\ud800",
+    r"\udc00",
+    r"\udc00\ud800",  # a low then a high: two lone halves
+    r"\ud83d\ude00",  # a pair: one character
+    r"\ud800\ud800\udc00",
+    r"a\ud800",
+]
+
+
+@pytest.mark.parametrize("escapes", SURROGATE_ESCAPES)
 def test_surrogate_escapes_decode_as_json_loads_decodes_them(escapes: str) -> None:
     text = f'["{escapes}", {{"{escapes}": "{escapes}"}}]'
     for size in (1, 3, len(text)):
@@ -1040,18 +1057,18 @@ def test_surrogate_escapes_decode_as_json_loads_decodes_them(escapes: str) -> No
 # Inline code and fences (CommonMark: a backtick fence's info line has no backtick)
 
 
-@pytest.mark.parametrize(
-    ("text", "json_text"),
-    [
-        ('Sure: ```{"a": 1}```', '{"a": 1}'),
-        ('lorem ```json {"key":"value"} ``` ipsum', '{"key":"value"}'),
-        ('inline ``` [1, 2] ``` and a fence:\n```json\n{"b": 2}\n```', "[1, 2]"),
-        ('a ```x``` b ```\n{"c": 3}\n```', '{"c": 3}'),
-        ('````json\n"four ticks"\n````', '"four ticks"'),
-        ('Sure!\n```json\n{"a": [1]}\n```', '{"a": [1]}'),
-        ("``` \n-1\n```", "-1"),
-    ],
-)
+INLINE_CODE = [
+    ('Sure: ```{"a": 1}```', '{"a": 1}'),
+    ('lorem ```json {"key":"value"} ``` ipsum', '{"key":"value"}'),
+    ('inline ``` [1, 2] ``` and a fence:\n```json\n{"b": 2}\n```', "[1, 2]"),
+    ('a ```x``` b ```\n{"c": 3}\n```', '{"c": 3}'),
+    ('````json\n"four ticks"\n````', '"four ticks"'),
+    ('Sure!\n```json\n{"a": [1]}\n```', '{"a": [1]}'),
+    ("``` \n-1\n```", "-1"),
+]
+
+
+@pytest.mark.parametrize(("text", "json_text"), INLINE_CODE)
 def test_inline_code_is_prose_and_a_fence_needs_its_own_line(text: str, json_text: str) -> None:
     for split in range(len(text) + 1):
         for second in (split, min(split + 3, len(text))):
@@ -1071,9 +1088,10 @@ def test_inline_code_without_json_leaves_no_value() -> None:
 # Truncation
 
 
-@pytest.mark.parametrize(
-    "text", ['{"a": [1, 2', '{"a": "tex', "[1, tr", '```json\n{"a"', '{"n": 12', "[1e4"]
-)
+CUT_OFF = ['{"a": [1, 2', '{"a": "tex', "[1, tr", '```json\n{"a"', '{"n": 12', "[1e4"]
+
+
+@pytest.mark.parametrize("text", CUT_OFF)
 def test_text_ending_inside_the_value_is_truncated(text: str) -> None:
     parser = PartialJsonParser()
     parser.feed(text)
@@ -1083,7 +1101,10 @@ def test_text_ending_inside_the_value_is_truncated(text: str) -> None:
     assert not parser.done
 
 
-@pytest.mark.parametrize("text", ["I cannot help with that.", '{"a" 1}', "[1, }", "[1] and more"])
+NOT_CUT_OFF = ["I cannot help with that.", '{"a" 1}', "[1, }", "[1] and more"]
+
+
+@pytest.mark.parametrize("text", NOT_CUT_OFF)
 def test_prose_broken_or_complete_json_is_not_truncated(text: str) -> None:
     parser = PartialJsonParser()
     parser.feed(text)

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from kavalai.partial_json import JsonValue
-from kavalai.partial_json._encode import OutOfRange, dumps
+from kavalai.partial_json._encode import NumberTexts, dumps
 
 
 @pytest.mark.parametrize(
@@ -38,9 +38,13 @@ def test_deep_values_render_like_json_dumps_would_without_a_recursion_limit() ->
     assert text.count("leaf") == 1
 
 
-def test_out_of_range_numbers_keep_their_text_and_their_value() -> None:
-    big = OutOfRange("1E+400")
-    assert big == float("inf")
-    assert OutOfRange("-1e999") == float("-inf")
-    assert dumps([big, {"x": OutOfRange("-1e999")}]) == '[1E+400, {"x": -1e999}]'
-    assert json.loads(dumps([big])) == [big]
+def test_numbers_beyond_the_float_range_are_written_with_the_text_kept_for_them() -> None:
+    big, small = float("1E+400"), float("-1e999")
+    numbers: NumberTexts = {id(big): (big, "1E+400"), id(small): (small, "-1e999")}
+    assert dumps([big, {"x": small}], numbers) == '[1E+400, {"x": -1e999}]'
+    assert json.loads(dumps([big], numbers)) == [big]
+
+
+def test_an_infinity_without_a_kept_text_is_refused_as_json_dumps_refuses_it() -> None:
+    with pytest.raises(ValueError, match="no text of it was kept"):
+        dumps([float("1e400")])

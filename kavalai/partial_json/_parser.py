@@ -35,15 +35,12 @@ where the value lies in the text fed.
 
 from __future__ import annotations
 
-from typing import TypeAlias
-
-from ._encode import dumps, encode_string
-from ._scan import DONE, Frame, Scanner, render_members
+from ._encode import JsonValue, NumberTexts
+from ._frames import Frame
+from ._render import Renderer, build_snapshot
+from ._scan import DONE, Scanner
 
 __all__ = ["JsonValue", "PartialJsonParser"]
-
-JsonValue: TypeAlias = dict[str, "JsonValue"] | list["JsonValue"] | str | int | float | bool | None
-"""A value as ``json.loads`` returns it."""
 
 
 class PartialJsonParser:
@@ -67,10 +64,20 @@ class PartialJsonParser:
         True
     """
 
-    __slots__ = ("_closed", "_json", "_json_at", "_scanner", "_snapshot", "_snapshot_at")
+    __slots__ = (
+        "_closed",
+        "_json",
+        "_json_at",
+        "_renderer",
+        "_scanner",
+        "_snapshot",
+        "_snapshot_at",
+    )
 
     def __init__(self) -> None:
-        self._scanner = Scanner()
+        numbers: NumberTexts = {}
+        self._renderer = Renderer(numbers)
+        self._scanner = Scanner(self._renderer, numbers)
         self._closed = False
         # Both caches are keyed by the scanner's offset, which moves with every
         # chunk the scanner consumes; -1 forces a fresh result.
@@ -216,7 +223,7 @@ class PartialJsonParser:
         """
         scanner = self._scanner
         if self._snapshot_at != scanner.offset:
-            self._snapshot = _build_snapshot(scanner)
+            self._snapshot = build_snapshot(scanner)
             self._snapshot_at = scanner.offset
         return self._snapshot
 
@@ -231,7 +238,7 @@ class PartialJsonParser:
         if not scanner.has_value:
             return None
         if self._json_at != scanner.offset:
-            self._json = _render(scanner)
+            self._json = self._renderer.render(scanner)
             self._json_at = scanner.offset
         return self._json
 
@@ -260,71 +267,3 @@ class PartialJsonParser:
         """
         self.end_input()
         return self.snapshot_json()
-
-
-def _build_snapshot(scanner: Scanner) -> JsonValue:
-    """Copy the open containers, innermost first, each holding the one inside it."""
-    inner = scanner.open_string()
-    value: JsonValue = scanner.text_so_far() if inner else None
-    for frame in reversed(scanner.stack):
-        container = frame.container
-        if isinstance(container, dict):
-            members = dict(container)
-            if inner:
-                members[frame.key] = value
-            value = members
-        else:
-            items = container.copy()
-            if inner:
-                items.append(value)
-            value = items
-        inner = True
-    return value if inner else scanner.value
-
-
-def _render(scanner: Scanner) -> str:
-    """Bring ``scanner.out`` up to date and return it with the open tail closed."""
-    if scanner.slow is not None:
-        return dumps(_build_snapshot(scanner))
-    out = scanner.out
-    stack = scanner.stack
-    string_open = scanner.open_string()
-    if not stack and not string_open:  # complete: rendered while open, or never
-        return "".join(out) if out else dumps(scanner.value)
-    parent: Frame | None = None
-    for frame in stack:
-        if frame.shown < 0:
-            if parent is not None:
-                out.append(_lead(parent))
-            out.append("{" if frame.closer == "}" else "[")
-            frame.shown = 0
-        if len(frame.container) > frame.shown:
-            out.append(render_members(frame.container, frame.shown))
-            frame.shown = len(frame.container)
-        parent = frame
-    tail = "".join([frame.closer for frame in reversed(stack)])
-    if string_open:
-        text = scanner.text_so_far()
-        if scanner.str_shown < 0:
-            if parent is not None:
-                out.append(_lead(parent))
-            out.append('"')
-            scanner.str_shown = 0
-        if len(text) > scanner.str_shown:
-            out.append(encode_string(text[scanner.str_shown :])[1:-1])
-            scanner.str_shown = len(text)
-        tail = '"' + tail
-    if len(out) > 64:  # keep the join below cheap: one long piece, few short ones
-        out[:] = ["".join(out)]
-    out.append(tail)
-    result = "".join(out)
-    out.pop()
-    return result
-
-
-def _lead(parent: Frame) -> str:
-    """What precedes an open member of ``parent``: a separator and, in objects, its key."""
-    separator = ", " if parent.container else ""
-    if parent.closer == "}":
-        return separator + encode_string(parent.key) + ": "
-    return separator

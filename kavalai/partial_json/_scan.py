@@ -2,36 +2,44 @@
 
 The scanner is a push-down state machine fed one chunk at a time. Whatever a
 chunk leaves unfinished is kept in a form that lets the next chunk resume
-exactly there: the decoded pieces of an open string, an escape cut in half, a
-high surrogate waiting for its partner, the characters of a number or a
-literal. Nothing is scanned twice (except the few characters of a number,
-which are checked once more as a whole), and the text fed so far is not kept.
+exactly there: the characters of a number or a literal, and the decoded
+pieces of an open string, with an escape cut in half or a high surrogate
+waiting for its partner (:mod:`kavalai.partial_json._strings`). Nothing is
+scanned twice (except the few characters of a number, which are checked once
+more as a whole), and the text fed so far is not kept. The text before the
+value, prose or a code fence, is read by
+:class:`~kavalai.partial_json._prose.Prose`.
+
+The loop of :meth:`Scanner.feed` is one function on purpose: it turns once
+per token, and a call per token (a method per state) would cost more than
+the token's own work.
 
 Runs of ordinary characters (string content, whitespace, number characters,
 prose) are consumed with compiled regular expressions, so the Python-level
 loop turns once per token rather than once per character.
 
 Finished values are stored as plain Python objects in the containers of the
-open frames. The scanner also keeps the append-only text that
-``snapshot_json`` builds on: a frame or string that has been rendered once
-("shown") writes the rest of its text when it closes, because once closed it
-is gone from the stack.
+open frames (:class:`~kavalai.partial_json._frames.Frame`). What renders them
+as text is the scanner's :class:`~kavalai.partial_json._frames.View`, told of
+each container and string that closes while it may still hold some of it.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import islice
-from typing import TYPE_CHECKING, Final, Protocol, TypeAlias, cast
+from typing import TYPE_CHECKING, Final, cast
 
-from ._encode import OutOfRange, dumps, encode_string
+from ._frames import Frame
+from ._prose import WORDS, Prose, match_ws
+from ._strings import STRING_RUN, BadEscapeError, StringParts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ._parser import JsonValue
+    from ._encode import JsonValue, NumberTexts
+    from ._frames import View
 
-# Scanner states. Value states first, then the states before the value starts,
+# Scanner states. Value states first, then the one before the value starts,
 # then the terminal ones, so that one comparison tells the phase.
 VALUE: Final = 0  # a value must come next
 FIRST_ITEM: Final = 1  # just after '[': a value or ']'
@@ -42,36 +50,15 @@ AFTER: Final = 5  # after a member: ',' or the closer
 STRING: Final = 6
 NUMBER: Final = 7
 LITERAL: Final = 8
-START: Final = 9  # before the value: skip whitespace, then decide JSON or prose
-START_LITERAL: Final = 10  # the text began with t/f/n: a literal or a word?
-PROSE: Final = 11  # skipping prose up to a code fence, '{' or '['
-FENCE: Final = 12  # reading what follows three backticks: a fence's info line, or inline code
-DONE: Final = 13
-ERROR: Final = 14
+SEEK: Final = 9  # before the value: prose and fences are skipped (see _prose)
+DONE: Final = 10
+ERROR: Final = 11
 
-# Run scanners: each pattern can match the empty string, so a match always exists.
-_RunScanner: TypeAlias = "Callable[[str, int], re.Match[str]]"
-_match_ws = cast(_RunScanner, re.compile(r"[ \t\n\r]*").match)
-_match_string_run = cast(_RunScanner, re.compile(r'[^"\\\x00-\x1f]*').match)
-_match_number_run = cast(_RunScanner, re.compile(r"[-+.0-9eE]*").match)
-_match_prose = cast(_RunScanner, re.compile(r"[^`{\[]*").match)
-_match_ticks = cast(_RunScanner, re.compile(r"`*").match)
-_match_info = cast(_RunScanner, re.compile(r"[^`\n]*").match)
+_match_number_run = cast("Callable[[str, int], re.Match[str]]", re.compile(r"[-+.0-9eE]*").match)
 _match_number = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?").fullmatch
-_match_hex = re.compile(r"[0-9a-fA-F]*").fullmatch
 
-_WORDS: Final = {"t": "true", "f": "false", "n": "null"}
 _LITERALS: Final[dict[str, JsonValue]] = {"true": True, "false": False, "null": None}
-_ESCAPES: Final = {
-    '"': '"',
-    "\\": "\\",
-    "/": "/",
-    "b": "\b",
-    "f": "\f",
-    "n": "\n",
-    "r": "\r",
-    "t": "\t",
-}
+_INFINITIES: Final = (float("inf"), float("-inf"))
 _NUMBER_ENDS: Final = " \t\n\r,]}"
 _EXPECTED: Final = {
     VALUE: "a value",
@@ -82,57 +69,18 @@ _EXPECTED: Final = {
 }
 
 
-class Frame:
-    """An open object or array.
-
-    Attributes:
-        container: The members finished so far (an open child is not in it yet).
-        closer: ``"}"`` or ``"]"``.
-        key: The key of the member being read, or between members of the last
-            one read (objects only).
-        shown: How many members ``snapshot_json`` has rendered, -1 if not even
-            the opening bracket has been rendered yet.
-        sink: What a reader set to be told of each member as it finishes:
-            ``sink.finished(key)`` (``key`` is the member's, or "" in an
-            array) right after the member is stored in ``container``.
-    """
-
-    __slots__ = ("closer", "container", "key", "shown", "sink")
-
-    def __init__(self, container: dict[str, JsonValue] | list[JsonValue], closer: str) -> None:
-        self.container = container
-        self.closer = closer
-        self.key = ""
-        self.shown = -1
-        self.sink: Sink | None = None
-
-
-class Sink(Protocol):
-    """A reader told of each member as it finishes (see :attr:`Frame.sink`)."""
-
-    def finished(self, key: str) -> None:
-        """The member under ``key`` ("" in an array) has finished."""
-
-
 class Scanner:
-    """The parse state; fields are read directly by the parser's renderers.
+    """The parse state; fields are read directly by the parser and its renderer.
 
     Attributes:
         state: One of the state constants above.
         halted_in: The state the scanner was in when it hit an error.
         stack: The open containers, outermost first.
-        parts: Decoded pieces of the open string.
+        string: The open string: its decoded pieces, a cut-off escape.
         is_key: Whether the open string is an object key.
-        esc: An escape cut off by the end of a chunk, backslash included.
-        high: A decoded high surrogate waiting to see whether a low one follows.
         num: Characters of an unfinished number.
         word: The literal being read; ``matched`` how many of its letters arrived.
-        ticks: Length of the run of backticks being read in prose.
-        closing: Whether the next run of backticks closes inline code (so
-            opens no fence).
-        info: The text after an opening run of backticks, while it is not
-            yet known whether a newline (a fence) or a backtick (inline code)
-            ends it.
+        prose: The reader of the text before the value.
         cut_off: Whether the input ended inside the value.
         value: The top-level value once it is complete.
         has_value: Whether any part of the value is known.
@@ -140,56 +88,43 @@ class Scanner:
         offset: How many characters earlier chunks had.
         start: Where the value begins in all the text fed, None until known.
         end: Where the value ends (just past it) once complete, else None.
-        word_at: Where a top-level literal, or the word it may turn out to be, begins.
-        out: The rendered text that can no longer change (see module docstring).
-        str_shown: How many characters of the open string ``out`` holds, -1 if
-            not even its opening quote.
-        slow: The frame in which a repeated key's value is being read, None
-            if none is: until that value is stored, rendering re-serialises
-            the whole snapshot every time (see :meth:`_go_slow`).
+        numbers: The text of each number beyond the float range read so far.
+        view: What renders the value, told of what closes (see ``View``).
     """
 
     __slots__ = (
-        "closing",
         "cut_off",
         "end",
         "error",
-        "esc",
         "halted_in",
         "has_value",
-        "high",
-        "info",
         "is_key",
         "matched",
         "num",
+        "numbers",
         "offset",
-        "out",
-        "parts",
-        "slow",
+        "prose",
         "stack",
         "start",
         "state",
-        "str_shown",
-        "ticks",
+        "string",
         "value",
+        "view",
         "word",
-        "word_at",
     )
 
-    def __init__(self) -> None:
-        self.state = START
-        self.halted_in = START
+    def __init__(self, view: View, numbers: NumberTexts) -> None:
+        self.view = view
+        self.numbers = numbers
+        self.state = SEEK
+        self.halted_in = SEEK
         self.stack: list[Frame] = []
-        self.parts: list[str] = []
+        self.string = StringParts()
         self.is_key = False
-        self.esc = ""
-        self.high = ""
         self.num: list[str] = []
         self.word = ""
         self.matched = 0
-        self.ticks = 0
-        self.closing = False
-        self.info: list[str] = []
+        self.prose = Prose()
         self.cut_off = False
         self.value: JsonValue = None
         self.has_value = False
@@ -197,65 +132,65 @@ class Scanner:
         self.offset = 0
         self.start: int | None = None
         self.end: int | None = None
-        self.word_at = 0
-        self.out: list[str] = []
-        self.str_shown = -1
-        self.slow: Frame | None = None
 
     def feed(self, chunk: str) -> None:
         """Consume ``chunk``; the caller has checked that ``state < DONE``."""
-        n = len(chunk)
-        i = 0
         state = self.state
-        if state >= START:
-            chunk, i = self._seek(chunk)
-            n = len(chunk)
-            state = self.state
-            if state != VALUE:
-                self.offset += n
+        i = 0
+        if state == SEEK:
+            prose = self.prose
+            chunk, self.offset, i = prose.seek(chunk, self.offset)
+            if i == len(chunk):
+                if prose.literal:
+                    self.state = self._commit(_LITERALS[prose.literal])
+                    self.start = prose.word_at
+                    self.end = prose.word_at + len(prose.literal)
+                self.offset += len(chunk)
                 return
+            state = VALUE
+            self.start = self.offset + i
+        n = len(chunk)
         stack = self.stack
-        parts = self.parts
-        match_ws = _match_ws
-        match_run = _match_string_run
+        string = self.string
+        parts = string.parts
+        match_blank = match_ws
+        match_run = STRING_RUN
         while i < n:
             if state == STRING:
-                if self.esc:
-                    i = self._resume_escape(chunk, i)
-                while 0 <= i < n:
-                    j = match_run(chunk, i).end()
-                    if j == n:
-                        if self.high:
-                            parts.append(self.high)
-                            self.high = ""
-                        parts.append(chunk[i:])
-                        i = n
-                        break
-                    c = chunk[j]
-                    if c == '"':
-                        if parts or self.high:
-                            if self.high:
-                                parts.append(self.high)
-                                self.high = ""
+                try:
+                    if string.esc:
+                        i = string.resume_escape(chunk, i)
+                    while i < n:
+                        j = match_run(chunk, i).end()
+                        if j == n:
+                            if string.high:
+                                string.flush()
+                            parts.append(chunk[i:])
+                            i = n
+                            break
+                        c = chunk[j]
+                        if c == '"':
+                            if parts or string.high:
+                                if string.high:
+                                    string.flush()
+                                parts.append(chunk[i:j])
+                                text = "".join(parts)
+                                parts.clear()
+                            else:
+                                text = chunk[i:j]
+                            i = j + 1
+                            state = self._end_string(text)
+                            break
+                        if j > i:
+                            if string.high:
+                                string.flush()
                             parts.append(chunk[i:j])
-                            text = "".join(parts)
-                            parts.clear()
-                        else:
-                            text = chunk[i:j]
-                        i = j + 1
-                        state = self._end_string(text)
-                        break
-                    if j > i:
-                        if self.high:
-                            parts.append(self.high)
-                            self.high = ""
-                        parts.append(chunk[i:j])
-                    if c != "\\":
-                        state = self._fail(STRING, j, f"control character {c!r} in string")
-                        break
-                    i = self._escape(chunk, j, 0)
-                if i < 0:
-                    state = ERROR
+                        if c != "\\":
+                            state = self._fail(STRING, j, f"control character {c!r} in string")
+                            break
+                        i = string.escape(chunk, j)
+                except BadEscapeError as bad:
+                    state = self._fail(STRING, bad.at, str(bad))
                 if state >= DONE:
                     break
                 continue
@@ -276,12 +211,12 @@ class Scanner:
                     state = self._fail(NUMBER, j, f"expected {expected} after a number, got {c!r}")
                     break
                 try:
-                    number = _to_number(token)
+                    number = _to_number(token, self.numbers)
                 except ValueError:
                     state = self._fail(NUMBER, j - len(token), f"invalid number {_clip(token)}")
                     break
                 i = j
-                state = self._commit(number, False)
+                state = self._commit(number)
                 if state == DONE:
                     break
                 continue
@@ -294,13 +229,13 @@ class Scanner:
                 i += len(piece)
                 self.matched += len(piece)
                 if self.matched == len(word):
-                    state = self._commit(_LITERALS[word], False)
+                    state = self._commit(_LITERALS[word])
                     if state == DONE:
                         break
                 continue
             c = chunk[i]
             if c in " \t\n\r":
-                i = match_ws(chunk, i).end()
+                i = match_blank(chunk, i).end()
                 continue
             if state == AFTER:
                 closer = stack[-1].closer
@@ -351,7 +286,7 @@ class Scanner:
             elif c in "-0123456789":
                 state = NUMBER
             elif c in "tfn":
-                self.word = _WORDS[c]
+                self.word = WORDS[c]
                 self.matched = 0
                 state = LITERAL
             elif c == "]" and state == FIRST_ITEM:
@@ -368,25 +303,26 @@ class Scanner:
         self.offset += n
 
     def finish(self) -> None:
-        """End of input: settle a top-level number, or record what was missing."""
+        """End of input: settle a top-level number or literal, or record what was missing."""
         state = self.state
         if state >= DONE:
             return
         if state == NUMBER and not self.stack:
             token = "".join(self.num)
             try:
-                self.state = self._commit(_to_number(token), False)
+                self.state = self._commit(_to_number(token, self.numbers))
                 self.end = self.offset
             except ValueError:
                 self.state = self._fail(NUMBER, -len(token), f"invalid number {_clip(token)}")
             return
-        if state == START_LITERAL and self.matched == len(self.word):
-            self.state = self._commit(_LITERALS[self.word], False)
-            self.start = self.word_at
+        literal = self.prose.ended() if state == SEEK else ""
+        if literal:
+            self.state = self._commit(_LITERALS[literal])
+            self.start = self.prose.word_at
             self.end = self.offset
             return
-        self.cut_off = state < START
-        if state >= START:
+        self.cut_off = state < SEEK
+        if state == SEEK:
             message = "no JSON value found"
         elif state == STRING:
             message = "unexpected end of input inside a string"
@@ -427,101 +363,9 @@ class Scanner:
 
     def text_so_far(self) -> str:
         """The decoded text of the open string, merging its pieces into one."""
-        parts = self.parts
-        if len(parts) == 1:
-            return parts[0]
-        text = "".join(parts)
-        parts[:] = [text]
-        return text
+        return self.string.text_so_far()
 
-    def _seek(self, chunk: str) -> tuple[str, int]:
-        """Skip prose and code fences; return the text and where the value starts in it.
-
-        The text is ``chunk``, unless three backticks turned out to open
-        inline code rather than a fence (CommonMark: a backtick fence's info
-        string holds no backtick): then the text after them, kept from earlier
-        chunks, is prose to read again, and comes first. Where no value
-        starts, the index is the text's length.
-        """
-        n = len(chunk)
-        i = 0
-        state = self.state
-        while i < n:
-            if state == START:
-                i = _match_ws(chunk, i).end()
-                if i == n:
-                    break
-                c = chunk[i]
-                if c in '{["-0123456789':
-                    self.state = VALUE
-                    self.start = self.offset + i
-                    return chunk, i
-                if c in "tfn":
-                    self.word = _WORDS[c]
-                    self.matched = 0
-                    self.word_at = self.offset + i
-                    state = START_LITERAL
-                else:
-                    state = PROSE
-            elif state == START_LITERAL:
-                word = self.word
-                if self.matched == len(word):  # "null" or "nullable"? One more character tells.
-                    if chunk[i].isalnum() or chunk[i] == "_":
-                        state = PROSE
-                        continue
-                    self.state = self._commit(_LITERALS[word], False)
-                    self.start = self.word_at
-                    self.end = self.word_at + len(word)
-                    return chunk, n
-                piece = chunk[i : i + len(word) - self.matched]
-                if word.startswith(piece, self.matched):
-                    i += len(piece)
-                    self.matched += len(piece)
-                else:  # a word, not a literal: its letters are prose
-                    while chunk[i] == word[self.matched]:
-                        i += 1
-                        self.matched += 1
-                    state = PROSE
-            elif state == PROSE:
-                if not self.ticks:
-                    i = _match_prose(chunk, i).end()
-                    if i == n:
-                        break
-                    if chunk[i] != "`":
-                        self.state = VALUE
-                        self.start = self.offset + i
-                        return chunk, i
-                j = _match_ticks(chunk, i).end()
-                self.ticks += j - i
-                i = j
-                if i == n:  # the run may go on in the next chunk
-                    break
-                if self.ticks >= 3 and not self.closing:
-                    state = FENCE
-                self.ticks = 0
-                self.closing = False
-            else:  # FENCE: a newline makes it a fence, a backtick inline code
-                j = _match_info(chunk, i).end()
-                if j == n:
-                    self.info.append(chunk[i:])
-                    break
-                if chunk[j] == "\n":
-                    self.info.clear()
-                    i = j + 1
-                    state = START
-                    continue
-                earlier = "".join(self.info)
-                self.info.clear()
-                self.offset += i - len(earlier)  # the text now starts where the info line did
-                chunk = earlier + chunk[i:]
-                n = len(chunk)
-                i = 0
-                self.closing = True
-                state = PROSE
-        self.state = state
-        return chunk, n
-
-    def _commit(self, value: JsonValue, shown: bool) -> int:
+    def _commit(self, value: JsonValue) -> int:
         """Store a finished value in the open container; return the next state."""
         stack = self.stack
         if not stack:
@@ -534,21 +378,18 @@ class Scanner:
             container[top.key] = value
         else:
             container.append(value)
-        if shown:
-            top.shown += 1
-        elif top is self.slow:  # the repeated key's value: render afresh from here on
-            self.slow = None
+        if top is self.view.watch:
+            self.view.stored(top)
         if top.sink is not None:
             top.sink.finished(top.key)
         return AFTER
 
     def _close(self) -> int:
         """Close the innermost container and store it in its parent."""
-        frame = self.stack.pop()
-        shown = frame.shown >= 0
-        if shown:
-            self.out.append(render_members(frame.container, frame.shown) + frame.closer)
-        return self._commit(frame.container, shown)
+        stack = self.stack
+        frame = stack.pop()
+        self.view.closing(frame, len(stack))
+        return self._commit(frame.container)
 
     def _end_string(self, text: str) -> int:
         """Finish the open string as a key or a value; return the next state."""
@@ -556,80 +397,10 @@ class Scanner:
             top = self.stack[-1]
             top.key = text
             if text in top.container:
-                self._go_slow()
+                self.view.repeated_key(self.stack)
             return COLON
-        shown = self.str_shown >= 0
-        if shown:
-            self.out.append(encode_string(text[self.str_shown :])[1:])
-            self.str_shown = -1
-        return self._commit(text, shown)
-
-    def _go_slow(self) -> None:
-        """Start over the rendering: the repeated key's value rewrites an earlier member.
-
-        ``json.loads`` keeps a repeated key at its first position, so the text
-        rendered so far is wrong once the new value is stored. Until then, the
-        snapshot is re-serialised whole; from then on the text is rendered
-        afresh (once) and appended to again.
-        """
-        if self.slow is None:  # else a repeated key's value holds this one: wait for that
-            self.slow = self.stack[-1]
-        self.out.clear()
-        self.str_shown = -1
-        for frame in self.stack:
-            frame.shown = -1
-
-    def _escape(self, text: str, j: int, base: int) -> int:
-        """Decode the escape at ``text[j]``; ``base`` maps ``j`` to a chunk position.
-
-        Returns:
-            The index after the escape; ``len(text)`` if ``text`` ends inside it
-            (it is then kept in ``esc``); -1 after an error.
-        """
-        kind = text[j + 1 : j + 2]
-        if kind == "u":
-            digits = text[j + 2 : j + 6]
-            if _match_hex(digits):
-                if len(digits) == 4:
-                    self._code_unit(int(digits, 16))
-                    return j + 6
-                self.esc = text[j:]
-                return len(text)
-            self._fail(STRING, base + j, f"invalid escape {text[j : j + 6]!r}")
-            return -1
-        if not kind:
-            self.esc = "\\"
-            return len(text)
-        char = _ESCAPES.get(kind)
-        if char is None:
-            self._fail(STRING, base + j, f"invalid escape {text[j : j + 2]!r}")
-            return -1
-        if self.high:
-            self.parts.append(self.high)
-            self.high = ""
-        self.parts.append(char)
-        return j + 2
-
-    def _resume_escape(self, chunk: str, i: int) -> int:
-        """Complete the escape an earlier chunk cut off; return the index after it."""
-        esc = self.esc
-        self.esc = ""
-        end = self._escape(esc + chunk[i : i + 6], 0, i - len(esc))
-        return end if end < 0 else i + end - len(esc)
-
-    def _code_unit(self, code: int) -> None:
-        """Add one code unit of a ``\\u`` escape, pairing surrogates as ``json.loads`` does."""
-        high = self.high
-        if high:
-            self.high = ""
-            if 0xDC00 <= code <= 0xDFFF:
-                self.parts.append(chr(0x10000 + ((ord(high) - 0xD800) << 10) + code - 0xDC00))
-                return
-            self.parts.append(high)  # not followed by a low surrogate: stays alone
-        if 0xD800 <= code <= 0xDBFF:
-            self.high = chr(code)
-        else:
-            self.parts.append(chr(code))
+        self.view.string_ending(text)
+        return self._commit(text)
 
     def _fail(self, state: int, index: int, message: str) -> int:
         """Record an error at ``index`` of the current chunk; return ``ERROR``."""
@@ -638,34 +409,21 @@ class Scanner:
         return ERROR
 
 
-def render_members(container: dict[str, JsonValue] | list[JsonValue], start: int) -> str:
-    """Render the members from index ``start`` on, each preceded by its separator."""
-    if len(container) <= start:
-        return ""
-    if isinstance(container, dict):
-        rest: JsonValue = container
-        if start:  # the newest members, taken from the end: skipping the others costs them all
-            newest = list(islice(reversed(container.items()), len(container) - start))
-            newest.reverse()
-            rest = dict(newest)
-    else:
-        rest = container[start:] if start else container
-    text = dumps(rest)[1:-1]
-    return ", " + text if start else text
+def _to_number(token: str, numbers: NumberTexts) -> int | float:
+    """Convert a number token as ``json.loads`` does; ValueError if it is not one.
 
-
-def _to_number(token: str) -> int | float:
-    """Convert a number token as ``json.loads`` does; ValueError if it is not one."""
+    A number beyond the float range is infinite, as ``json.loads`` reads it;
+    its text is kept in ``numbers`` for the encoder.
+    """
     match = _match_number(token)
     if match is None:
         raise ValueError(token)
     if match.lastindex is None:
         return int(token)  # ValueError beyond Python's digit limit, as in json.loads
     number = float(token)
-    return OutOfRange(token) if number in _INFINITIES else number
-
-
-_INFINITIES: Final = (float("inf"), float("-inf"))
+    if number in _INFINITIES:
+        numbers[id(number)] = (number, token)
+    return number
 
 
 def _clip(text: str) -> str:

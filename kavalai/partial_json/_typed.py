@@ -6,7 +6,7 @@ each open container, down to the string being written (see
 path is finished. Each partial is built along the open path only, so a chunk
 costs work for what it added, not for the whole value. The parser tells the
 builder of each member as it finishes in a container the builder converts
-(see :class:`~kavalai.partial_json._scan.Frame`), so a member is converted
+(see :class:`~kavalai.partial_json._frames.Frame`), so a member is converted
 once, when it finishes:
 
 * a finished object is validated against its model once, and the instance is
@@ -46,8 +46,8 @@ from ._annotations import (
     model_in,
     plan_of,
 )
+from ._frames import Frame
 from ._parser import JsonValue, PartialJsonParser
-from ._scan import Frame
 from ._views import ABSENT, Entries, PartialDict, PartialList
 
 __all__ = ["MAX_OPEN_LEVELS", "PartialModelBuilder"]
