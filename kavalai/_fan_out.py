@@ -30,19 +30,20 @@ class FanOut:
     until the delivery under way is done.
     """
 
-    __slots__ = ("_delivering", "_reentrant", "_subscribers")
+    __slots__ = ("_delivering", "_reentrant", "subscribers")
 
     def __init__(self) -> None:
-        self._subscribers: tuple[_Subscriber, ...] = ()
+        # Public so that a check once per message costs no call: ``if fan_out.subscribers``.
+        self.subscribers: tuple[_Subscriber, ...] = ()
         # What waits its turn: a message at its position, or None for the end and its error.
         self._reentrant: deque[tuple[tuple[int, StreamContent] | None, Exception | None]] = deque()
         self._delivering = False
 
     def __bool__(self) -> bool:
-        return bool(self._subscribers)
+        return bool(self.subscribers)
 
     def __len__(self) -> int:
-        return len(self._subscribers)
+        return len(self.subscribers)
 
     def subscribe(
         self,
@@ -60,7 +61,7 @@ class FanOut:
             subscribers.send_terminal(observer, error)
             return Disposable()
         subscriber = _Subscriber(observer, cursor.pos)
-        self._subscribers = (*self._subscribers, subscriber)
+        self.subscribers = (*self.subscribers, subscriber)
         return Disposable(partial(self._unsubscribe, subscriber))
 
     def deliver(self, item: tuple[int, StreamContent]) -> None:
@@ -85,14 +86,14 @@ class FanOut:
 
     def _send(self, item: tuple[int, StreamContent] | None, error: Exception | None) -> None:
         if item is None:
-            ended, self._subscribers = self._subscribers, ()
+            ended, self.subscribers = self.subscribers, ()
             for subscriber in ended:
                 subscribers.send_terminal(subscriber.observer, error)
             return
         seq, delivered = item
-        for subscriber in self._subscribers:
+        for subscriber in self.subscribers:
             if seq >= subscriber.start and not subscribers.send(subscriber.observer, delivered):
                 self._unsubscribe(subscriber)
 
     def _unsubscribe(self, subscriber: _Subscriber) -> None:
-        self._subscribers = tuple(other for other in self._subscribers if other is not subscriber)
+        self.subscribers = tuple(other for other in self.subscribers if other is not subscriber)

@@ -40,34 +40,35 @@ class Waiters:
     was, for the next wait.
     """
 
-    __slots__ = ("_futures",)
+    __slots__ = ("futures",)
 
     def __init__(self) -> None:
-        self._futures: list[asyncio.Future[None]] = []
+        # Public so that a check once per message costs no call: ``if waiters.futures``.
+        self.futures: list[asyncio.Future[None]] = []
 
     def __bool__(self) -> bool:
-        return bool(self._futures)
+        return bool(self.futures)
 
     def __len__(self) -> int:
-        return len(self._futures)
+        return len(self.futures)
 
     async def wait(self) -> None:
         waiter = asyncio.get_running_loop().create_future()
-        self._futures.append(waiter)
+        self.futures.append(waiter)
         try:
             await waiter
         finally:
-            if waiter in self._futures:
-                self._futures.remove(waiter)
+            if waiter in self.futures:
+                self.futures.remove(waiter)
 
     def wake(self, count: int | None = None) -> None:
         """Wake every waiter, or the ``count`` that waited longest."""
-        if not self._futures:  # the usual case, once per message: nobody waits
+        if not self.futures:  # the usual case, once per message: nobody waits
             return
         if count is None:
-            futures, self._futures = self._futures, []
+            futures, self.futures = self.futures, []
         else:
-            futures, self._futures = self._futures[:count], self._futures[count:]
+            futures, self.futures = self.futures[:count], self.futures[count:]
         for waiter in futures:
             if not waiter.done():
                 waiter.set_result(None)
@@ -158,7 +159,8 @@ class Pacing:
             return
         readers = self.readers
         if len(readers) == 1:
-            slowest = next(iter(readers)).pos
+            (only,) = readers
+            slowest = only.pos
             self._at_slowest = 1
         elif readers:
             slowest = min(reader.pos for reader in readers)
@@ -166,7 +168,7 @@ class Pacing:
         else:
             slowest = self._history.head
         self.slowest = slowest if readers else None
-        if self._producers or slowest - self._settled >= _SETTLE_EVERY or not readers:
+        if self._producers.futures or slowest - self._settled >= _SETTLE_EVERY or not readers:
             self._settle(slowest)
 
     def _settle(self, slowest: int) -> None:

@@ -258,12 +258,13 @@ class Log:
     ) -> None:
         history, pacing, fan_out = self.history, self.pacing, self.fan_out
         seq = history.head
+        subscribed = bool(fan_out.subscribers)
         built = history.append(
-            kind, stream, chunk, end, built, bool(fan_out), bool(pacing.value_readers)
+            kind, stream, chunk, end, built, subscribed, pacing.value_readers > 0
         )
-        if fan_out and built is not None:
+        if subscribed and built is not None:
             fan_out.deliver((seq, built))
-        if self.waiting:
+        if self.waiting.futures:
             self.waiting.wake()
         if not pacing.readers:
             if built is not None and stream is not None and not stream.delta:

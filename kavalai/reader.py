@@ -289,10 +289,17 @@ class MessageIterator(AsyncClosing):
 
     async def __anext__(self) -> StreamContent:
         home = self._log.home
-        if home.thread == _get_ident() or not home.foreign():
-            message = self._reader.take()  # the common case: ready, no coroutine to make
-            if message is not None:
-                return message
+        if home.thread == _get_ident() or home.loop is None:
+            # The common case, a message ready: taken here, with no coroutine to make.
+            reader = self._reader
+            if not reader._done:
+                cursor = reader._cursor
+                old = cursor.pos
+                message = cursor.read()
+                if message is not None:
+                    if reader._reading and cursor.pos != old:
+                        self._log.pacing.moved(old)
+                    return message
             return await self._next()
         if home.loop is not None and home.loop.is_running():
             # Read on the Streamer's own loop; this one waits for the answer.
