@@ -2,14 +2,17 @@
 
 A Streamer's history keeps each stream's chunks once, as a :class:`Text`;
 cumulative values and JSON snapshots are computed forwards from it, so a
-cumulative value is never kept as one string per message.
+cumulative value is never kept as one string per message. A structured
+stream's snapshots and complete value are built by
+:class:`~kavalai.partial_json._values.StructuredValue`, as the operators, the
+UI message stream and the display build them.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 
-from .partial_json import PartialJsonParser
+from .partial_json._values import StructuredValue
 
 __all__ = ["JsonValues", "Text", "TextValues", "Values", "values_of"]
 
@@ -74,32 +77,30 @@ class TextValues:
 class JsonValues:
     """The best-effort JSON snapshots of a structured stream from ``start``, computed forwards."""
 
-    __slots__ = ("_end", "_parser", "_start", "_text")
+    __slots__ = ("_end", "_start", "_text", "_value")
 
     def __init__(self, text: Text, start: int = 0) -> None:
         self._text = text
-        self._parser = PartialJsonParser()
+        self._value = StructuredValue()
         self._start = self._end = start
 
     def partial(self, end: int) -> str | None:
         self._feed(end)
-        return self._parser.snapshot_json()
+        return self._value.snapshot()
 
     def complete(self, end: int) -> str | None:
         """The final JSON, like ``json.dumps``, if the value closed; else the text as written.
 
-        A value cut off (the model hit its token limit), prose or a refusal is
-        passed on as the model wrote it rather than as a closed-up snapshot,
-        so nothing is lost and validating it fails instead of accepting a
-        shorter answer; the last partial still carries the best-effort snapshot.
+        A value cut off, prose or a refusal is passed on as the model wrote it
+        (from ``start``) rather than as a closed-up snapshot, which might
+        validate as a shorter answer: see :mod:`kavalai.partial_json._values`.
         """
         self._feed(end)
-        final = self._parser.close()
-        return final if self._parser.done else self._text.slice(self._start, end)
+        return self._value.complete(lambda: self._text.slice(self._start, end))
 
     def _feed(self, end: int) -> None:
         if end != self._end:
-            self._parser.feed(self._text.slice(self._end, end))
+            self._value.feed(self._text.slice(self._end, end))
             self._end = end
 
 

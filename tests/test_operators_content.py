@@ -1,15 +1,25 @@
 from __future__ import annotations
 
-import reactivex
+from collections.abc import Callable
 
-from kavalai import StreamContent
-from kavalai.operators import stream_values, to_stream_content
+import pytest
+import reactivex
+from pydantic import BaseModel
+
+from kavalai import StreamContent, Streamer
+from kavalai.operators import accumulate, stream_values, to_stream_content
 
 
 def dump(source: reactivex.Observable[StreamContent]) -> list[str]:
     lines: list[str] = []
     source.subscribe(lambda message: lines.append(message.model_dump_json()))
     return lines
+
+
+def values(source: reactivex.Observable[StreamContent]) -> list[tuple[str, str | None]]:
+    messages: list[StreamContent] = []
+    source.subscribe(messages.append)
+    return [(message.type, message.value) for message in messages]
 
 
 def test_to_stream_content_cumulative_completes_with_last_value() -> None:
@@ -39,6 +49,73 @@ def test_to_stream_content_passes_errors_on() -> None:
     error = OSError("lost")
     reactivex.throw(error).pipe(to_stream_content("result")).subscribe(on_error=errors.append)
     assert errors == [error]
+
+
+def test_to_stream_content_of_a_structured_value_carries_snapshots_then_the_final_json() -> None:
+    source = reactivex.of('{"name": "Ti', 'mo", ', ' "birth_year": 1986}')
+    assert values(source.pipe(to_stream_content("result", structured=True))) == [
+        ("partial", '{"name": "Ti"}'),
+        ("partial", '{"name": "Timo"}'),
+        ("partial", '{"name": "Timo", "birth_year": 1986}'),
+        ("complete", '{"name": "Timo", "birth_year": 1986}'),
+    ]
+
+
+def test_to_stream_content_of_a_cut_off_value_completes_with_the_text_as_written() -> None:
+    source = reactivex.of('Sure: {"n": ', "1")
+    assert values(source.pipe(to_stream_content("result", structured=True))) == [
+        ("partial", "{}"),
+        ("partial", "{}"),
+        ("complete", 'Sure: {"n": 1'),
+    ]
+
+
+def test_to_stream_content_of_a_top_level_number_gives_one_partial_per_chunk() -> None:
+    source = reactivex.of("1", "2")
+    assert values(source.pipe(to_stream_content("result", structured=True))) == [
+        ("partial", None),
+        ("partial", None),
+        ("complete", "12"),
+    ]
+
+
+def test_to_stream_content_of_a_structured_value_without_chunks_completes_without_value() -> None:
+    assert values(reactivex.empty().pipe(to_stream_content("result", structured=True))) == [
+        ("complete", None)
+    ]
+
+
+def test_to_stream_content_of_a_structured_value_refuses_a_chunk_that_is_not_text() -> None:
+    errors: list[Exception] = []
+    source = reactivex.of(None, "[1]")
+    source.pipe(to_stream_content("result", structured=True)).subscribe(on_error=errors.append)
+    assert [type(error) for error in errors] == [TypeError]
+
+
+class Anything(BaseModel):
+    pass
+
+
+Chain = Callable[[str], Callable[[reactivex.Observable[str]], reactivex.Observable[StreamContent]]]
+CHAINS: list[tuple[dict[str, object], Chain]] = [
+    ({"stream_delta": True}, lambda name: to_stream_content(name, delta=True)),
+    ({}, lambda name: lambda chunks: chunks.pipe(accumulate(), to_stream_content(name))),
+    ({"response_model": Anything}, lambda name: to_stream_content(name, structured=True)),
+]
+
+
+@pytest.mark.parametrize(("mode", "chain"), CHAINS, ids=["delta", "cumulative", "structured"])
+@pytest.mark.parametrize("chunks", [[], [""], ["1", "2"], ['{"n": 1'], ["Sure: [1, ", '"a"] ok']])
+async def test_the_operator_chains_give_the_messages_a_streamer_gives(
+    mode: dict[str, object], chain: Chain, chunks: list[str]
+) -> None:
+    streamer = Streamer()
+    stream = streamer.get_value_streamer("result", **mode)  # type: ignore[arg-type]
+    for chunk in chunks:
+        await stream.stream_partial(chunk)
+    await stream.stream_complete()
+    messages = [(message.type, message.value) async for message in streamer]
+    assert values(reactivex.from_iterable(chunks).pipe(chain("result"))) == messages
 
 
 def test_stream_values_selects_partials_of_one_name_and_completes_with_it() -> None:

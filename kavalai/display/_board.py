@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-import reactivex
-
 from ..content import StreamContent
-from ..operators import partial_json
+from ..partial_json._values import shown_value
 
 __all__ = ["Board", "Panel", "Source", "structured"]
 
@@ -226,22 +223,17 @@ class Board:
 def structured(value: str) -> dict[str, object] | list[object] | None:
     """The object or array that ``value`` holds as JSON, best effort, else None.
 
-    A finished JSON text parses as it is; one still being written is read by
-    the partial JSON parser, which shows only what can no longer change.
+    The value a structured stream shows (see
+    :func:`~kavalai.partial_json._values.shown_value`): a finished JSON text
+    as it is, one still being written or cut off as its last snapshot, which
+    shows only what can no longer change. Only text that begins as JSON (or
+    with a code fence) is read so: the board cannot tell a structured
+    stream from a text one that mentions a ``{``.
     """
     text = value.lstrip()
     if not text.startswith(("{", "[", "```")):
         return None
-    parsed: object
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        snapshots: list[str | None] = []
-        reactivex.of(value).pipe(partial_json()).subscribe(snapshots.append, lambda _: None)
-        known = [snapshot for snapshot in snapshots if snapshot is not None]
-        if not known:
-            return None
-        parsed = json.loads(known[-1])
+    parsed: object = shown_value(value)
     return parsed if isinstance(parsed, dict | list) else None
 
 

@@ -4,10 +4,14 @@ Every operator is a factory: call it to get a function from one observable to
 another, and chain those with ``source.pipe(...)``. State lives inside each
 subscription, so subscribing twice starts twice from scratch.
 
-A :class:`~kavalai.Streamer` builds each value streamer's messages from these same
-operators: a delta-mode stream is ``chunks.pipe(to_stream_content(name, delta=True))``,
-a cumulative one ``chunks.pipe(accumulate(), to_stream_content(name))``, and a
-structured one ``chunks.pipe(partial_json(), to_stream_content(name))``.
+A :class:`~kavalai.Streamer` gives each value streamer the messages these
+operators make of its chunks: a delta-mode stream's are
+``chunks.pipe(to_stream_content(name, delta=True))``, a cumulative one's
+``chunks.pipe(accumulate(), to_stream_content(name))``, and a structured one's
+``chunks.pipe(to_stream_content(name, structured=True))``. It computes them in
+its history rather than through these operators (it keeps each stream's text
+once, however many consumers read it), with the same builder of a structured
+value's snapshots and complete value, so the messages are the same.
 
 The JSON operators (:func:`partial_json`, :func:`typed_partials`,
 :func:`completed_items`) read the raw text the model writes, in chunks. Give
@@ -103,7 +107,7 @@ def to_deltas() -> Callable[[Observable[str]], Observable[str]]:
 
 
 def to_stream_content(
-    name: str, *, delta: bool = False
+    name: str, *, delta: bool = False, structured: bool = False
 ) -> Callable[[Observable[str | None]], Observable[StreamContent]]:
     """Wrap the values of one named stream in ``StreamContent`` messages.
 
@@ -112,11 +116,25 @@ def to_stream_content(
     cumulative values) or ``None`` (``delta=True``, where the consumer already has
     every chunk).
 
+    With ``structured=True`` (and ``delta=False``) the source is the raw JSON
+    text the model writes, in chunks, and the messages are those of a
+    Streamer's structured stream: each chunk gives a ``partial`` message with
+    the snapshot so far (as :func:`partial_json` gives it), and the
+    ``complete`` message carries the final JSON if the value closed, or else
+    the text as written: a value cut off, or not JSON, then fails validation
+    instead of passing as the shorter value its snapshot shows. (Wrapping
+    :func:`partial_json`'s snapshots instead would complete ``{"n": 1`` as
+    ``{}``.) No chunk at all completes with ``None``.
+
     .. code::
 
         --"Hi"--"Hi!"--|
         [ to_stream_content("result") ]
         --partial("Hi")--partial("Hi!")--complete("Hi!")|
+
+        --'{"n": 1'----------|
+        [ to_stream_content("result", structured=True) ]
+        --partial('{}')--complete('{"n": 1')|
 
     Example:
         >>> import reactivex
@@ -126,17 +144,24 @@ def to_stream_content(
         {"type":"partial","name":"result","value":"Hello,"}
         {"type":"partial","name":"result","value":" world!"}
         {"type":"complete","name":"result","value":null}
+        >>> _ = reactivex.of('{"year": 19', "86}").pipe(
+        ...     to_stream_content("result", structured=True)).subscribe(
+        ...     lambda message: print(message.type, message.value))
+        partial {}
+        partial {"year": 1986}
+        complete {"year": 1986}
 
     Args:
         name: The stream name the messages carry.
         delta: Whether the values are deltas (``complete`` then carries ``None``).
+        structured: Whether the source is the raw JSON text of a structured value.
 
     Returns:
         An operator from values to messages.
     """
     from ._content import to_stream_content_
 
-    return to_stream_content_(name, delta=delta)
+    return to_stream_content_(name, delta=delta, structured=structured)
 
 
 def stream_values(name: str) -> Callable[[Observable[StreamContent]], Observable[str]]:
@@ -193,7 +218,12 @@ def partial_json(
     proportional to the input: the text is never re-parsed (each item is a
     new string of the whole snapshot, though). When the source completes, one
     more item follows if the end of the text completed the value (a top-level
-    number, say).
+    number, say). So the items are what a display shows: the snapshots a
+    Streamer's ``partial`` messages carry, then the final value if the end
+    of the text made one (the UI message stream and the display board show
+    the same). A value cut off ends with its last snapshot; for the messages
+    of a structured stream, whose ``complete`` message tells a cut-off value
+    from a closed one, use ``to_stream_content(name, structured=True)``.
 
     .. code::
 

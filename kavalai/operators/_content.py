@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from reactivex import Observable, abc
 
 from ..content import StreamContent
 from ..errors import StreamRestartedError
+from ..partial_json._values import StructuredValue
 
 __all__ = ["stream_values_", "to_stream_content_"]
 
 
 def to_stream_content_(
-    name: str, *, delta: bool = False
+    name: str, *, delta: bool = False, structured: bool = False
 ) -> Callable[[Observable[str | None]], Observable[StreamContent]]:
+    if structured and not delta:
+        return _structured_content(name)
+
     def to_stream_content(source: Observable[str | None]) -> Observable[StreamContent]:
         def subscribe(
             observer: abc.ObserverBase[StreamContent],
@@ -33,6 +38,55 @@ def to_stream_content_(
                 observer.on_completed()
 
             return source.subscribe(on_next, observer.on_error, on_completed, scheduler=scheduler)
+
+        return Observable(subscribe)
+
+    return to_stream_content
+
+
+def _structured_content(
+    name: str,
+) -> Callable[[Observable[str | None]], Observable[StreamContent]]:
+    """The messages of a structured value from its raw text: snapshots, then the complete value."""
+
+    def to_stream_content(source: Observable[str | None]) -> Observable[StreamContent]:
+        def subscribe(
+            observer: abc.ObserverBase[StreamContent],
+            scheduler: abc.SchedulerBase | None = None,
+        ) -> abc.DisposableBase:
+            value = StructuredValue()
+            written: list[str] = []  # the text as written, needed until the value closes
+            seen = False  # no chunk at all completes with no value, as a Streamer's does
+            failed = False
+
+            def on_next(chunk: str) -> None:
+                nonlocal seen, failed
+                if failed:
+                    return
+                try:
+                    value.feed(chunk)  # first: it refuses what is not a str
+                    snapshot = value.snapshot()
+                except Exception as error:
+                    failed = True
+                    observer.on_error(error)
+                    return
+                seen = True
+                if value.parser.done:
+                    written.clear()
+                else:
+                    written.append(chunk)
+                observer.on_next(StreamContent(type="partial", name=name, value=snapshot))
+
+            def on_completed() -> None:
+                if failed:
+                    return
+                final = value.complete(lambda: "".join(written)) if seen else None
+                observer.on_next(StreamContent(type="complete", name=name, value=final))
+                observer.on_completed()
+
+            # Raw text: a None, like anything not a str, is refused by feed().
+            text = cast("Observable[str]", source)
+            return text.subscribe(on_next, observer.on_error, on_completed, scheduler=scheduler)
 
         return Observable(subscribe)
 

@@ -22,6 +22,7 @@ from ..errors import StreamValidationError
 from ..partial_json import PartialJsonParser
 from ..partial_json._path import PathError, find_array, missing, parse_path
 from ..partial_json._typed import PartialModelBuilder
+from ..partial_json._values import StructuredValue
 from ._partial import Partial, mark_validated
 
 __all__ = ["completed_items_", "partial_json_", "typed_partials_"]
@@ -34,7 +35,7 @@ def partial_json_() -> Callable[[Observable[str]], Observable[str | None]]:
         def subscribe(
             observer: abc.ObserverBase[str | None], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            parser = PartialJsonParser()
+            value = StructuredValue()
             last: str | None = None
             failed = False
 
@@ -43,8 +44,8 @@ def partial_json_() -> Callable[[Observable[str]], Observable[str | None]]:
                 if failed:
                     return
                 try:
-                    parser.feed(chunk)
-                    last = parser.snapshot_json()
+                    value.feed(chunk)
+                    last = value.snapshot()
                 except Exception as error:
                     failed = True
                     observer.on_error(error)
@@ -54,9 +55,10 @@ def partial_json_() -> Callable[[Observable[str]], Observable[str | None]]:
             def on_completed() -> None:
                 if failed:
                     return
-                final = parser.close()
-                if final != last:  # the end of the text completed a number or literal
-                    observer.on_next(final)
+                value.end()
+                shown = value.snapshot()
+                if shown != last:  # the end of the text completed a number or literal
+                    observer.on_next(shown)
                 observer.on_completed()
 
             return source.subscribe(on_next, observer.on_error, on_completed, scheduler=scheduler)

@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncGenerator, Collection, Mapping
 
 from .._json import compact_json
-from ..partial_json import PartialJsonParser
+from ..partial_json._values import StructuredValue
 from ..streamer import Streamer
 from ..wire import Record, RecordReader
 
@@ -29,7 +29,7 @@ class _Parts:
         self._tool_calls = tool_calls
         self._structured: dict[str, bool] = {}
         self._open: dict[str, str] = {}  # stream name -> part id, for parts started
-        self._parsers: dict[str, PartialJsonParser] = {}
+        self._values: dict[str, StructuredValue] = {}
         self._dirty: set[str] = set()  # structured streams with an unsent snapshot
         self._sent_at: dict[str, float] = {}
         # Parts opened so far per name: a name's next part (a retry's, a stream
@@ -83,7 +83,7 @@ class _Parts:
         if name in self._tool_calls:
             if part is None:
                 part = self._open[name] = self._id(name)
-                self._parsers[name] = PartialJsonParser()
+                self._values[name] = StructuredValue()
                 frames.append(
                     _frame(
                         {
@@ -93,7 +93,7 @@ class _Parts:
                         }
                     )
                 )
-            self._parsers[name].feed(text)
+            self._values[name].feed(text)
             frames.append(
                 _frame({"type": "tool-input-delta", "toolCallId": part, "inputTextDelta": text})
             )
@@ -101,8 +101,8 @@ class _Parts:
         if self._structured.get(name):
             if part is None:
                 self._open[name] = self._id(name)
-                self._parsers[name] = PartialJsonParser()
-            self._parsers[name].feed(text)
+                self._values[name] = StructuredValue()
+            self._values[name].feed(text)
             self._dirty.add(name)
             return self.due(now)
         kind = "reasoning" if name in self._reasoning else "text"
@@ -120,23 +120,24 @@ class _Parts:
     def _end(self, name: str) -> list[str]:
         part = self._open.pop(name)
         if name in self._tool_calls:
-            parser = self._parsers.pop(name)
-            parser.close()
-            final = parser.snapshot_json()  # valid JSON even when the model cut the value off
+            value = self._values.pop(name)
+            closed = value.end() is not None
+            shown = value.snapshot()  # valid JSON even when the model cut the value off
             chunk: dict[str, object] = {
                 "type": "tool-input-available",
                 "toolCallId": part,
                 "toolName": self._tool_calls[name],
-                "input": json.loads(final) if final is not None else None,
+                "input": json.loads(shown) if shown is not None else None,
             }
-            if not parser.done:  # cut off or not JSON: the tool must not run on what came
+            if not closed:  # cut off or not JSON: the tool must not run on what came
+                parser = value.parser
                 reason = "was cut off" if parser.truncated else f"is not JSON ({parser.error})"
                 chunk["type"] = "tool-input-error"
                 chunk["errorText"] = f"the input of tool call {name!r} {reason}"
             return [_frame(chunk)]
         if self._structured.get(name):
             frames = self._snapshot(name, 0.0, part, final=True)
-            self._parsers.pop(name, None)
+            self._values.pop(name, None)
             return frames
         kind = "reasoning" if name in self._reasoning else "text"
         return [_frame({"type": f"{kind}-end", "id": part})]
@@ -147,12 +148,12 @@ class _Parts:
         """The data chunk of ``name``'s snapshot, in ``part`` (by default its open one)."""
         self._dirty.discard(name)
         self._sent_at[name] = now
-        parser = self._parsers.get(name)
-        if parser is None:
+        value = self._values.get(name)
+        if value is None:
             return []
         if final:
-            parser.close()  # the end of the text completes a number at the top level
-        text = parser.snapshot_json()
+            value.end()  # the end of the text completes a number at the top level
+        text = value.snapshot()
         if text is None:
             return []
         if part is None:
