@@ -3,7 +3,8 @@
 A producer gets named :class:`ValueStreamer` objects from a :class:`Streamer`,
 pushes partial chunks into each and completes each; consumers iterate the
 Streamer (or subscribe to it as a ReactiveX observable) and receive
-:class:`StreamContent` messages, in delta or cumulative form.
+:class:`StreamContent` messages, in delta or cumulative form. Every consumer,
+here or in another room, reads the Streamer's log through a :class:`LogReader`.
 
 ``await kavalai.show(streamer)`` shows a Streamer live in a notebook or a
 terminal. It is :func:`kavalai.display.display`, imported when first used:
@@ -17,7 +18,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from ._iterate import ObservableIterator, iterate
-from .content import StreamContent
+from .content import StreamContent, StreamInfo
 from .errors import (
     BadResumeError,
     IncompleteStreamError,
@@ -30,7 +31,7 @@ from .errors import (
     StreamUnavailableError,
     StreamValidationError,
 )
-from .reader import MessageIterator
+from .reader import LogReader, MessageIterator, RawMessage
 from .streamer import Streamer, StreamerStatistics
 from .value_streamer import ValueStreamer
 
@@ -44,12 +45,15 @@ __all__ = [
     "BadResumeError",
     "IncompleteStreamError",
     "KavalaiError",
+    "LogReader",
     "MessageIterator",
     "ObservableIterator",
+    "RawMessage",
     "RemoteStreamError",
     "ResponseFailedError",
     "StreamClosedError",
     "StreamContent",
+    "StreamInfo",
     "StreamRestartedError",
     "StreamUnavailableError",
     "StreamValidationError",

@@ -24,7 +24,7 @@ from .errors import StreamerTimeoutException
 if TYPE_CHECKING:
     from ._log import Log
 
-__all__ = ["QUIET_WARNING_SECONDS", "LogReader", "MessageIterator", "RawMessage"]
+__all__ = ["LogReader", "MessageIterator", "QUIET_WARNING_SECONDS", "RawMessage"]
 
 #: How long a reader waits before it warns that nothing could ever end the
 #: Streamer: no stream registered, or the open ones fed by no live task, and

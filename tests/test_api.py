@@ -14,6 +14,7 @@ MODULES = [
     "kavalai.operators",
     "kavalai.partial_json",
     "kavalai.providers",
+    "kavalai.reader",
     "kavalai.redis",
     "kavalai.web",
     "kavalai.wire",
