@@ -49,7 +49,7 @@ class StreamContent(BaseModel):
         return seq
 
     def _repr_html_(self) -> str:
-        from .display._html import message_html
+        from ._view.html import message_html
 
         return message_html(self)
 

@@ -347,12 +347,12 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         return self.messages()
 
     def __repr__(self) -> str:
-        from .display._repr import streamer_line
+        from ._view.repr import streamer_line
 
         return streamer_line(self)
 
     def _repr_html_(self) -> str:
-        from .display._repr import streamer_html
+        from ._view.repr import streamer_html
 
         return streamer_html(self)
 

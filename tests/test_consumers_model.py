@@ -40,7 +40,7 @@ from kavalai import (
     StreamRestartedError,
     ValueStreamer,
 )
-from kavalai.display._repr import snapshot
+from kavalai._view.repr import snapshot
 from kavalai.wire import CatchUp, Record, RecordReader, Replica
 
 _T = TypeVar("_T")

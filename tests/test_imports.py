@@ -96,9 +96,9 @@ def test_a_repr_imports_the_display_room_when_it_is_asked_for() -> None:
     code = (
         "import sys, kavalai\n"
         "streamer = kavalai.Streamer()\n"
-        "print('kavalai.display._repr' in sys.modules)\n"
+        "print('kavalai._view.repr' in sys.modules)\n"
         "repr(streamer)\n"
-        "print('kavalai.display._repr' in sys.modules, 'IPython' in sys.modules)"
+        "print('kavalai._view.repr' in sys.modules, 'IPython' in sys.modules)"
     )
 
     assert _run(code) == "False\nTrue False\n"

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 
 from kavalai import StreamContent, Streamer
 from kavalai.display import Board
-from kavalai.display._board import structured
+from kavalai._view.board import structured
 from kavalai.operators import partial_json, to_stream_content
 from kavalai.partial_json._values import StructuredValue, shown_value
 from kavalai.web._ui import _Parts
@@ -107,8 +107,8 @@ CASES = [chunks for text in CORPUS for chunks in chunkings(text)]
 
 
 async def streamer_messages(chunks: list[str]) -> Messages:
-    """A Streamer's messages of one structured stream of ``chunks``."""
-    streamer = Streamer()
+    """A Streamer's messages of one structured stream of ``chunks``, each one kept for the read."""
+    streamer = Streamer(history=None)
     stream = streamer.get_value_streamer(NAME, response_model=Anything)
     for chunk in chunks:
         await stream.stream_partial(chunk)

@@ -18,10 +18,10 @@ import sys
 from types import ModuleType
 from typing import NoReturn
 
-from ._board import Board, Panel
+from .._view.board import Board, Panel
 from ._live import display, marbles
 from ._marbles import Mark, Timeline
-from ._safe import for_markup, for_terminal
+from .._view.safe import for_markup, for_terminal
 
 __all__ = [
     "Board",

@@ -22,9 +22,9 @@ from reactivex.abc import DisposableBase
 from ..content import StreamContent
 from ..streamer import Streamer
 from ..wire import RecordReader
-from ._board import Board
-from ._follow import Follower
-from ._html import board_html
+from .._view.board import Board
+from .._view.follow import Follower
+from .._view.html import board_html
 from ._marbles import Timeline
 
 __all__ = ["display", "marbles"]
@@ -235,6 +235,6 @@ def _in_notebook() -> bool:
 
 
 def _plain(board: Board) -> str:
-    from ._repr import board_line
+    from .._view.repr import board_line
 
     return board_line(board)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..content import StreamContent
-from ._safe import for_markup, for_terminal
+from .._view.safe import for_markup, for_terminal
 
 __all__ = ["LABEL_LIMIT", "Mark", "Timeline"]
 

@@ -25,9 +25,9 @@ try:
 except ImportError as missing:  # pragma: no cover - exercised without the extra
     raise missing_extra("kavalai's terminal display", "rich", "display") from missing
 
-from ._board import Board, Panel, structured
+from .._view.board import Board, Panel, structured
 from ._marbles import Timeline
-from ._safe import for_terminal
+from .._view.safe import for_terminal
 
 __all__ = ["TerminalView", "board_frame", "timeline_frame"]
 

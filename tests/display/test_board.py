@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kavalai import StreamContent
 from kavalai.display import Board, Panel
-from kavalai.display._html import board_html
+from kavalai._view.html import board_html
 
 CHUNKS = ["Hel", "lo, ", "", "wor", "ld!"]
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 
 from kavalai import Streamer
 from kavalai.display import Board
-from kavalai.display._follow import Follower
-from kavalai.display._html import board_html
+from kavalai._view.follow import Follower
+from kavalai._view.html import board_html
 from kavalai.wire import RecordReader
 
 from ..conftest import restart_without_reset, retry_under_the_same_name

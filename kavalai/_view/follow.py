@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from .._text import Text, values_of
 from ..wire import Record
-from ._board import Board
+from .board import Board
 
 __all__ = ["Follower"]
 

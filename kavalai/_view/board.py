@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
-from ..content import StreamContent
 from ..partial_json._values import shown_value
+
+if TYPE_CHECKING:
+    from ..content import StreamContent
 
 __all__ = ["Board", "Panel", "Source", "structured"]
 

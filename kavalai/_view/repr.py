@@ -12,13 +12,16 @@ too, as one with no value yet.
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from ..streamer import Streamer
 from ..wire import RecordReader
-from ._board import Board, Panel
-from ._follow import Follower
-from ._html import board_html, message_html
-from ._safe import for_terminal
+from .board import Board, Panel
+from .follow import Follower
+from .html import board_html, message_html
+from .safe import for_terminal
+
+if TYPE_CHECKING:
+    from ..streamer import Streamer
 
 __all__ = ["board_line", "message_html", "snapshot", "streamer_html", "streamer_line"]
 

@@ -7,10 +7,13 @@ Code, nbconvert and a GitHub preview, none of which needs a script to show it.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from ..content import StreamContent
-from ._board import Board, Panel, structured
-from ._safe import for_markup
+from .board import Board, Panel, structured
+from .safe import for_markup
+
+if TYPE_CHECKING:
+    from ..content import StreamContent
 
 __all__ = ["board_html", "message_html"]
 
