@@ -1,8 +1,15 @@
-"""Fan-out: a Streamer's Rx subscribers, each replayed from the first message, then live."""
+"""Fan-out: every delivery to a Streamer's consumers, in the order of its log.
+
+Rx subscribers of the Streamer (each replayed from the first message, then
+live), and the observers of one stream's chunks and end, all receive through
+one queue, so a callback that pushes, completes or restarts from inside its
+callback never has what it caused overtake what it is reacting to.
+"""
 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from functools import partial
 from typing import NamedTuple
 
@@ -12,6 +19,7 @@ from reactivex.disposable import Disposable
 from . import _subscribers as subscribers
 from ._cursor import Cursor
 from ._history import History
+from ._stream import Stream
 from .content import StreamContent
 
 __all__ = ["FanOut"]
@@ -23,24 +31,19 @@ class _Subscriber(NamedTuple):
 
 
 class FanOut:
-    """The Rx subscribers of one Log, and the delivery of each message to all of them, in order.
+    """The Rx subscribers of one Log, and the queue every delivery of the Log goes through.
 
-    A subscriber that pushes from inside its callback would otherwise have its
-    message overtake the one it is reacting to; such messages wait in a queue
-    until the delivery under way is done.
+    A delivery asked for while another is under way (from inside a callback)
+    waits its turn, after the one under way and all queued before it.
     """
 
-    __slots__ = ("_delivering", "_reentrant", "subscribers")
+    __slots__ = ("_delivering", "_queue", "subscribers")
 
     def __init__(self) -> None:
         # Public so that a check once per message costs no call: ``if fan_out.subscribers``.
         self.subscribers: tuple[_Subscriber, ...] = ()
-        # What waits its turn: a message at its position, or None for the end and its error.
-        self._reentrant: deque[tuple[tuple[int, StreamContent] | None, Exception | None]] = deque()
+        self._queue: deque[tuple[Callable[..., None], tuple[object, ...]]] = deque()
         self._delivering = False
-
-    def __bool__(self) -> bool:
-        return bool(self.subscribers)
 
     def __len__(self) -> int:
         return len(self.subscribers)
@@ -64,36 +67,45 @@ class FanOut:
         self.subscribers = (*self.subscribers, subscriber)
         return Disposable(partial(self._unsubscribe, subscriber))
 
-    def deliver(self, item: tuple[int, StreamContent]) -> None:
-        """Deliver the message at a position to every subscriber."""
-        self._in_order(item, None)
+    def deliver(
+        self, seq: int, built: StreamContent | None, stream: Stream | None, chunk: str | None
+    ) -> None:
+        """The message at ``seq`` to every subscriber (if built), then its chunk to ``stream``'s."""
+        self.later(self._deliver, seq, built, stream, chunk)
 
     def end(self, error: Exception | None) -> None:
         """End every subscriber: ``on_error(error)``, or ``on_completed()``, and let them go."""
-        self._in_order(None, error)
+        self.later(self._end, error)
 
-    def _in_order(self, item: tuple[int, StreamContent] | None, error: Exception | None) -> None:
+    def later(self, delivery: Callable[..., None], *args: object) -> None:
+        """Run ``delivery(*args)`` now, or after the delivery under way and those queued."""
         if self._delivering:
-            self._reentrant.append((item, error))
+            self._queue.append((delivery, args))
             return
         self._delivering = True
         try:
-            self._send(item, error)
-            while self._reentrant:
-                self._send(*self._reentrant.popleft())
+            delivery(*args)
+            queue = self._queue
+            while queue:
+                queued, queued_args = queue.popleft()
+                queued(*queued_args)
         finally:
             self._delivering = False
 
-    def _send(self, item: tuple[int, StreamContent] | None, error: Exception | None) -> None:
-        if item is None:
-            ended, self.subscribers = self.subscribers, ()
-            for subscriber in ended:
-                subscribers.send_terminal(subscriber.observer, error)
-            return
-        seq, delivered = item
-        for subscriber in self.subscribers:
-            if seq >= subscriber.start and not subscribers.send(subscriber.observer, delivered):
-                self._unsubscribe(subscriber)
+    def _deliver(
+        self, seq: int, built: StreamContent | None, stream: Stream | None, chunk: str | None
+    ) -> None:
+        if built is not None:
+            for subscriber in self.subscribers:
+                if seq >= subscriber.start and not subscribers.send(subscriber.observer, built):
+                    self._unsubscribe(subscriber)
+        if stream is not None and chunk is not None:
+            stream.send(seq, chunk)
+
+    def _end(self, error: Exception | None) -> None:
+        ended, self.subscribers = self.subscribers, ()
+        for subscriber in ended:
+            subscribers.send_terminal(subscriber.observer, error)
 
     def _unsubscribe(self, subscriber: _Subscriber) -> None:
         self.subscribers = tuple(other for other in self.subscribers if other is not subscriber)

@@ -115,7 +115,8 @@ class Log:
         self.registered += 1
         self.active[name] = stream
         self.by_name[name] = stream
-        stream.watchers.extend(self.awaiting_values.pop(name, ()))
+        head = self.history.head
+        stream.watchers.extend((observer, head) for observer in self.awaiting_values.pop(name, ()))
         return stream
 
     def push(self, stream: Stream, chunk: str) -> None:
@@ -125,15 +126,13 @@ class Log:
         text.append(chunk)
         stream.chunks += 1
         self.append("partial", stream, chunk, text.length)
-        if stream.watchers or stream.subscribers:
-            stream.send(chunk)
 
     def complete(self, stream: Stream) -> None:
         if stream.closed_reason is not None:
             return
         self.append("complete", stream, None, stream.text.length)
         stream.end = self.history.head
-        stream.end_observers(None)
+        self.fan_out.later(stream.end_observers, None, None)
         self._deactivate(stream)
         if not self.active and not self.supervision.running and not self.held:
             self.finish("finished")
@@ -147,21 +146,17 @@ class Log:
             return
         self.restart_reason = value
         seq = self.history.head
-        voided: list[tuple[str, list[Observer]]] = []
+        # Its values() observers had chunks the restart takes back.
+        voided = [s for s in self.active.values() if s.watchers and s.pushed_since_start(seq)]
         for stream in self.active.values():
-            if stream.watchers and stream.pushed_since_start(seq):
-                # Its values() observers had chunks the restart takes back.
-                voided.append((stream.name, stream.watchers))
-                stream.watchers = []
             # Consumers drop what they accumulated: a stream that goes on has a new value.
             stream.restarts.append((seq, stream.text.length, stream.chunks))
         restart = message("restart", RESTART_NAME, value, seq)
         self.append("restart", None, None, 0, built=restart)
-        # Last: an observer may subscribe again at once (it reads the chunks
-        # since the restart) or end this very Streamer.
-        for name, watchers in voided:
-            for observer in tuple(watchers):  # ending one disposes it, out of this list
-                subscribers.send_terminal(observer, StreamRestartedError(name, value))
+        # After the restart's delivery: an observer may subscribe again at once
+        # (it reads the chunks since the restart) or end this very Streamer.
+        for stream in voided:
+            self.fan_out.later(stream.void, seq, StreamRestartedError(stream.name, value))
 
     def reset(self) -> None:
         for stream in list(self.active.values()):
@@ -176,7 +171,10 @@ class Log:
         stream.closed_reason = (
             "was retired by reset_active(); push to the value streamer of the retry instead"
         )
-        stream.end_observers(StreamRestartedError(stream.name, self.restart_reason))
+        # Its values() observers may follow the retry's stream of the name; the value
+        # streamer's own subscribers are done with it, which takes no chunk any more.
+        restarted = StreamRestartedError(stream.name, self.restart_reason)
+        self.fan_out.later(stream.end_observers, restarted, None)
 
     def close(self) -> None:
         if self.closed:
@@ -212,6 +210,10 @@ class Log:
         """An Rx subscriber of every message: replayed from the first, then live."""
         return self.fan_out.subscribe(observer, self.history, self.ending is not None, self.error)
 
+    def subscribe_stream(self, stream: Stream, observer: Observer) -> abc.DisposableBase:
+        """A subscriber of one stream's chunks from now on (its value streamer's own)."""
+        return stream.follow(observer, self.history.head, replayed=False)
+
     def watch_values(self, name: str, observer: Observer) -> abc.DisposableBase:
         """An observer of ``values(name)``: that stream's chunks replayed, then live."""
         stream = self.by_name.get(name)
@@ -225,7 +227,7 @@ class Log:
         for chunk in self.history.chunks_of(stream):
             if not subscribers.send(observer, chunk):
                 return Disposable()
-        return stream.follow(observer, replayed=True)
+        return stream.follow(observer, self.history.head, replayed=True)
 
     def ensure_open(self, action: str) -> None:
         if self.closed:
@@ -238,15 +240,19 @@ class Log:
             )
 
     def cannot_end(self) -> bool:
-        """Whether nothing that runs could end this Log: no producer started, none feeding.
+        """Whether nothing this Log knows of could end it: no producer started, none feeding.
 
-        A Log with no stream, or whose open streams no live task pushed to,
-        while no producer started with :meth:`Supervision.start` runs, waits for
-        a task that may never come.
+        A Log with no stream, or whose open streams no live task or thread
+        pushed to, while no producer started with :meth:`Supervision.start`
+        runs, waits for a producer it does not know, which may never come.
         """
         if self.ending is not None or self.supervision.running:
             return False
-        return all(all(task.done() for task in stream.feeders) for stream in self.active.values())
+        return not any(
+            any(not task.done() for task in stream.feeders)
+            or any(thread.is_alive() for thread in stream.threads)
+            for stream in self.active.values()
+        )
 
     def append(
         self,
@@ -262,8 +268,11 @@ class Log:
         built = history.append(
             kind, stream, chunk, end, built, subscribed, pacing.value_readers > 0
         )
-        if subscribed and built is not None:
-            fan_out.deliver((seq, built))
+        followed = (
+            stream is not None and chunk is not None and bool(stream.watchers or stream.subscribers)
+        )
+        if (subscribed and built is not None) or followed:
+            fan_out.deliver(seq, built if subscribed else None, stream if followed else None, chunk)
         if self.waiting.futures:
             self.waiting.wake()
         if not pacing.readers:
@@ -276,13 +285,15 @@ class Log:
         if self.active.get(stream.name) is not stream:
             return False
         del self.active[stream.name]
+        stream.let_go_of_producers()
         return True
 
     def _end_active(self, reason: str, error: Exception | None) -> None:
         active, self.active = self.active, {}
         for stream in active.values():
             stream.closed_reason = reason
-            stream.end_observers(error)
+            stream.let_go_of_producers()
+            self.fan_out.later(stream.end_observers, error, error)
 
 
 def validate_history(history: object) -> int | None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import threading
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from reactivex import abc
 from reactivex.disposable import Disposable
@@ -17,6 +17,8 @@ from .content import StreamInfo
 __all__ = ["Stream", "discard"]
 
 Observer = abc.ObserverBase[str]
+Following = tuple[Observer, int]  # an observer and the first position it gets live
+_T = TypeVar("_T")
 
 
 class Stream:
@@ -31,7 +33,7 @@ class Stream:
         "closed_reason",
         "delta",
         "end",
-        "ended",
+        "end_errors",
         "ending",
         "feeders",
         "first",
@@ -44,6 +46,7 @@ class Stream:
         "structured",
         "subscribers",
         "text",
+        "threads",
         "watchers",
     )
 
@@ -69,11 +72,12 @@ class Stream:
         self.base_from = 0  # where its value starts, after a restart it went on after
         self.base_chunks = 0  # since then
         self.base_done = False
-        # Observers of Streamer.values(), subscribers of its value streamer (live
-        # only), and how to end a late one once the stream has.
-        self.watchers: list[abc.ObserverBase[str]] = []
-        self.subscribers: list[abc.ObserverBase[str]] = []
-        self.ended: Callable[[abc.ObserverBase[str]], None] | None = None
+        # Observers of Streamer.values() and subscribers of its value streamer,
+        # each with the first position it gets live; once the stream ended, what
+        # a late one of each kind gets (None: completed).
+        self.watchers: list[Following] = []
+        self.subscribers: list[Following] = []
+        self.end_errors: tuple[Exception | None, Exception | None] | None = None
         self.info = StreamInfo(name, delta, structured, serial)
         # The producer's side: why it takes no more chunks (None while it does),
         # whether its end was asked for (perhaps from a thread, not yet applied),
@@ -82,6 +86,7 @@ class Stream:
         self.ending = False
         self.feeders: set[asyncio.Future[Any]] = set()
         self.last_feeder: asyncio.Future[Any] | None = None
+        self.threads: set[threading.Thread] = set()  # the other threads that pushed
 
     def start_at(self, seq: int) -> tuple[int, int]:
         """Where the value of its message at ``seq`` starts: the text's length and chunks then.
@@ -103,41 +108,58 @@ class Stream:
         """The position of the last restart it went on after, -1 if none."""
         return self.restarts[-1][0] if self.restarts else -1
 
-    def follow(self, observer: Observer, *, replayed: bool) -> abc.DisposableBase:
-        """Give ``observer`` the chunks pushed from now on, and the stream's end.
+    def let_go_of_producers(self) -> None:
+        """Forget the tasks and threads that pushed: it is no longer active, and must not
+        keep them (and what they hold) alive as long as its Streamer."""
+        self.feeders.clear()
+        self.last_feeder = None
+        self.threads.clear()
+
+    def follow(self, observer: Observer, start: int, *, replayed: bool) -> abc.DisposableBase:
+        """Give ``observer`` the chunks at positions from ``start`` on, and the stream's end.
 
         ``replayed``: a ``values()`` observer, which got the chunks before (a
         restart that takes them back fails it); otherwise a subscriber of the
         value streamer itself, which only ever gets what follows.
         """
-        if self.ended is not None:
-            self.ended(observer)
+        if self.end_errors is not None:
+            subscribers.send_terminal(observer, self.end_errors[0 if replayed else 1])
             return Disposable()
         observers = self.watchers if replayed else self.subscribers
-        observers.append(observer)
-        return Disposable(partial(discard, observers, observer))
+        entry = (observer, start)
+        observers.append(entry)
+        return Disposable(partial(discard, observers, entry))
 
-    def send(self, chunk: str) -> None:
-        """Deliver a chunk; an observer whose callback raises gets on_error and is dropped."""
+    def send(self, seq: int, chunk: str) -> None:
+        """Deliver the chunk at ``seq`` to those following it then; one that raises is dropped."""
         for observers in (self.watchers, self.subscribers):
-            for observer in tuple(observers):
-                if not subscribers.send(observer, chunk):
-                    discard(observers, observer)
+            for entry in tuple(observers):
+                observer, start = entry
+                if seq >= start and not subscribers.send(observer, chunk):
+                    discard(observers, entry)
 
-    def end_observers(self, error: Exception | None) -> None:
-        """End every observer with ``error`` (``None``: completed), and later ones at once."""
-
-        def ended(observer: Observer) -> None:
+    def void(self, seq: int, error: Exception) -> None:
+        """Fail the ``values()`` observers that followed it before ``seq``: a restart took back
+        what they got. Those that came after read on."""
+        voided = [entry for entry in self.watchers if entry[1] <= seq]
+        self.watchers = [entry for entry in self.watchers if entry[1] > seq]
+        for observer, _ in voided:
             subscribers.send_terminal(observer, error)
 
-        self.ended = ended
-        watchers, self.watchers = self.watchers, []
-        direct, self.subscribers = self.subscribers, []
-        for observer in (*watchers, *direct):
-            ended(observer)
+    def end_observers(self, error: Exception | None, direct: Exception | None) -> None:
+        """End the ``values()`` observers with ``error`` and the value streamer's own
+        subscribers with ``direct`` (``None``: completed), and later ones at once."""
+        self.end_errors = (error, direct)
+        # Copies: ending one disposes it, out of the very list it is in.
+        watchers, self.watchers = tuple(self.watchers), []
+        own, self.subscribers = tuple(self.subscribers), []
+        for observer, _ in watchers:
+            subscribers.send_terminal(observer, error)
+        for observer, _ in own:
+            subscribers.send_terminal(observer, direct)
 
 
-def discard(observers: list[Observer], observer: Observer) -> None:
-    """Take ``observer`` off ``observers``, if it is still there."""
-    if observer in observers:
-        observers.remove(observer)
+def discard(observers: list[_T], entry: _T) -> None:
+    """Take ``entry`` off ``observers``, if it is still there."""
+    if entry in observers:
+        observers.remove(entry)

@@ -71,6 +71,7 @@ class Supervision:
         watched, self._watched = self._watched, set()
         for task in watched:
             task.remove_done_callback(self._done)
+        self._started.clear()  # nor keep the tasks, and what they returned, alive
 
     def _watch(self, task: asyncio.Future[Any]) -> None:
         if task not in self._watched:
@@ -84,6 +85,7 @@ class Supervision:
         log = self._log
         if log.closed or log.ending is not None:
             return
+        log.waiting.wake()  # a reader watching for a Streamer nothing can end looks again
         error = None if task.cancelled() else task.exception()
         if error is not None:
             # KeyboardInterrupt and the like belong to the event loop.

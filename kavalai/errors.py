@@ -184,3 +184,15 @@ class PathError(KavalaiError):
     Internal to :func:`kavalai.operators.completed_items`, which fails its
     stream with a :class:`StreamValidationError` naming the stream instead.
     """
+
+
+class BadEscapeError(KavalaiError, ValueError):
+    """An escape that JSON does not have; ``at`` is where it begins in the chunk.
+
+    Internal to the JSON engine, which turns it into the parse failure of the
+    value it was reading.
+    """
+
+    def __init__(self, at: int, message: str) -> None:
+        super().__init__(message)
+        self.at = at

@@ -11,8 +11,10 @@ these and nothing else.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
+from collections import deque
 from typing import TYPE_CHECKING, NamedTuple
 
 from ._cursor import Cursor
@@ -24,11 +26,11 @@ from .errors import StreamerTimeoutException
 if TYPE_CHECKING:
     from ._log import Log
 
-__all__ = ["LogReader", "MessageIterator", "QUIET_WARNING_SECONDS", "RawMessage"]
+__all__ = ["QUIET_WARNING_SECONDS", "LogReader", "MessageIterator", "RawMessage"]
 
-#: How long a reader waits before it warns that nothing could ever end the
-#: Streamer: no stream registered, or the open ones fed by no live task, and
-#: no producer started with :meth:`kavalai.Streamer.start`.
+#: How long a reader waits before it warns that nothing the Streamer knows of
+#: could end it: no stream open, or the open ones fed by no task or thread that
+#: still runs, and no producer started with :meth:`kavalai.Streamer.start` runs.
 QUIET_WARNING_SECONDS = 10.0
 
 _logger = logging.getLogger("kavalai")
@@ -69,12 +71,15 @@ class LogReader(AsyncClosing):
     catch-up: a ``restart`` message, then each stream's value so far.
     """
 
-    def __init__(self, log: Log, after: int | None, delta: bool | None) -> None:
+    def __init__(
+        self, log: Log, after: int | None, delta: bool | None, *, paced: bool = True
+    ) -> None:
         self._log = log
         self._cursor = Cursor(log.history, 0 if after is None else after + 1, delta)
-        self._reading = log.ending is None
+        self._reading = paced and log.ending is None  # joined the pacing, until it leaves
         self._done = False
         self._warned = False
+        self._raised = False  # the Streamer's error, once, at the end of async for
         if self._reading:
             log.pacing.join(self._cursor)
 
@@ -168,41 +173,52 @@ class LogReader(AsyncClosing):
             wait timed out.
 
         Raises:
-            StreamerTimeoutException: the Streamer's ``timeout_seconds`` passed
-                with no message; it names the streams that kept quiet.
+            StreamerTimeoutException: the Streamer's ``timeout_seconds``, counted
+                from the start of this wait, passed with no message; it names the
+                streams that kept quiet.
         """
         log = self._log
         log.home.adopt()
         if self.ready():
             return True
         quiet = log.timeout_seconds
-        watch = not self._warned and log.cannot_end()
-        if timeout is None and quiet is None and not watch:  # the usual case: no timer
-            while not self.ready():
+        if timeout is None and quiet is None and (self._warned or not log.cannot_end()):
+            while not self.ready():  # the usual case: no timer
                 await log.waiting.wait()
-            return True
+                if not self._warned and log.cannot_end():
+                    break  # a producer ended meanwhile: from now on, watch
+            else:
+                return True
         loop = asyncio.get_running_loop()
         now = loop.time()
         until = None if timeout is None else now + timeout
         quiet_until = None if quiet is None else now + quiet
-        warn_at = now + QUIET_WARNING_SECONDS if watch else None
+        warn_at: float | None = None
         while not self.ready():
-            deadline = min(d for d in (until, quiet_until, warn_at) if d is not None)
+            # Whether anything known could still end the Streamer changes as
+            # producers come and go (each wakes the readers as it ends).
+            if self._warned or not log.cannot_end():
+                warn_at = None
+            elif warn_at is None:
+                warn_at = now + QUIET_WARNING_SECONDS
+            deadlines = [d for d in (until, quiet_until, warn_at) if d is not None]
             try:
-                async with asyncio.timeout_at(deadline):
+                if not deadlines:
                     await log.waiting.wait()
+                else:
+                    async with asyncio.timeout_at(min(deadlines)):
+                        await log.waiting.wait()
             except TimeoutError:
-                now = loop.time()
-                if until is not None and now >= until:
-                    return False
-                if quiet is not None and quiet_until is not None and now >= quiet_until:
-                    raise StreamerTimeoutException(list(log.active), quiet) from None
-                if warn_at is not None and now >= warn_at:
-                    warn_at = None
-                    self._warn_if_stuck()
-                    if until is None and quiet_until is None:
-                        while not self.ready():
-                            await log.waiting.wait()
+                pass
+            now = loop.time()
+            if self.ready():
+                break
+            if until is not None and now >= until:
+                return False
+            if quiet is not None and quiet_until is not None and now >= quiet_until:
+                raise StreamerTimeoutException(list(log.active), quiet) from None
+            if warn_at is not None and now >= warn_at:
+                self._warn_if_stuck()
         return True
 
     def close(self) -> None:
@@ -212,7 +228,7 @@ class LogReader(AsyncClosing):
         """
         log = self._log
         log.home.call(self._leave)
-        self._done = True
+        self._done = self._raised = True
         log.home.call(log.waiting.wake)  # a task may wait on it
 
     async def aclose(self) -> None:
@@ -231,8 +247,10 @@ class LogReader(AsyncClosing):
             if batch:
                 return batch
             if self._done:
-                if self._log.error is not None:
-                    raise self._log.error
+                error = self._log.error
+                if error is not None and not self._raised:
+                    self._raised = True
+                    raise error
                 raise StopAsyncIteration
             await self.wait()
 
@@ -242,7 +260,7 @@ class LogReader(AsyncClosing):
 
     def _at_head(self) -> None:
         """Nothing is ready: if nothing more can come, this reader is done."""
-        if self._log.ending is None and self._reading:
+        if self._log.ending is None:
             return
         self._leave()
         self._done = True
@@ -256,10 +274,11 @@ class LogReader(AsyncClosing):
         self._warned = True
         if self._log.cannot_end():
             _logger.warning(
-                "a consumer of a Streamer has waited %s s, and nothing running can end it: "
-                "no stream is open, or no live task pushed to the open ones (%s), and no "
-                "producer was started with streamer.start(...); start the producer with "
-                "streamer.start(), or complete every value streamer",
+                "a consumer of a Streamer has waited %s s, and nothing the Streamer knows of "
+                "can end it: no stream is open, or no task or thread that pushed to the open "
+                "ones (%s) still runs, and no producer started with streamer.start(...) "
+                "runs; start the producer with streamer.start() so the Streamer knows it, "
+                "or complete every value streamer",
                 QUIET_WARNING_SECONDS,
                 ", ".join(self._log.active) or "none",
             )
@@ -283,6 +302,7 @@ class MessageIterator(AsyncClosing):
         self._log = log
         self._reader = LogReader(log, after, delta)
         self._error_raised = False
+        self._kept: deque[StreamContent] = deque()
 
     def __aiter__(self) -> MessageIterator:
         return self
@@ -301,11 +321,22 @@ class MessageIterator(AsyncClosing):
                         self._log.pacing.moved(old)
                     return message
             return await self._next()
+        if self._kept:  # taken on the home loop for a wait cancelled here
+            return self._kept.popleft()
         if home.loop is not None and home.loop.is_running():
             # Read on the Streamer's own loop; this one waits for the answer.
             read = asyncio.run_coroutine_threadsafe(self._next(), home.loop)
-            return await asyncio.wrap_future(read)
+            try:
+                return await asyncio.wrap_future(read)
+            except asyncio.CancelledError:
+                read.add_done_callback(self._keep)  # what it took, if it took one
+                raise
         return await self._next()
+
+    def _keep(self, read: concurrent.futures.Future[StreamContent]) -> None:
+        """Keep a message the home loop took for a read that was given up, for the next one."""
+        if not read.cancelled() and read.exception() is None:
+            self._kept.append(read.result())
 
     async def _next(self) -> StreamContent:
         reader = self._reader

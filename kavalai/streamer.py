@@ -206,19 +206,30 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         # Made on the home loop, so that joining the pacing races nothing.
         return self._log.home.call_and_wait(partial(MessageIterator, self._log, after, delta))
 
-    def reader(self, after: int | None = None, delta: bool | None = None) -> LogReader:
+    def reader(
+        self, after: int | None = None, delta: bool | None = None, *, paced: bool = True
+    ) -> LogReader:
         """A :class:`~kavalai.reader.LogReader` of the messages after position ``after``.
 
         What a transport or a display reads the Streamer with: it takes what is
         ready without waiting, in built messages or raw chunks, and waits
         when told to. Arguments as for :meth:`messages`.
 
+        Args:
+            paced: ``False`` for a look at what is there now, from any thread
+                (a repr): the reader does not hold producers back, so history
+                may be folded under it; read at once, and only raw messages
+                (``take_raw``, ``take_chunks``), which build nothing.
+
         Raises:
             ValueError: ``after`` is not a position this Streamer has given.
             TypeError: ``delta`` is not a bool or None.
         """
         self._check_reader(after, delta)
-        return self._log.home.call_and_wait(partial(LogReader, self._log, after, delta))
+        log = self._log
+        if not paced:  # it joins nothing, so it is made here, without the home loop
+            return LogReader(log, after, delta, paced=False)
+        return log.home.call_and_wait(partial(LogReader, log, after, delta))
 
     def values(self, name: str) -> Observable[str]:
         """The raw text chunks of one stream, as the producer pushed them.

@@ -155,8 +155,7 @@ class ValueStreamer(Subject[str]):
     ) -> abc.DisposableBase:
         log = self._log
         log.home.adopt()
-        follow = partial(self._stream.follow, observer, replayed=False)
-        return log.home.call_and_wait(follow)
+        return log.home.call_and_wait(partial(log.subscribe_stream, self._stream, observer))
 
     def _push(self, chunk: str) -> None:
         stream, log = self._stream, self._log
@@ -171,9 +170,11 @@ class ValueStreamer(Subject[str]):
             if not home.queued:
                 log.push(stream, chunk)  # the common case, kept short
                 return
-        elif log.pacing.max_buffer is not None and home.loop is not None:
-            log.pacing.block(home, home.loop)
-            self._check_open("push every chunk before calling stream_complete()")
+        elif home.loop is not None:  # another thread: it counts as a producer that runs
+            stream.threads.add(threading.current_thread())
+            if log.pacing.max_buffer is not None:
+                log.pacing.block(home, home.loop)
+                self._check_open("push every chunk before calling stream_complete()")
         home.call(log.push, stream, chunk)
 
     def _check_chunk(self, chunk: object) -> None:

@@ -65,3 +65,35 @@ async def test_a_raising_callback_without_an_error_handler_is_dropped_quietly(ki
     await text.stream_complete()
     assert streamer.ended
     assert streamer.error is None
+
+
+async def test_a_push_from_inside_a_callback_reaches_every_observer_in_the_logs_order() -> None:
+    streamer = Streamer(stream_delta=True)
+    text = streamer.get_value_streamer("text")
+    streamer.subscribe(lambda message: text.on_next("echo") if message.value == "1" else None)
+    values: list[str] = []
+    direct: list[str] = []
+    streamer.values("text").subscribe(values.append)
+    text.subscribe(direct.append)
+    for chunk in "012":
+        await text.stream_partial(chunk)
+    await text.stream_complete()
+    logged = [message.value async for message in streamer if message.type == "partial"]
+    assert logged == ["0", "1", "echo", "2"]
+    assert values == logged
+    assert direct == logged
+
+
+async def test_a_values_observer_made_inside_a_callback_gets_each_chunk_once() -> None:
+    streamer = Streamer(stream_delta=True)
+    text = streamer.get_value_streamer("text")
+    late: list[str] = []
+
+    def on_message(message: object) -> None:
+        if not late:
+            streamer.values("text").subscribe(late.append)
+
+    streamer.values("text").subscribe(on_message)
+    for chunk in "abc":
+        await text.stream_partial(chunk)
+    assert late == ["a", "b", "c"]

@@ -22,8 +22,8 @@ from hypothesis import given
 from pydantic import BaseModel
 
 from kavalai import StreamContent, Streamer
-from kavalai.display import Board
 from kavalai._view.board import structured
+from kavalai.display import Board
 from kavalai.operators import partial_json, to_stream_content
 from kavalai.partial_json._values import StructuredValue, shown_value
 from kavalai.web._ui import _Parts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
 import pytest
 
@@ -228,7 +229,7 @@ async def test_a_reader_waiting_on_a_streamer_nothing_can_end_warns(
     reader = streamer.reader()
     with caplog.at_level(logging.WARNING, logger="kavalai"):
         assert await reader.wait(0.2) is False
-    assert "nothing running can end it" in caplog.text
+    assert "nothing the Streamer knows of can end it" in caplog.text
     assert "streamer.start()" in caplog.text
 
 
@@ -251,3 +252,88 @@ async def test_a_reader_waiting_while_a_started_producer_runs_does_not_warn(
     gate.set()
     assert caplog.text == ""
     assert await reader.wait(30) is True
+
+
+async def test_a_reader_warns_once_the_task_that_pushed_returns_without_completing(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader_module, "QUIET_WARNING_SECONDS", 0.01)
+    streamer = Streamer()
+    text = streamer.get_value_streamer("text")
+    gate = asyncio.Event()
+
+    async def produce() -> None:  # forgets stream_complete()
+        await text.stream_partial("x")
+        await gate.wait()
+
+    producer = asyncio.create_task(produce())
+    reader = streamer.reader()
+    with caplog.at_level(logging.WARNING, logger="kavalai"):
+        assert await reader.wait(30)
+        assert reader.take() is not None
+        waiting = asyncio.create_task(reader.wait(0.5))
+        await asyncio.sleep(0)
+        gate.set()  # the producer returns while the reader waits
+        await producer
+        assert await waiting is False
+    assert "nothing the Streamer knows of can end it" in caplog.text
+    assert "(text)" in caplog.text
+
+
+async def test_a_thread_that_pushed_counts_as_a_producer_that_runs(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reader_module, "QUIET_WARNING_SECONDS", 0.01)
+    streamer = Streamer()
+    text = streamer.get_value_streamer("text")
+    pushed, resume = threading.Event(), threading.Event()
+
+    def produce() -> None:
+        text.on_next("x")
+        pushed.set()
+        resume.wait(30)
+        text.on_next("y")
+        text.on_completed()
+
+    thread = threading.Thread(target=produce)
+    thread.start()
+    await asyncio.to_thread(pushed.wait, 30)
+    reader = streamer.reader()
+    with caplog.at_level(logging.WARNING, logger="kavalai"):
+        assert await reader.wait(30)
+        assert reader.take() is not None
+        assert await reader.wait(0.1) is False  # the thread is between chunks
+    resume.set()
+    await asyncio.to_thread(thread.join)
+    assert caplog.text == ""
+
+
+async def test_a_closed_reader_raises_the_streamers_error_no_more() -> None:
+    streamer = Streamer()
+    streamer.get_value_streamer("text")
+    await streamer.stream_error(RuntimeError("boom"))
+    reader = streamer.reader()
+    await reader.aclose()
+    with pytest.raises(StopAsyncIteration):
+        await anext(reader)
+
+
+async def test_async_for_over_a_reader_raises_the_error_once() -> None:
+    streamer = Streamer()
+    streamer.get_value_streamer("text")
+    await streamer.stream_error(RuntimeError("boom"))
+    reader = streamer.reader()
+    with pytest.raises(RuntimeError, match="boom"):
+        await anext(reader)
+    with pytest.raises(StopAsyncIteration):
+        await anext(reader)
+
+
+async def test_an_unpaced_reader_holds_no_producer_back_and_is_made_from_any_thread() -> None:
+    streamer = Streamer(max_buffer=1, stream_delta=True)
+    text = streamer.get_value_streamer("text")
+    reader = await asyncio.to_thread(streamer.reader, paced=False)
+    for chunk in "abc":
+        await text.stream_partial(chunk)  # would wait for a paced reader
+    assert streamer.statistics().consumers == 0
+    assert [raw.text for raw in iter(reader.take_raw, None)] == ["a", "b", "c"]

@@ -1093,3 +1093,63 @@ async def test_a_streamer_says_whether_it_ended_and_with_what_error() -> None:
     await closed.aclose()
     assert closed.ended
     assert closed.error is None
+
+
+class _Result:
+    """What a producer task returns, to see whether the Streamer keeps it alive."""
+
+
+async def test_a_finished_streamer_keeps_no_producer_task_nor_its_result() -> None:
+    streamer = Streamer()
+    results: list[weakref.ref[_Result]] = []
+
+    async def produce() -> _Result:
+        text = streamer.get_value_streamer("text")
+        await text.stream_partial("hi")
+        await text.stream_complete()
+        result = _Result()
+        results.append(weakref.ref(result))
+        return result
+
+    task = asyncio.create_task(produce())
+    started = streamer.start(produce())
+    await asyncio.wait([task, started])
+    del task, started
+    gc.collect()
+    assert streamer.ended
+    assert [ref() for ref in results] == [None, None]
+
+
+async def test_a_read_given_up_on_another_loop_loses_no_message() -> None:
+    streamer = Streamer(stream_delta=True)
+    text = streamer.get_value_streamer("text")
+    count = 3_000
+
+    def read_with_timeouts() -> list[str | None]:
+        async def read() -> list[str | None]:
+            got: list[str | None] = []
+            messages = streamer.messages()
+            while True:
+                try:
+                    message = await asyncio.wait_for(anext(messages), 0.0005)
+                except TimeoutError:
+                    continue
+                except StopAsyncIteration:
+                    return got
+                got.append(message.value)
+
+        return asyncio.run(read())
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the threads take turns as often as they can
+    try:
+        reading = asyncio.create_task(asyncio.to_thread(read_with_timeouts))
+        for index in range(count):
+            await text.stream_partial(str(index))
+            if index % 10 == 0:
+                await asyncio.sleep(0.001)
+        await text.stream_complete()
+        got = await reading
+    finally:
+        sys.setswitchinterval(interval)
+    assert got == [*map(str, range(count)), None]

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+import reactivex
+from reactivex import operators as ops
 from reactivex.subject import Subject
 
 from kavalai import StreamClosedError, Streamer, ValueStreamer
@@ -70,3 +72,45 @@ async def test_retire_forgets_one_stream_and_refuses_its_chunks() -> None:
     assert streamer.statistics().active_streams == 1
     await other.stream_complete()
     assert streamer.ended
+
+
+async def test_a_retired_value_streamers_own_subscribers_complete_so_a_retry_stops() -> None:
+    streamer = Streamer()
+    draft = streamer.get_value_streamer("draft")
+    subscriptions: list[int] = []
+    chunks: list[str] = []
+    ended: list[str] = []
+
+    def subscribe_again(_: object) -> ValueStreamer:
+        subscriptions.append(1)
+        return draft
+
+    retried = reactivex.defer(subscribe_again).pipe(ops.retry(1000))
+    retried.subscribe(
+        chunks.append, lambda error: ended.append("error"), lambda: ended.append("done")
+    )
+    await draft.stream_partial("x")
+    await streamer.stream_restart("retry")
+    streamer.reset_active()
+    assert (chunks, ended, len(subscriptions)) == (["x"], ["done"], 1)
+    late: list[str] = []
+    draft.subscribe(on_completed=lambda: late.append("done"))
+    assert late == ["done"]
+
+
+async def test_a_value_streamers_own_subscribers_complete_when_its_streamer_closes() -> None:
+    streamer = Streamer()
+    text = streamer.get_value_streamer("text")
+    ended: list[str] = []
+    text.subscribe(on_completed=lambda: ended.append("done"))
+    await streamer.aclose()
+    assert ended == ["done"]
+
+
+async def test_a_value_streamers_own_subscribers_get_the_streamers_error() -> None:
+    streamer = Streamer()
+    text = streamer.get_value_streamer("text")
+    errors: list[Exception] = []
+    text.subscribe(on_error=errors.append)
+    await streamer.stream_error(RuntimeError("boom"))
+    assert [str(error) for error in errors] == ["boom"]

@@ -26,22 +26,35 @@ if TYPE_CHECKING:
 __all__ = ["board_line", "message_html", "snapshot", "streamer_html", "streamer_line"]
 
 _PREVIEW = 32
+_ATTEMPTS = 5
 
 
 def snapshot(streamer: Streamer) -> Board:
-    """The Streamer's streams and values so far, read as a consumer that leaves at once."""
+    """The Streamer's streams and values so far, read as a consumer that leaves at once.
+
+    Read from any thread, as a debugger or a monitor asks for a repr while the
+    Streamer's loop runs (or is paused): the reader holds nothing back and
+    waits for nothing. Should its producer fold history under it meanwhile,
+    the look is taken again.
+    """
+    for attempt in range(_ATTEMPTS):
+        try:
+            return _look(streamer)
+        except (IndexError, KeyError, RuntimeError):
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _look(streamer: Streamer) -> Board:
     board = Board(clock=lambda: 0.0)  # replayed now, so no rate to measure
-    board.consumers = streamer.statistics().consumers  # before this reader counts as one
+    board.consumers = streamer.statistics().consumers
     follower = Follower(board)
-    reader = RecordReader(streamer)
-    try:
-        for record in reader.read_ready(limit=sys.maxsize):
-            follower.apply(record)
-        silent = [stream.name for stream in reader.active_streams]
-    finally:
-        reader.close()
-    for name in silent:
-        board.panels.setdefault(name, Panel(name))
+    reader = RecordReader(streamer, paced=False)
+    for record in reader.read_ready(limit=sys.maxsize):
+        follower.apply(record)
+    for stream in reader.active_streams:
+        board.panels.setdefault(stream.name, Panel(stream.name))
     return board
 
 

@@ -19,9 +19,9 @@ from types import ModuleType
 from typing import NoReturn
 
 from .._view.board import Board, Panel
+from .._view.safe import for_markup, for_terminal
 from ._live import display, marbles
 from ._marbles import Mark, Timeline
-from .._view.safe import for_markup, for_terminal
 
 __all__ = [
     "Board",

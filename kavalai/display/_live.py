@@ -19,12 +19,12 @@ from typing import Protocol, TextIO
 from reactivex import Observable
 from reactivex.abc import DisposableBase
 
-from ..content import StreamContent
-from ..streamer import Streamer
-from ..wire import RecordReader
 from .._view.board import Board
 from .._view.follow import Follower
 from .._view.html import board_html
+from ..content import StreamContent
+from ..streamer import Streamer
+from ..wire import RecordReader
 from ._marbles import Timeline
 
 __all__ = ["display", "marbles"]

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..content import StreamContent
 from .._view.safe import for_markup, for_terminal
+from ..content import StreamContent
 
 __all__ = ["LABEL_LIMIT", "Mark", "Timeline"]
 

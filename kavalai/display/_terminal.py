@@ -26,8 +26,8 @@ except ImportError as missing:  # pragma: no cover - exercised without the extra
     raise missing_extra("kavalai's terminal display", "rich", "display") from missing
 
 from .._view.board import Board, Panel, structured
-from ._marbles import Timeline
 from .._view.safe import for_terminal
+from ._marbles import Timeline
 
 __all__ = ["TerminalView", "board_frame", "timeline_frame"]
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Final, cast
 
+from ..errors import BadEscapeError
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -31,14 +33,6 @@ _ESCAPES: Final = {
     "r": "\r",
     "t": "\t",
 }
-
-
-class BadEscapeError(ValueError):
-    """An escape that JSON does not have; ``at`` is where it begins in the chunk."""
-
-    def __init__(self, at: int, message: str) -> None:
-        super().__init__(message)
-        self.at = at
 
 
 class StringParts:

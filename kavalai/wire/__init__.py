@@ -35,9 +35,9 @@ from ._record import MAX_RECORD_TEXT, MAX_RECORDS, Record, RecordKind
 from ._replica import Replica, StructuredValue
 
 __all__ = [
-    "CatchUp",
     "MAX_RECORDS",
     "MAX_RECORD_TEXT",
+    "CatchUp",
     "Record",
     "RecordKind",
     "RecordReader",

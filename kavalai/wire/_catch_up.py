@@ -46,9 +46,8 @@ class CatchUp:
             model = _Structured if record.structured else None
             self._open[name] = log.register(name, record.delta, model, record.serial)
         elif kind == "partial":
-            stream = self._open[name]
-            for chunk in record.chunks:
-                log.push(stream, chunk)
+            if record.chunks:  # one push for them all: a catch-up joins them anyway
+                log.push(self._open[name], "".join(record.chunks))
         elif kind == "complete":
             log.complete(self._open.pop(name))
         elif kind == "restart":

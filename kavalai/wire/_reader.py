@@ -20,11 +20,13 @@ class RecordReader:
 
     An independent consumer (see :meth:`kavalai.Streamer.messages`): it paces
     the Streamer's producers like any iterating consumer, and lets go when
-    closed. Messages that are ready together are gathered into few records.
+    closed (``paced=False``: a look at what is there now, from any thread; see
+    :meth:`kavalai.Streamer.reader`). Messages that are ready together are
+    gathered into few records.
     """
 
-    def __init__(self, streamer: Streamer, after: int | None = None) -> None:
-        self._reader = streamer.reader(after=after, delta=True)
+    def __init__(self, streamer: Streamer, after: int | None = None, *, paced: bool = True) -> None:
+        self._reader = streamer.reader(after=after, delta=True, paced=paced)
         self._announced: set[StreamInfo] = set()
         self._held: RawMessage | None = None
         self._final: Record | None = None  # the end or error, once the messages ran out

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kavalai import StreamContent
-from kavalai.display import Board, Panel
 from kavalai._view.html import board_html
+from kavalai.display import Board, Panel
 
 CHUNKS = ["Hel", "lo, ", "", "wor", "ld!"]
 

@@ -9,9 +9,9 @@ import pytest
 from pydantic import BaseModel
 
 from kavalai import Streamer
-from kavalai.display import Board
 from kavalai._view.follow import Follower
 from kavalai._view.html import board_html
+from kavalai.display import Board
 from kavalai.wire import RecordReader
 
 from ..conftest import restart_without_reset, retry_under_the_same_name

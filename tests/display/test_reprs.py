@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+import threading
 from html.parser import HTMLParser
 
 import pytest
@@ -181,3 +184,46 @@ async def test_a_text_stream_in_prose_with_json_stays_text() -> None:
 
     assert 'class="kavalai-fields"' not in html
     assert "Sure!" in html
+
+
+async def test_repr_from_another_thread_needs_no_turn_of_the_loop() -> None:
+    streamer = Streamer()
+    answer = streamer.get_value_streamer("answer")
+    await answer.stream_partial("hello")
+    seen: list[str] = []
+    thread = threading.Thread(target=lambda: seen.append(repr(streamer)))
+    thread.start()
+    thread.join(timeout=30)  # the loop stays blocked here, as at a breakpoint
+    assert seen == [
+        "<Streamer: 'answer' streaming 'hello'; streaming · 1 message · 1 of 1 stream active "
+        "· 0 consumers>"
+    ]
+
+
+async def test_repr_from_another_thread_leaves_a_live_consumer_whole() -> None:
+    streamer = Streamer(stream_delta=True, history=64)
+    text = streamer.get_value_streamer("text")
+    stop = threading.Event()
+
+    def look() -> None:
+        while not stop.is_set():
+            repr(streamer)
+
+    async def produce() -> None:
+        for index in range(20_000):
+            await text.stream_partial(str(index % 10))
+        await text.stream_complete()
+
+    watcher = threading.Thread(target=look)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # the threads take turns as often as they can
+    watcher.start()
+    try:
+        streamer.start(produce())
+        received = [message async for message in streamer]
+    finally:
+        stop.set()
+        sys.setswitchinterval(interval)
+        await asyncio.to_thread(watcher.join)
+    assert len(received) == 20_001
+    assert [message.seq for message in received] == list(range(20_001))
