@@ -99,7 +99,11 @@ class Cursor:
         taken: list[str] = []
         while room > 0 and index < len(streams):
             chunk, record = chunks[index], streams[index]
-            if chunk is None or record is None or record.info != stream:  # not its partial
+            if (
+                chunk is None
+                or record is None
+                or (record.info is not stream and record.info != stream)
+            ):  # not its partial
                 break
             taken.append(chunk)
             room -= len(chunk)

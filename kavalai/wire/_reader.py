@@ -27,7 +27,7 @@ class RecordReader:
 
     def __init__(self, streamer: Streamer, after: int | None = None, *, paced: bool = True) -> None:
         self._reader = streamer.reader(after=after, delta=True, paced=paced)
-        self._announced: set[StreamInfo] = set()
+        self._announced: set[int] = set()  # the serials of the streams announced
         self._held: RawMessage | None = None
         self._final: Record | None = None  # the end or error, once the messages ran out
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -67,8 +67,8 @@ class RecordReader:
         records: list[Record] = []
         while len(records) < limit and (raw := self._next_ready()) is not None:
             stream = raw.stream
-            if stream is not None and stream not in self._announced:
-                self._announced.add(stream)
+            if stream is not None and stream.serial not in self._announced:
+                self._announced.add(stream.serial)
                 records.append(
                     Record(
                         "stream",
