@@ -325,7 +325,10 @@ class Streamer(Observable[StreamContent], AsyncClosing):
 
         For retries: the failed attempt's streams will never complete, and the
         Streamer must not wait for them. Forgotten value streamers refuse further
-        chunks; completing one later is harmless.
+        chunks; completing one later is harmless. Their ``values()`` observers
+        fail with :class:`~kavalai.StreamRestartedError` (subscribe again to
+        follow the retry's stream of that name); a value streamer's own
+        subscribers complete, as it takes no chunk any more.
         """
         self._log.home.call(self._log.reset)
 

@@ -131,8 +131,8 @@ class ValueStreamer(Subject[str]):
 
         For a retry that replaces this one stream: the Streamer no longer waits
         for it, its ``values()`` observers fail with
-        :class:`~kavalai.StreamRestartedError`, and it refuses further chunks;
-        completing it later is harmless.
+        :class:`~kavalai.StreamRestartedError`, its own subscribers complete, and
+        it refuses further chunks; completing it later is harmless.
         """
         self._log.home.call(self._log.retire, self._stream)
 
