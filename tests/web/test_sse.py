@@ -15,7 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from kavalai import RemoteStreamError, StreamClosedError, StreamContent, Streamer
-from kavalai.web import StreamResponse, connect, stream_response
+from kavalai.web import StreamResponse, connect, sse, stream_response
 from kavalai.wire import Record
 
 from ..conftest import Serve
@@ -433,3 +433,17 @@ def test_the_ui_message_stream_refuses_a_resume_position() -> None:
     streamer.get_value_streamer("answer").on_next("a")
     with pytest.raises(ValueError, match="no positions to resume after"):
         StreamResponse(streamer, "ui", after=0)
+
+
+async def test_sse_pings_only_when_idle_not_when_another_consumer_leaves() -> None:
+    streamer = Streamer(stream_delta=True)
+    text = streamer.get_value_streamer("text")
+    events = sse(streamer, ping_seconds=30, linger_seconds=0)
+    first = asyncio.ensure_future(anext(events))
+    other = streamer.messages()
+    await asyncio.sleep(0)  # the encoder waits for a message
+    await other.aclose()  # which wakes the waiting readers
+    await asyncio.sleep(0)
+    await text.stream_partial("after")
+    assert "event: stream" in await first
+    await events.aclose()
