@@ -11,7 +11,6 @@ these and nothing else.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import logging
 import threading
 from collections import deque
@@ -321,22 +320,18 @@ class MessageIterator(AsyncClosing):
                         self._log.pacing.moved(old)
                     return message
             return await self._next()
-        if self._kept:  # taken on the home loop for a wait cancelled here
-            return self._kept.popleft()
+        kept = self._kept
+        if kept:  # taken on the home loop for a read given up here
+            return kept.popleft()
         if home.loop is not None and home.loop.is_running():
-            # Read on the Streamer's own loop; this one waits for the answer.
-            read = asyncio.run_coroutine_threadsafe(self._next(), home.loop)
-            try:
-                return await asyncio.wrap_future(read)
-            except asyncio.CancelledError:
-                read.add_done_callback(self._keep)  # what it took, if it took one
-                raise
+            # Read on the Streamer's own loop, into ``kept``: should this side give
+            # up waiting (a timeout), a message taken meanwhile waits there.
+            await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._keep(), home.loop))
+            return kept.popleft()
         return await self._next()
 
-    def _keep(self, read: concurrent.futures.Future[StreamContent]) -> None:
-        """Keep a message the home loop took for a read that was given up, for the next one."""
-        if not read.cancelled() and read.exception() is None:
-            self._kept.append(read.result())
+    async def _keep(self) -> None:
+        self._kept.append(await self._next())
 
     async def _next(self) -> StreamContent:
         reader = self._reader
