@@ -199,7 +199,7 @@ class Pacing:
     def block(self, home: HomeLoop, loop: asyncio.AbstractEventLoop) -> None:
         """Pace a producer on another thread: block it until the slowest reader caught up."""
         slowest = self.slowest
-        if slowest is None or self._history.head + home.queued - slowest < self.limit:
+        if slowest is None or self._history.head + len(home.queue) - slowest < self.limit:
             return
         if loop.is_running():
             asyncio.run_coroutine_threadsafe(self.wait_for_room(), loop).result()

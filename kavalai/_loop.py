@@ -88,13 +88,15 @@ class HomeLoop:
     thread is never overtaken by a later push on the loop thread.
     """
 
-    __slots__ = ("_lock", "_queue", "loop", "thread")
+    __slots__ = ("_lock", "loop", "queue", "thread")
 
     def __init__(self) -> None:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.thread = 0
         self._lock = threading.RLock()
-        self._queue: deque[tuple[Callable[..., object], tuple[object, ...]]] = deque()
+        # Calls from other threads not yet run; public so that a push on the loop
+        # thread checks it without a call: ``if not home.queue``.
+        self.queue: deque[tuple[Callable[..., object], tuple[object, ...]]] = deque()
 
     def adopt(self) -> None:
         """Make the running loop the home loop, if there is none yet (or it closed)."""
@@ -109,11 +111,6 @@ class HomeLoop:
         """Whether the caller runs on another thread than the home loop's."""
         return self.loop is not None and _get_ident() != self.thread
 
-    @property
-    def queued(self) -> int:
-        """Calls from other threads not yet run."""
-        return len(self._queue)
-
     def call(self, method: Callable[..., object], *args: object) -> None:
         """Run ``method(*args)`` on the home loop, in call order across threads."""
         loop = self.loop
@@ -124,11 +121,11 @@ class HomeLoop:
                     return
             loop = self.loop
         if _get_ident() == self.thread:
-            if self._queue:
+            if self.queue:
                 self.run_queued()
             method(*args)
             return
-        self._queue.append((method, args))
+        self.queue.append((method, args))
         loop.call_soon_threadsafe(self.run_queued)
 
     def call_and_wait(self, method: Callable[[], _T]) -> _T:
@@ -140,7 +137,7 @@ class HomeLoop:
         loop = self.loop
         if loop is None or not loop.is_running() or _get_ident() == self.thread:
             with self._lock:
-                if _get_ident() == self.thread and self._queue:
+                if _get_ident() == self.thread and self.queue:
                     self.run_queued()
                 return method()
         done: concurrent.futures.Future[_T] = concurrent.futures.Future()
@@ -151,12 +148,12 @@ class HomeLoop:
             except BaseException as error:
                 done.set_exception(error)
 
-        self._queue.append((run, ()))
+        self.queue.append((run, ()))
         loop.call_soon_threadsafe(self.run_queued)
         return done.result()
 
     def run_queued(self) -> None:
-        queue = self._queue
+        queue = self.queue
         while queue:
             method, args = queue.popleft()
             method(*args)

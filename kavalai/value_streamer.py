@@ -90,8 +90,10 @@ class ValueStreamer(Subject[str]):
         if not isinstance(chunk, str):
             self._check_chunk(chunk)
         log = self._log
-        if log.pacing.congested:
-            await log.pacing.pace(log.home)
+        pacing = log.pacing
+        slowest = pacing.slowest
+        if slowest is not None and log.history.head - slowest >= pacing.limit:  # congested
+            await pacing.pace(log.home)
         self._push(chunk)
 
     async def stream_complete(self) -> None:
@@ -167,7 +169,7 @@ class ValueStreamer(Subject[str]):
         if home.thread == _get_ident():
             if _current_task(home.loop) is not stream.last_feeder:
                 log.supervision.note_feeder(stream)
-            if not home.queued:
+            if not home.queue:
                 log.push(stream, chunk)  # the common case, kept short
                 return
         elif home.loop is not None:  # another thread: it counts as a producer that runs
