@@ -27,8 +27,9 @@ ROWS = """
 import asyncio, sys
 sys.path.insert(0, {benchmarks!r})
 import bench_streamer as bench
+import kavalai
 print(asyncio.run(bench.queue_floor()), asyncio.run(bench.streamer_delta(1)),
-      asyncio.run(bench.streamer_delta(bench.FAN_OUT)))
+      asyncio.run(bench.streamer_delta(bench.FAN_OUT)), kavalai.__file__)
 """
 
 
@@ -36,10 +37,19 @@ def run_rows(tree: Path) -> tuple[float, float, float]:
     """Floor, one consumer and fan-out figures with the kavalai of ``tree``, in a fresh process."""
     code = ROWS.format(benchmarks=str(ROOT / "benchmarks"))
     environment = {**os.environ, "PYTHONPATH": str(tree)}
+    # Run in the tree: ``python -c`` puts the working directory first on the path.
     output = subprocess.run(
-        [sys.executable, "-c", code], env=environment, check=True, capture_output=True, text=True
+        [sys.executable, "-c", code],
+        cwd=tree,
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.split()
-    floor, single, fan = (float(figure) for figure in output)
+    *figures, imported = output
+    if not Path(imported).is_relative_to(tree):  # the other tree's kavalai was measured
+        raise RuntimeError(f"measured {imported}, not the kavalai of {tree}")
+    floor, single, fan = (float(figure) for figure in figures)
     return floor, single, fan
 
 
@@ -53,9 +63,12 @@ def main(revision: str, rounds: int) -> None:
         )
         try:
             runs: dict[str, list[tuple[float, float, float]]] = {revision: [], "working": []}
-            for _ in range(rounds):
-                runs[revision].append(run_rows(other))
-                runs["working"].append(run_rows(ROOT))
+            for round_ in range(rounds):
+                # Each goes first in every other round: the first of a pair runs
+                # measurably slower on a machine that has just been idle.
+                order = [(revision, other), ("working", ROOT)]
+                for name, tree in order if round_ % 2 == 0 else order[::-1]:
+                    runs[name].append(run_rows(tree))
         finally:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=True
