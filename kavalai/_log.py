@@ -111,11 +111,11 @@ class Log:
                 "reset_active() before a retry registers it again"
             )
         serial = self.registered if serial is None else serial
-        stream = Stream(name, delta, model is not None, serial=serial, first=self.history.head)
+        head = self.history.head
+        stream = Stream(name, delta, model is not None, serial=serial, first=head)
         self.registered += 1
         self.active[name] = stream
         self.by_name[name] = stream
-        head = self.history.head
         stream.watchers.extend((observer, head) for observer in self.awaiting_values.pop(name, ()))
         return stream
 

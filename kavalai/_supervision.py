@@ -47,10 +47,8 @@ class Supervision:
         self._watch(task)
         return task
 
-    def note_feeder(self, stream: Stream) -> None:
-        """Remember the current task as one that pushed to ``stream``."""
-        loop = self._log.home.loop
-        task = asyncio.current_task(loop) if loop is not None else None
+    def note_feeder(self, stream: Stream, task: asyncio.Future[Any] | None) -> None:
+        """Remember ``task``, the one running, as one that pushed to ``stream``."""
         if task is None or task is stream.last_feeder:
             return
         stream.last_feeder = task

@@ -14,10 +14,11 @@ import asyncio
 import logging
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from ._cursor import Cursor
-from ._history import Kind
+from ._history import Kind, Raw
 from ._loop import AsyncClosing
 from .content import StreamContent, StreamInfo
 from .errors import StreamerTimeoutException
@@ -34,6 +35,7 @@ QUIET_WARNING_SECONDS = 10.0
 
 _logger = logging.getLogger("kavalai")
 _get_ident = threading.get_ident
+_Read = TypeVar("_Read", StreamContent, Raw)  # what one read of the cursor gives
 
 
 class RawMessage(NamedTuple):
@@ -114,31 +116,28 @@ class LogReader(AsyncClosing):
 
     def take(self) -> StreamContent | None:
         """The next message if one is ready; ``None`` if none is, or after the last."""
+        return self._take(self._cursor.read)
+
+    def take_raw(self) -> RawMessage | None:
+        """As :meth:`take`, in delta form and unbuilt: a partial's text is its raw chunk."""
+        raw = self._take(self._cursor.read_raw)
+        if raw is None:
+            return None
+        kind, stream, text, seq = raw
+        return RawMessage(kind, None if stream is None else stream.info, text, seq)
+
+    def _take(self, read: Callable[[], _Read | None]) -> _Read | None:
+        """What ``read`` takes from the cursor, the pacing told; at the head, see if done."""
         if self._done:
             return None
         cursor = self._cursor
         old = cursor.pos
-        taken = cursor.read()
+        taken = read()
         if taken is None:
             self._at_head()
         elif self._reading and cursor.pos != old:
             self._log.pacing.moved(old)
         return taken
-
-    def take_raw(self) -> RawMessage | None:
-        """As :meth:`take`, in delta form and unbuilt: a partial's text is its raw chunk."""
-        if self._done:
-            return None
-        cursor = self._cursor
-        old = cursor.pos
-        raw = cursor.read_raw()
-        if raw is None:
-            self._at_head()
-            return None
-        if self._reading and cursor.pos != old:
-            self._log.pacing.moved(old)
-        kind, stream, text, seq = raw
-        return RawMessage(kind, None if stream is None else stream.info, text, seq)
 
     def take_chunks(self, stream: StreamInfo, room: int) -> list[str]:
         """The raw chunks of the partials of ``stream`` ready next, ``room`` characters' worth.

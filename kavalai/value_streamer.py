@@ -167,8 +167,9 @@ class ValueStreamer(Subject[str]):
         if home.loop is None:
             home.adopt()  # made outside a loop: the first push in one adopts it
         if home.thread == _get_ident():
-            if _current_task(home.loop) is not stream.last_feeder:
-                log.supervision.note_feeder(stream)
+            task = _current_task(home.loop)
+            if task is not stream.last_feeder:
+                log.supervision.note_feeder(stream, task)
             if not home.queue:
                 log.push(stream, chunk)  # the common case, kept short
                 return

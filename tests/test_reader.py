@@ -221,10 +221,15 @@ async def test_a_reader_before_the_kept_history_gets_the_catch_up() -> None:
     assert second.type == "partial"
 
 
-async def test_a_reader_waiting_on_a_streamer_nothing_can_end_warns(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def quick_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reader warns of a Streamer nothing can end after 10 ms, not 10 s."""
     monkeypatch.setattr(reader_module, "QUIET_WARNING_SECONDS", 0.01)
+
+
+async def test_a_reader_waiting_on_a_streamer_nothing_can_end_warns(
+    caplog: pytest.LogCaptureFixture, quick_warning: None
+) -> None:
     streamer = Streamer()
     reader = streamer.reader()
     with caplog.at_level(logging.WARNING, logger="kavalai"):
@@ -234,9 +239,8 @@ async def test_a_reader_waiting_on_a_streamer_nothing_can_end_warns(
 
 
 async def test_a_reader_waiting_while_a_started_producer_runs_does_not_warn(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    caplog: pytest.LogCaptureFixture, quick_warning: None
 ) -> None:
-    monkeypatch.setattr(reader_module, "QUIET_WARNING_SECONDS", 0.01)
     streamer = Streamer()
     gate = asyncio.Event()
 
@@ -255,9 +259,8 @@ async def test_a_reader_waiting_while_a_started_producer_runs_does_not_warn(
 
 
 async def test_a_reader_warns_once_the_task_that_pushed_returns_without_completing(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    caplog: pytest.LogCaptureFixture, quick_warning: None
 ) -> None:
-    monkeypatch.setattr(reader_module, "QUIET_WARNING_SECONDS", 0.01)
     streamer = Streamer()
     text = streamer.get_value_streamer("text")
     gate = asyncio.Event()
@@ -281,9 +284,8 @@ async def test_a_reader_warns_once_the_task_that_pushed_returns_without_completi
 
 
 async def test_a_thread_that_pushed_counts_as_a_producer_that_runs(
-    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+    caplog: pytest.LogCaptureFixture, quick_warning: None
 ) -> None:
-    monkeypatch.setattr(reader_module, "QUIET_WARNING_SECONDS", 0.01)
     streamer = Streamer()
     text = streamer.get_value_streamer("text")
     pushed, resume = threading.Event(), threading.Event()

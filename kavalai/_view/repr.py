@@ -37,13 +37,12 @@ def snapshot(streamer: Streamer) -> Board:
     waits for nothing. Should its producer fold history under it meanwhile,
     the look is taken again.
     """
-    for attempt in range(_ATTEMPTS):
+    for _ in range(_ATTEMPTS - 1):
         try:
             return _look(streamer)
         except (IndexError, KeyError, RuntimeError):
-            if attempt == _ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+            continue
+    return _look(streamer)
 
 
 def _look(streamer: Streamer) -> Board:
