@@ -10,7 +10,7 @@ from reactivex import Observable, abc
 if TYPE_CHECKING:
     from ._log import Log
 
-__all__ = ["StreamValues", "stream_name", "values_of"]
+__all__ = ["StreamValues", "values_of"]
 
 
 class StreamValues(Observable[str]):
@@ -19,11 +19,6 @@ class StreamValues(Observable[str]):
     def __init__(self, name: str, subscribe: Callable[..., abc.DisposableBase]) -> None:
         super().__init__(subscribe)
         self.name = name
-
-
-def stream_name(source: Observable[str]) -> str:
-    """The name of the stream ``source`` reads, if it is one's values, else ``"value"``."""
-    return source.name if isinstance(source, StreamValues) else "value"
 
 
 def values_of(log: Log, name: str) -> Observable[str]:

@@ -17,69 +17,22 @@ import sys
 import textwrap
 import time
 from dataclasses import dataclass, field
-from importlib import resources
-from typing import Literal, TextIO
+from typing import TextIO
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
-
+from ._recording import Event, Record, ResearchAnswer, load_recording, replay
 from .content import StreamContent
 from .display import Board
 from .operators import Partial, completed_items, is_validated, stream_values, typed_partials
 from .streamer import Streamer
-from .value_streamer import ValueStreamer
 
-__all__ = ["Event", "Record", "ResearchAnswer", "load_recording", "run_demo"]
-
-#: The longest a paced replay may take; a longer recording is sped up to fit.
-MAX_REPLAY_SECONDS = 7.5
+__all__ = ["Event", "Record", "ResearchAnswer", "load_recording", "replay", "run_demo"]
 
 #: The first line of the live view.
 TITLE = "kavalai demo: a recorded model response, streamed"
 
 
-class Record(BaseModel):
-    """One row of the answer: a planet."""
-
-    name: str
-    order: int
-    radius_km: float
-    has_rings: bool
-    note: str | None = None
-
-
 #: The table columns: the record fields, named as in the JSON.
 _COLUMNS = tuple(Record.model_fields)
-
-
-class ResearchAnswer(BaseModel):
-    """The structured value the ``result`` stream writes."""
-
-    title: str
-    summary: str
-    records: list[Record]
-
-
-class Event(BaseModel):
-    """One step of the recording: a chunk for a stream, or that stream's completion."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    stream: Literal["thought", "result"]
-    delay_ms: int = Field(ge=0)
-    chunk: str | None = None
-    complete: bool = False
-
-    @model_validator(mode="after")
-    def _chunk_or_complete(self) -> Event:
-        if (self.chunk is None) != self.complete:
-            raise ValueError('an event carries either a "chunk" or "complete": true')
-        return self
-
-
-def load_recording() -> list[Event]:
-    """Read the recording shipped inside the package, events in the order written."""
-    resource = resources.files("kavalai").joinpath("data/demo_response.json")
-    return TypeAdapter(list[Event]).validate_json(resource.read_text(encoding="utf-8"))
 
 
 def run_demo(fast: bool = False, out: TextIO | None = None) -> int:
@@ -121,7 +74,7 @@ async def _run(events: list[Event], out: TextIO, *, fast: bool) -> int:
             state.records.append, state.fail
         )
         # start() hands a failure of the replay to this loop, which raises it.
-        streamer.start(_replay(streams, events, fast=fast))
+        streamer.start(replay(streams, events, fast=fast))
         try:
             async for message in streamer:
                 state.apply(message)
@@ -137,23 +90,6 @@ async def _run(events: list[Event], out: TextIO, *, fast: bool) -> int:
         raise RuntimeError("the result stream completed without a final value")
     print(f"done: {len(streams)} streams, {state.messages} messages", file=out, flush=True)
     return 0
-
-
-async def _replay(streams: dict[str, ValueStreamer], events: list[Event], *, fast: bool) -> None:
-    recorded = sum(event.delay_ms for event in events) / 1000
-    scale = min(1.0, MAX_REPLAY_SECONDS / recorded) if recorded else 1.0
-    loop = asyncio.get_running_loop()
-    # Sleeping until each event's due time, not for each delay, keeps the small
-    # oversleeps of hundreds of timers from adding up.
-    due = loop.time()
-    for event in events:
-        if not fast:
-            due += event.delay_ms / 1000 * scale
-            await asyncio.sleep(max(0.0, due - loop.time()))
-        if event.chunk is None:
-            await streams[event.stream].stream_complete()
-        else:
-            await streams[event.stream].stream_partial(event.chunk)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from .partial_json._values import StructuredValue
+from .partial_json import StructuredValue
 
 __all__ = ["JsonValues", "Text", "TextValues", "Values", "values_of"]
 

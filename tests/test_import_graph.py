@@ -107,3 +107,80 @@ def test_the_graph_sees_imports_inside_functions() -> None:
 
 def test_no_module_imports_itself_back() -> None:
     assert circles(import_graph()) == []
+
+
+# The private modules at the package's root that every room may use: small
+# helpers with no state (missing extras, compact JSON, a stream's text, Rx
+# iteration), the views below the display and the web page, and the demo's
+# recording. Every other private module at the root is the log's own house.
+FLOOR = {
+    "kavalai._extras",
+    "kavalai._json",
+    "kavalai._text",
+    "kavalai._iterate",
+    "kavalai._recording",
+}
+FLOOR_PACKAGES = ("kavalai._view",)
+# Besides the core's own modules, only the wire's catch-up reads the log's house:
+# it folds records with the log's own history, so that a stored base and a
+# Streamer's catch-up are computed by the same code.
+LOG_FACES = {"kavalai.wire._catch_up"}
+# The command line sits above every room: it runs their demos, and nothing imports it.
+COMMAND_LINE = {"kavalai.__main__", "kavalai._demo"}
+
+
+def room_of(module: str) -> str:
+    """``kavalai.web._ui`` is in room ``kavalai.web``; a root module is in ``kavalai``."""
+    parts = module.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 or module in PACKAGES else "kavalai"
+
+
+PACKAGES = {module_name(path) for path in PACKAGE.rglob("__init__.py")}
+
+
+def is_private(module: str) -> bool:
+    return any(part.startswith("_") for part in module.split(".")[1:])
+
+
+def trespasses_in(graph: dict[str, set[str]]) -> list[str]:
+    """Each import of another room's private module, outside what the floors allow."""
+    trespasses: list[str] = []
+    for name, imports in graph.items():
+        room = room_of(name)
+        if name in COMMAND_LINE:
+            continue
+        trespasses += [f"{name} imports the command line's {m}" for m in imports & COMMAND_LINE]
+        for module in imports - COMMAND_LINE:
+            if room_of(module) == room or not is_private(module):
+                continue
+            if room_of(module) == "kavalai":  # the core's private modules
+                if module in FLOOR or module.startswith(FLOOR_PACKAGES) or name in LOG_FACES:
+                    continue
+            elif module.startswith(FLOOR_PACKAGES):
+                continue
+            trespasses.append(f"{name} imports {module}")
+    return sorted(trespasses)
+
+
+def test_a_room_imports_only_the_public_names_of_another() -> None:
+    assert trespasses_in(import_graph()) == []
+
+
+def test_the_room_rule_sees_a_trespass() -> None:
+    assert room_of("kavalai.web._ui") == "kavalai.web"
+    assert room_of("kavalai.web") == "kavalai.web"
+    assert room_of("kavalai._log") == "kavalai"
+    assert room_of("kavalai._view.board") == "kavalai._view"
+    assert is_private("kavalai.partial_json._values")
+    assert not is_private("kavalai.partial_json")
+    graph = {
+        "kavalai.web._ui": {"kavalai._log", "kavalai._json", "kavalai.partial_json._values"},
+        "kavalai.wire._catch_up": {"kavalai._log"},
+        "kavalai.display._live": {"kavalai._view.board", "kavalai._demo"},
+        "kavalai._demo": {"kavalai.display._terminal"},
+    }
+    assert trespasses_in(graph) == [
+        "kavalai.display._live imports the command line's kavalai._demo",
+        "kavalai.web._ui imports kavalai._log",
+        "kavalai.web._ui imports kavalai.partial_json._values",
+    ]

@@ -25,7 +25,7 @@ from kavalai import StreamContent, Streamer
 from kavalai._view.board import structured
 from kavalai.display import Board
 from kavalai.operators import partial_json, to_stream_content
-from kavalai.partial_json._values import StructuredValue, shown_value
+from kavalai.partial_json import StructuredValue, shown_value
 from kavalai.web._ui import _Parts
 from kavalai.wire import Record
 

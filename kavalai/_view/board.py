@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from ..partial_json._values import shown_value
+from ..partial_json import shown_value
 
 if TYPE_CHECKING:
     from ..content import StreamContent

@@ -32,9 +32,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from reactivex import Observable
 
-from .._consumers import stream_name
 from ..content import StreamContent
-from ..partial_json._views import PartialDict, PartialList
+from ..partial_json import PartialDict, PartialList
 from ._partial import Partial, is_validated
 
 __all__ = [
@@ -367,14 +366,20 @@ def completed_items(
     Returns:
         An operator from JSON text to the array's elements.
     """
-    from ..partial_json._path import parse_path
     from ._json import completed_items_
+    from ._path import parse_path
 
     parse_path(path)  # a malformed path is refused here, not when the operator is applied
     return _from_text(partial(completed_items_, path, item_model), name, cumulative)
 
 
 _R = TypeVar("_R")
+
+
+def _stream_name(source: Observable[str]) -> str:
+    """The name of the stream ``source`` reads (``Streamer.values``, a ValueStreamer) or "value"."""
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) else "value"
 
 
 def _from_text(
@@ -385,7 +390,7 @@ def _from_text(
     """The operator ``make(name)``, named after its source's stream unless ``name`` is given."""
 
     def operator(source: Observable[str]) -> Observable[_R]:
-        chain = make(name if name is not None else stream_name(source))
+        chain = make(name if name is not None else _stream_name(source))
         return chain(to_deltas()(source) if cumulative else source)
 
     return operator

@@ -9,7 +9,7 @@ from reactivex import Observable, abc
 
 from ..content import StreamContent
 from ..errors import StreamRestartedError
-from ..partial_json._values import StructuredValue
+from ..partial_json import StructuredValue
 
 __all__ = ["stream_values_", "to_stream_content_"]
 

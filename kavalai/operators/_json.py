@@ -17,17 +17,22 @@ from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
 from .._iterate import Snapshots
-from .._loop import running_loop
 from ..errors import StreamValidationError
-from ..partial_json import PartialJsonParser
-from ..partial_json._path import PathError, find_array, missing, parse_path
-from ..partial_json._typed import PartialModelBuilder
-from ..partial_json._values import StructuredValue
+from ..partial_json import PartialJsonParser, PartialModelBuilder, StructuredValue
 from ._partial import Partial, mark_validated
+from ._path import PathError, find_array, missing, parse_path
 
 __all__ = ["completed_items_", "partial_json_", "typed_partials_"]
 
 _M = TypeVar("_M", bound=BaseModel)
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The running event loop, or None outside one (plain synchronous Rx use)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def partial_json_() -> Callable[[Observable[str]], Observable[str | None]]:
@@ -100,7 +105,7 @@ def typed_partials_(
                 nonlocal due
                 if failed:
                     return
-                loop = running_loop() if isinstance(chunk, str) else None
+                loop = _running_loop() if isinstance(chunk, str) else None
                 if loop is None:
                     read(chunk)
                     return

@@ -7,10 +7,28 @@ back. The Streamer uses it for structured streams, and the JSON operators
 :func:`~kavalai.operators.typed_partials`,
 :func:`~kavalai.operators.completed_items`) build on it; use it directly to
 parse model output outside a Streamer.
+
+:class:`StructuredValue` is what every reader of a structured stream shows
+(the Streamer's messages, the operators, the web encoders, the display): one
+snapshot after each chunk, then the final JSON or the text as written.
+:class:`PartialModelBuilder` turns the parser's open value into partial
+instances of a pydantic model, with :class:`PartialList` and
+:class:`PartialDict` standing for the containers still being written.
 """
 
 from __future__ import annotations
 
 from ._parser import JsonValue, PartialJsonParser
+from ._typed import PartialModelBuilder
+from ._values import StructuredValue, shown_value
+from ._views import PartialDict, PartialList
 
-__all__ = ["JsonValue", "PartialJsonParser"]
+__all__ = [
+    "JsonValue",
+    "PartialDict",
+    "PartialJsonParser",
+    "PartialList",
+    "PartialModelBuilder",
+    "StructuredValue",
+    "shown_value",
+]

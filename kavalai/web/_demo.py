@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from .._demo import Event, ResearchAnswer, _replay, load_recording
+from .._recording import Event, ResearchAnswer, load_recording, replay
 from ..streamer import Streamer
 from ._hub import MemoryHub, hub_routes
 
@@ -41,7 +41,7 @@ def demo_app(*, fast: bool = False, events: list[Event] | None = None) -> Starle
             "thought": streamer.get_value_streamer("thought", stream_delta=True),
             "result": streamer.get_value_streamer("result", response_model=ResearchAnswer),
         }
-        streamer.start(_replay(streams, recording, fast=fast))  # the Streamer keeps the task
+        streamer.start(replay(streams, recording, fast=fast))  # the Streamer keeps the task
         return JSONResponse({"id": hub.register(streamer)})
 
     return Starlette(

@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncGenerator, Collection, Mapping
 
 from .._json import compact_json
-from ..partial_json._values import StructuredValue
+from ..partial_json import StructuredValue
 from ..streamer import Streamer
 from ..wire import Record, RecordReader
 

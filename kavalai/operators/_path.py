@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..errors import PathError
-from ._parser import JsonValue, PartialJsonParser
+from ..partial_json import JsonValue, PartialJsonParser
 
 __all__ = ["PathError", "find_array", "missing", "parse_path"]
 
