@@ -10,16 +10,23 @@ if TYPE_CHECKING:
     from ._history import History
     from ._loop import HomeLoop
 
-__all__ = ["YIELD_THRESHOLD", "Pacing", "Waiters", "validate_max_buffer"]
+__all__ = [
+    "REPORT_SHIFT",
+    "YIELD_THRESHOLD",
+    "Pacing",
+    "Waiters",
+    "validate_max_buffer",
+]
 
 #: Without a ``max_buffer``, a producer still hands the event loop to the
 #: iterating readers once the slowest is this many messages behind, so a
 #: producer that never suspends cannot pile up every message before they run.
-YIELD_THRESHOLD = 64
+YIELD_THRESHOLD = 256
 
-
-#: How far the slowest reader moves before what it passed is released and trimmed.
-_SETTLE_EVERY = 16
+#: While no producer waits, a reader tells the pacing where it is only when
+#: it passes a multiple of this (a power of two): see :meth:`Pacing.moved`.
+REPORT_EVERY = 64
+REPORT_SHIFT = REPORT_EVERY.bit_length() - 1
 
 
 def validate_max_buffer(max_buffer: object) -> int | None:
@@ -79,18 +86,24 @@ class Pacing:
 
     Producers are paced to the slowest reader that iterates: with ``max_buffer``
     they wait while it is that many messages behind; without, they hand the
-    event loop over once it is :data:`YIELD_THRESHOLD` behind. Tracking the
-    slowest costs O(1) per message read: only the last reader to leave the
-    slowest position looks for the next one.
+    event loop over once it is :data:`YIELD_THRESHOLD` behind.
+
+    Readers tell of every move (:meth:`moved`) only while a producer waits for
+    room; otherwise one in :data:`REPORT_EVERY`. So :attr:`slowest` is a
+    bound that lags behind the slowest reader, never ahead of it, brought up
+    to date (:meth:`refresh`, a look at every reader) when it says a producer
+    should wait, or a reader reports: reading a message mostly costs no call.
+    While a producer waits, only the last reader to leave the slowest
+    position looks for the next one.
     """
 
     __slots__ = (
         "_at_slowest",
         "_history",
-        "_producers",
         "_settled",
         "limit",
         "max_buffer",
+        "producers",
         "readers",
         "slowest",
         "value_readers",
@@ -104,20 +117,31 @@ class Pacing:
         # How many readers take cumulative values (all but delta=True): while
         # any does, a push builds its value at once, forwards, for all of them.
         self.value_readers = 0
-        self.slowest: int | None = None  # the position of the slowest reader
+        # At most the position of the slowest reader; exact while a producer waits.
+        self.slowest: int | None = None
         self._at_slowest = 0
         self._settled = 0  # how far history was released and trimmed for the readers
-        self._producers = Waiters()
+        self.producers = Waiters()
 
     @property
     def congested(self) -> bool:
         """Whether the next push should first let the slowest reader catch up."""
         slowest = self.slowest
+        if slowest is None or self._history.head - slowest < self.limit:
+            return False
+        self.refresh()
+        slowest = self.slowest
         return slowest is not None and self._history.head - slowest >= self.limit
 
     @property
+    def backlog(self) -> int:
+        """How many messages the slowest reader is behind the head."""
+        readers = self.readers
+        return self._history.head - min(reader.pos for reader in readers) if readers else 0
+
+    @property
     def waiting_producers(self) -> int:
-        return len(self._producers)
+        return len(self.producers)
 
     async def wait_for_room(self) -> None:
         """Wait until the slowest reader has caught up (or, unbounded, yield once)."""
@@ -126,10 +150,10 @@ class Pacing:
             return
         while self.congested:
             try:
-                await self._producers.wait()
+                await self.producers.wait()
             except asyncio.CancelledError:
                 if not self.congested:
-                    self._producers.wake(1)  # it may have been woken: pass the room on
+                    self.producers.wake(1)  # it may have been woken: pass the room on
                 raise
 
     def join(self, reader: Cursor) -> None:
@@ -148,15 +172,31 @@ class Pacing:
         self.readers.remove(reader)
         if reader.delta is not True:
             self.value_readers -= 1
-        self.moved(reader.pos)
+        if self.slowest is not None and (self.producers.futures or not self.readers):
+            self.refresh()  # a producer may wait for this very reader
 
     def moved(self, old: int) -> None:
-        """A reader left position ``old`` (it read on, or left)."""
+        """A reader read on from position ``old``.
+
+        Readers call it while a producer waits (``producers.futures``), and
+        otherwise each time they pass a multiple of :data:`REPORT_EVERY`, so
+        that what a reader catching up on a backlog passed is released as it
+        reads, with no push to make room.
+        """
+        if self.slowest is None:
+            return  # the log ended: what it keeps stays for readers to come
+        if not self.producers.futures:
+            self.refresh()
+            return
         if old != self.slowest:
             return
         self._at_slowest -= 1
         if self._at_slowest:
             return
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Find the slowest reader anew; release and trim what every reader passed."""
         readers = self.readers
         if len(readers) == 1:
             (only,) = readers
@@ -168,8 +208,7 @@ class Pacing:
         else:
             slowest = self._history.head
         self.slowest = slowest if readers else None
-        if self._producers.futures or slowest - self._settled >= _SETTLE_EVERY or not readers:
-            self._settle(slowest)
+        self._settle(slowest)
 
     def _settle(self, slowest: int) -> None:
         """Release and trim what no reader needs any more; let waiting producers on."""
@@ -177,10 +216,10 @@ class Pacing:
         history.release(self._settled, slowest)
         history.trim(slowest)
         self._settled = slowest
-        if self._producers:
+        if self.producers:
             room = self.limit - (history.head - slowest)
             if room > 0:
-                self._producers.wake(room)
+                self.producers.wake(room)
 
     async def pace(self, home: HomeLoop) -> None:
         """Wait, before a push, while the slowest reader is too far behind.
@@ -207,4 +246,4 @@ class Pacing:
     def wake_all(self) -> None:
         """Wake every waiting producer for good: the Streamer ended or closed."""
         self.slowest = None
-        self._producers.wake()
+        self.producers.wake()

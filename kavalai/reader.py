@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 from ._cursor import Cursor
+from ._flow import REPORT_SHIFT
 from ._history import Kind, Raw
 from ._loop import AsyncClosing
 from .content import StreamContent, StreamInfo
@@ -135,8 +136,12 @@ class LogReader(AsyncClosing):
         taken = read()
         if taken is None:
             self._at_head()
-        elif self._reading and cursor.pos != old:
-            self._log.pacing.moved(old)
+        elif self._reading:
+            new, pacing = cursor.pos, self._log.pacing
+            if new != old and (
+                new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures
+            ):
+                pacing.moved(old)
         return taken
 
     def take_chunks(self, stream: StreamInfo, room: int) -> list[str]:
@@ -151,7 +156,11 @@ class LogReader(AsyncClosing):
         old = cursor.pos
         chunks = cursor.read_chunks(stream, room)
         if chunks and self._reading:
-            self._log.pacing.moved(old)
+            new, pacing = cursor.pos, self._log.pacing
+            if new != old and (
+                new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures
+            ):
+                pacing.moved(old)
         return chunks
 
     def ready(self) -> bool:
@@ -315,8 +324,13 @@ class MessageIterator(AsyncClosing):
                 old = cursor.pos
                 message = cursor.read()
                 if message is not None:
-                    if reader._reading and cursor.pos != old:
-                        self._log.pacing.moved(old)
+                    if reader._reading:
+                        new = cursor.pos
+                        pacing = self._log.pacing
+                        if new != old and (
+                            new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures
+                        ):
+                            pacing.moved(old)
                     return message
             return await self._next()
         kept = self._kept

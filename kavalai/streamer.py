@@ -251,9 +251,8 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         """Return the backlog, its limit, active streams, waiting producers and consumers."""
         log = self._log
         pacing = log.pacing
-        slowest = pacing.slowest
         return StreamerStatistics(
-            buffered=0 if slowest is None else log.history.head - slowest,
+            buffered=pacing.backlog,
             max_buffer=pacing.max_buffer,
             active_streams=len(log.active),
             waiting_producers=pacing.waiting_producers,

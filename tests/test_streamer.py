@@ -23,6 +23,7 @@ from kavalai import (
     ValueStreamer,
     iterate,
 )
+from kavalai._flow import YIELD_THRESHOLD
 from kavalai.operators import Partial, stream_values, typed_partials
 
 from .conftest import Consumed, Consumer
@@ -480,7 +481,7 @@ async def test_iterating_consumer_keeps_up_with_a_producer_that_never_suspends()
     values = [m.value async for m in streamer]
     await producer
     assert values[-1] == "x" * 1_000
-    assert longest_backlog <= 64
+    assert longest_backlog <= YIELD_THRESHOLD
 
 
 async def test_to_async_observable_delivers_the_same_messages() -> None:
