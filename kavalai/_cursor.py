@@ -17,13 +17,15 @@ class Cursor:
         pos: The position of the next message to read.
         delta: The form it reads messages in: ``True`` for every stream's raw
             chunks, ``False`` for cumulative values, ``None`` for each stream's own.
+        told: The position its reader last told the pacing (see
+            :class:`~kavalai._flow.Pacing`), at most ``pos``.
     """
 
-    __slots__ = ("_builders", "_caught", "_history", "delta", "pos")
+    __slots__ = ("_builders", "_caught", "_history", "delta", "pos", "told")
 
     def __init__(self, history: History, pos: int, delta: bool | None) -> None:
         self._history = history
-        self.pos = pos
+        self.pos = self.told = pos
         self.delta = delta
         self._caught: deque[Raw] = deque()
         self._builders: Builders = {}

@@ -24,7 +24,7 @@ __all__ = [
 YIELD_THRESHOLD = 256
 
 #: While no producer waits, a reader tells the pacing where it is only when
-#: it passes a multiple of this (a power of two): see :meth:`Pacing.moved`.
+#: it passes a multiple of this (a power of two): see :class:`Pacing`.
 REPORT_EVERY = 64
 REPORT_SHIFT = REPORT_EVERY.bit_length() - 1
 
@@ -88,13 +88,13 @@ class Pacing:
     they wait while it is that many messages behind; without, they hand the
     event loop over once it is :data:`YIELD_THRESHOLD` behind.
 
-    Readers tell of every move (:meth:`moved`) only while a producer waits for
-    room; otherwise one in :data:`REPORT_EVERY`. So :attr:`slowest` is a
-    bound that lags behind the slowest reader, never ahead of it, brought up
-    to date (:meth:`refresh`, a look at every reader) when it says a producer
-    should wait, or a reader reports: reading a message mostly costs no call.
-    While a producer waits, only the last reader to leave the slowest
-    position looks for the next one.
+    Readers tell where they are (:meth:`moved`) once in :data:`REPORT_EVERY`
+    messages, and at every move while a producer waits for room, so reading a
+    message mostly costs no call. :attr:`slowest` is the slowest position
+    told (:attr:`Cursor.told`): never ahead of the slowest reader, and exact
+    while a producer waits. Tracking it costs O(1) per report: only the last
+    reader to leave the slowest position looks for the next one. When it says
+    a producer should wait, :meth:`refresh` first looks at every reader.
     """
 
     __slots__ = (
@@ -117,9 +117,8 @@ class Pacing:
         # How many readers take cumulative values (all but delta=True): while
         # any does, a push builds its value at once, forwards, for all of them.
         self.value_readers = 0
-        # At most the position of the slowest reader; exact while a producer waits.
-        self.slowest: int | None = None
-        self._at_slowest = 0
+        self.slowest: int | None = None  # the slowest position told; None once ended
+        self._at_slowest = 0  # how many readers told it
         self._settled = 0  # how far history was released and trimmed for the readers
         self.producers = Waiters()
 
@@ -160,7 +159,7 @@ class Pacing:
         self.readers.add(reader)
         if reader.delta is not True:
             self.value_readers += 1
-        pos = reader.pos
+        pos = reader.told = reader.pos
         if self.slowest is None or pos < self.slowest:
             self.slowest, self._at_slowest = pos, 1
         elif pos == self.slowest:
@@ -172,39 +171,39 @@ class Pacing:
         self.readers.remove(reader)
         if reader.delta is not True:
             self.value_readers -= 1
-        if self.slowest is not None and (self.producers.futures or not self.readers):
-            self.refresh()  # a producer may wait for this very reader
+        self._passed(reader.told)
 
-    def moved(self, old: int) -> None:
-        """A reader read on from position ``old``.
-
-        Readers call it while a producer waits (``producers.futures``), and
-        otherwise each time they pass a multiple of :data:`REPORT_EVERY`, so
-        that what a reader catching up on a backlog passed is released as it
-        reads, with no push to make room.
-        """
-        if self.slowest is None:
-            return  # the log ended: what it keeps stays for readers to come
-        if not self.producers.futures:
-            self.refresh()
-            return
-        if old != self.slowest:
-            return
-        self._at_slowest -= 1
-        if self._at_slowest:
-            return
-        self.refresh()
+    def moved(self, reader: Cursor) -> None:
+        """``reader`` read on: it tells its position (see the class's description)."""
+        old, reader.told = reader.told, reader.pos
+        if old != reader.told:
+            self._passed(old)
 
     def refresh(self) -> None:
-        """Find the slowest reader anew; release and trim what every reader passed."""
+        """Look at every reader: each has told where it is now."""
+        readers = self.readers
+        for reader in readers:
+            reader.told = reader.pos
+        if self.slowest is not None:
+            self._find_slowest()
+
+    def _passed(self, old: int) -> None:
+        """A reader that had told position ``old`` is no longer there."""
+        if old != self.slowest:
+            return  # not the slowest, or the log ended: what it keeps stays for later readers
+        self._at_slowest -= 1
+        if not self._at_slowest:
+            self._find_slowest()
+
+    def _find_slowest(self) -> None:
         readers = self.readers
         if len(readers) == 1:
             (only,) = readers
-            slowest = only.pos
+            slowest = only.told
             self._at_slowest = 1
         elif readers:
-            slowest = min(reader.pos for reader in readers)
-            self._at_slowest = sum(1 for reader in readers if reader.pos == slowest)
+            slowest = min(reader.told for reader in readers)
+            self._at_slowest = sum(1 for reader in readers if reader.told == slowest)
         else:
             slowest = self._history.head
         self.slowest = slowest if readers else None

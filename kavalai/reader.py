@@ -138,10 +138,8 @@ class LogReader(AsyncClosing):
             self._at_head()
         elif self._reading:
             new, pacing = cursor.pos, self._log.pacing
-            if new != old and (
-                new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures
-            ):
-                pacing.moved(old)
+            if new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures:
+                pacing.moved(cursor)
         return taken
 
     def take_chunks(self, stream: StreamInfo, room: int) -> list[str]:
@@ -157,10 +155,8 @@ class LogReader(AsyncClosing):
         chunks = cursor.read_chunks(stream, room)
         if chunks and self._reading:
             new, pacing = cursor.pos, self._log.pacing
-            if new != old and (
-                new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures
-            ):
-                pacing.moved(old)
+            if new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures:
+                pacing.moved(cursor)
         return chunks
 
     def ready(self) -> bool:
@@ -327,10 +323,8 @@ class MessageIterator(AsyncClosing):
                     if reader._reading:
                         new = cursor.pos
                         pacing = self._log.pacing
-                        if new != old and (
-                            new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures
-                        ):
-                            pacing.moved(old)
+                        if new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures:
+                            pacing.moved(cursor)
                     return message
             return await self._next()
         kept = self._kept
