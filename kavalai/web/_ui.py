@@ -34,9 +34,9 @@ class _Parts:
     """Turns wire records into UI message chunks, one part per stream."""
 
     def __init__(
-        self, reasoning: Collection[str], tool_calls: Mapping[str, str], token: str
+        self, reasoning: Collection[str], tool_calls: Mapping[str, str], token: str | None = None
     ) -> None:
-        self._token = token
+        self._token = token or uuid.uuid4().hex[:16]
         self._serials: dict[str, int | None] = {}
         self._reasoning = reasoning
         self._tool_calls = tool_calls
