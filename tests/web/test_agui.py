@@ -17,7 +17,14 @@ from starlette.routing import Route
 
 from kavalai import Streamer
 from kavalai.providers import ToolArguments, ToolCalls
-from kavalai.web import AguiRun, BadResumeError, StreamResponse, resume_position
+from kavalai.web import (
+    AguiRun,
+    BadResumeError,
+    MemoryHub,
+    StreamResponse,
+    hub_routes,
+    resume_position,
+)
 
 from ..conftest import Serve
 from .conftest import NODE_DIR, CuttingProxy, node
@@ -231,3 +238,24 @@ async def test_a_malformed_position_gets_400(finished: str) -> None:
         for bad in ("x", "-1", "999"):
             response = await client.post(finished, json={}, headers={"Last-Event-ID": bad})
             assert response.status_code == 400
+
+
+async def test_a_hub_answer_is_an_ag_ui_run_for_http_agent(serve: Serve) -> None:
+    hub = MemoryHub()
+    streamer = Streamer()
+    stream_id = hub.register(streamer)
+    base = await serve(Starlette(routes=hub_routes(hub)))
+    url = f"{base}/streams/{stream_id}?protocol=ag-ui"
+    producer = asyncio.create_task(answer(streamer))
+    run = await run_node("whole", url)
+    await producer
+    check_answer(run)
+    assert run["events"][0]["runId"] == stream_id
+    assert run["events"][0]["threadId"] == "thread-1"  # from HttpAgent's RunAgentInput
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.get(url)
+        assert response.text.startswith("data: {")
+        assert (await client.get(url, headers={"Last-Event-ID": "x"})).status_code == 400
+        assert (await client.post(f"{base}/streams/{stream_id}", json={})).status_code == 405
+        unknown = await client.post(f"{base}/streams/nope?protocol=ag-ui", json={})
+        assert unknown.status_code == 204
