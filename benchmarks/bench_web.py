@@ -18,6 +18,10 @@ figures do not change with whether httptools happens to be installed.
    the text's UTF-8 size (target <= 2x).
 3. Resume: a client drops after a random number of messages and reconnects
    with ``Last-Event-ID``: time from the reconnect to the first resumed message.
+4. AG-UI: the same 1,000 clients of protocol ``"ag-ui"`` beside ``"sse"`` (target
+   >= 0.8x); bytes on the wire for a 256 KiB structured value in 16-byte chunks
+   as state deltas (target <= 2x); and a client resuming after a folded position
+   of a finished 5,000-message answer: time to its first event with a position.
 """
 
 from __future__ import annotations
@@ -37,6 +41,15 @@ from starlette.applications import Starlette
 CLIENTS = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 1000
 MESSAGES = 200
 TEXT_BYTES = 256 * 1024
+# A structured value of about 256 KiB: a title and items, as an answer would have.
+STRUCTURED = {
+    "title": "Trip",
+    "items": [
+        {"day": day, "plan": f"Walk along the river, lunch at {day}, a museum.", "cost": 12.5}
+        for day in range(3500)
+    ],
+}
+STAMP = len(f"{time.time():.6f}")  # the length of one chunk of /answer
 
 
 def server_app() -> Starlette:
@@ -46,10 +59,12 @@ def server_app() -> Starlette:
 
     from kavalai import Streamer
     from kavalai.web import MemoryHub, StreamResponse, hub_routes
+    from kavalai.wire import StructuredValue
 
     hub = MemoryHub()
 
     async def answer(request: Request) -> Response:
+        protocol = request.query_params.get("protocol", "sse")
         streamer = Streamer(stream_delta=True)
         text = streamer.get_value_streamer("answer")
 
@@ -60,7 +75,7 @@ def server_app() -> Starlette:
             await text.stream_complete()
 
         streamer.start(produce())
-        return StreamResponse(streamer)
+        return StreamResponse(streamer, protocol)  # type: ignore[arg-type]
 
     async def floor(request: Request) -> Response:
         async def frames() -> AsyncIterator[str]:
@@ -108,8 +123,36 @@ def server_app() -> Starlette:
         streamer.start(produce())
         return Response(stream_id)
 
+    async def structured(request: Request) -> Response:
+        streamer = Streamer(stream_delta=True)
+        plan = streamer.get_value_streamer("plan", response_model=StructuredValue)
+        text = json.dumps(STRUCTURED)
+
+        async def produce() -> None:
+            for offset in range(0, len(text), 16):
+                await plan.stream_partial(text[offset : offset + 16])
+                await asyncio.sleep(0)
+            await plan.stream_complete()
+
+        streamer.start(produce())
+        return StreamResponse(streamer, "ag-ui")
+
+    finished: list[Streamer] = []  # a finished answer whose first positions are folded
+
+    async def folded(request: Request) -> Response:
+        if not finished:
+            long_answer = Streamer(stream_delta=True)
+            text = long_answer.get_value_streamer("text")
+            for index in range(5000):
+                await text.stream_partial(f"word {index} ")
+            await text.stream_complete()
+            finished.append(long_answer)
+        return StreamResponse(finished[0], "ag-ui", after=10, disconnect="keep")
+
     return Starlette(
         routes=[
+            Route("/structured", structured),
+            Route("/folded", folded),
             Route("/answer", answer),
             Route("/floor", floor),
             Route("/cumulative", cumulative),
@@ -166,11 +209,19 @@ async def read_sse(port: int, path: str, latencies: list[float]) -> tuple[int, i
             if start < 0:
                 continue
             record = json.loads(frame[start + 6 :])
-            if record["kind"] == "partial":
+            kind = record.get("kind") or record["type"]
+            if kind == "TEXT_MESSAGE_CONTENT":  # AG-UI: one delta for the chunks gathered
+                delta = record["delta"]
+                for offset in range(0, len(delta), STAMP):
+                    messages += 1
+                    latencies.append(now - float(delta[offset : offset + STAMP]))
+            elif kind in ("RUN_FINISHED", "RUN_ERROR"):
+                done = True
+            elif kind == "partial":
                 for chunk in record["chunks"]:
                     messages += 1
                     latencies.append(now - float(chunk))
-            elif record["kind"] in ("end", "error"):
+            elif kind in ("end", "error"):
                 done = True
     writer.close()
     return messages, body
@@ -186,13 +237,15 @@ async def load(port: int, path: str) -> tuple[float, list[float]]:
     return total / elapsed, latencies
 
 
-async def wire_bytes(port: int) -> int:
-    reader, writer = await request(port, "GET", "/cumulative")
+async def wire_bytes(port: int, path: str = "/cumulative", last: bytes = b'"kind":"end"') -> int:
+    reader, writer = await request(port, "GET", path)
     await reader.readuntil(b"\r\n\r\n")
     body = 0
+    tail = b""
     while data := await reader.read(65536):
         body += len(data)
-        if b'"kind":"end"' in data[-40:]:
+        tail = (tail + data)[-200:]
+        if last in tail:
             break
     writer.close()
     return body
@@ -230,25 +283,54 @@ async def resume_once(port: int, rng: random.Random) -> float:
     return elapsed
 
 
+async def first_event_after_fold(port: int) -> float:
+    """Seconds from a request resuming after a folded position to its first positioned event."""
+    start = time.perf_counter()
+    reader, writer = await request(port, "GET", "/folded")
+    await reader.readuntil(b"\r\n\r\n")
+    while not (await reader.readuntil(b"\n\n")).startswith(b"id: "):
+        pass
+    elapsed = time.perf_counter() - start
+    writer.close()
+    return elapsed
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
 async def measure(port: int) -> None:
-    rounds = {"floor": [], "kavalai": []}  # type: dict[str, list[tuple[float, list[float]]]]
+    rounds = {"floor": [], "kavalai": [], "ag-ui": []}  # type: dict[str, list[tuple[float, list[float]]]]
     for _ in range(2):  # interleaved, so machine noise hits both alike
         rounds["floor"].append(await load(port, "/floor"))
         rounds["kavalai"].append(await load(port, "/answer"))
+        rounds["ag-ui"].append(await load(port, "/answer?protocol=ag-ui"))
     print(f"{CLIENTS:,} concurrent SSE clients x {MESSAGES} messages (best of 2):")
     best = {name: max(runs, key=lambda run: run[0]) for name, runs in rounds.items()}
-    for name, label in [("floor", "bare SSE generator"), ("kavalai", "kavalai StreamResponse")]:
+    for name, label in [
+        ("floor", "bare SSE generator"),
+        ("kavalai", "kavalai StreamResponse"),
+        ("ag-ui", "kavalai, protocol ag-ui"),
+    ]:
         rate, latencies = best[name]
         print(
             f"  {label:<24} {rate:>10,.0f} msg/s   p50 {percentile(latencies, 0.5) * 1000:7.1f} ms"
             f"   p99 {percentile(latencies, 0.99) * 1000:7.1f} ms"
         )
     print(f"  kavalai / floor          {best['kavalai'][0] / best['floor'][0]:.0%}")
+    print(f"  ag-ui / sse              {best['ag-ui'][0] / best['kavalai'][0]:.2f}x")
+    size = len(json.dumps(STRUCTURED))
+    body = await wire_bytes(port, "/structured", b"RUN_FINISHED")
+    print(f"structured value of {size // 1024} KiB in 16-byte chunks, protocol ag-ui:")
+    print(f"  bytes on the wire      {body:,} ({body / size:.2f}x the value's JSON)")
+    await first_event_after_fold(port)  # makes the answer
+    folds = [await first_event_after_fold(port) for _ in range(20)]
+    print("ag-ui resume after a folded position of a finished 5,000-message answer (20 runs):")
+    print(
+        f"  first positioned event p50 {statistics.median(folds) * 1000:.1f} ms, "
+        f"max {max(folds) * 1000:.1f} ms"
+    )
     body = await wire_bytes(port)
     print(f"cumulative text of {TEXT_BYTES // 1024} KiB (UTF-8) in 16-byte chunks:")
     print(f"  bytes on the wire      {body:,} ({body / TEXT_BYTES:.2f}x the text)")

@@ -15,6 +15,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from ..streamer import Streamer
+from ._agui_sse import AguiRun
 from ._encode import PING_SECONDS
 from ._response import SEND_TIMEOUT, BadResumeError, StreamResponse, resume_position
 
@@ -120,13 +121,16 @@ def hub_routes(
 ) -> list[Route]:
     """Routes that serve a hub's answers: ``GET {prefix}/{id}`` and ``POST {prefix}/{id}/stop``.
 
-    ``GET`` serves kavalai's SSE (``?protocol=ndjson`` or ``ui`` for the
-    others) and resumes after ``Last-Event-ID``; the producer runs on when a
+    ``GET`` serves kavalai's SSE (``?protocol=ndjson``, ``ui`` or ``ag-ui``
+    for the others) and resumes after ``Last-Event-ID``; the producer runs on when a
     reader leaves, for the next one. An unknown, expired or denied id gets
     ``204 No Content``, which tells a browser ``EventSource`` to stop retrying;
     from outside, a denied id looks exactly like one that does not exist. A
     malformed or unknown ``Last-Event-ID`` gets 400. More than ``max_readers``
-    readers at once of one answer get 429.
+    readers at once of one answer get 429. AG-UI runs take the answer's id as
+    their run id; an AG-UI client's ``POST`` of a ``RunAgentInput`` to the same
+    path (``?protocol=ag-ui``, as ``HttpAgent`` sends it) reads the answer
+    too, with that input's thread id, state and messages.
 
     Args:
         hub: Where the answers are.
@@ -150,8 +154,18 @@ def hub_routes(
     async def read(request: Request) -> Response:
         stream_id = request.path_params["stream_id"]
         protocol = request.query_params.get("protocol", "sse")
-        if protocol not in ("sse", "ndjson", "ui"):
-            return Response(f"unknown protocol {protocol[:20]!r}: use sse, ndjson or ui", 400)
+        if protocol not in ("sse", "ndjson", "ui", "ag-ui"):
+            return Response(
+                f"unknown protocol {protocol[:20]!r}: use sse, ndjson, ui or ag-ui", 400
+            )
+        if request.method == "POST" and protocol != "ag-ui":
+            return Response("only an AG-UI run (?protocol=ag-ui) is read with POST", 405)
+        run = AguiRun(run_id=stream_id)
+        if request.method == "POST":
+            try:
+                run = AguiRun.from_input(await request.json(), run_id=stream_id)
+            except (ValueError, AttributeError):
+                return Response("the body is not an AG-UI RunAgentInput", 400)
         streamer = await hub.open(stream_id) if await allowed(request, stream_id) else None
         if streamer is None:
             return Response(status_code=204)
@@ -171,6 +185,7 @@ def hub_routes(
             disconnect="keep",
             ping_seconds=ping_seconds,
             send_timeout=send_timeout,
+            agui=run,
         )
         return _Counted(response, readers, stream_id, hub)
 
@@ -181,7 +196,7 @@ def hub_routes(
         return Response(status_code=204)
 
     return [
-        Route(f"{prefix}/{{stream_id}}", read, methods=["GET"]),
+        Route(f"{prefix}/{{stream_id}}", read, methods=["GET", "POST"]),
         Route(f"{prefix}/{{stream_id}}/stop", stop, methods=["POST"]),
     ]
 

@@ -15,6 +15,7 @@ from starlette.types import Receive, Scope, Send
 from ..errors import BadResumeError
 from ..streamer import Streamer
 from ..wire import RecordReader
+from ._agui_sse import AguiRun, agui_events
 from ._encode import LINGER_SECONDS, PING_SECONDS, ndjson_lines, sse_events
 from ._ui import ui_message_stream
 
@@ -28,13 +29,14 @@ __all__ = [
     "stream_response",
 ]
 
-Protocol = Literal["sse", "ndjson", "ui"]
+Protocol = Literal["sse", "ndjson", "ui", "ag-ui"]
 Disconnect = Literal["close", "keep"]
 
 _MEDIA_TYPES: dict[str, str] = {
     "sse": "text/event-stream",
     "ndjson": "application/x-ndjson",
     "ui": "text/event-stream",
+    "ag-ui": "text/event-stream",
 }
 
 #: Seconds a client may leave the response unread before it is dropped.
@@ -62,8 +64,9 @@ class StreamResponse(Response):
     Args:
         streamer: The Streamer to serve.
         protocol: ``"sse"`` (kavalai's server-sent events), ``"ndjson"`` (the
-            same records, one JSON object per line) or ``"ui"`` (the AI SDK UI
-            message stream, for ``useChat``).
+            same records, one JSON object per line), ``"ui"`` (the AI SDK UI
+            message stream, for ``useChat``) or ``"ag-ui"`` (AG-UI events,
+            resumable: see :func:`~kavalai.web.agui_events`).
         after: Serve the messages after this position; see :func:`resume_position`.
         disconnect: ``"close"`` or ``"keep"``, as above.
         ping_seconds: For SSE and the UI message stream, a ``: ping`` comment after
@@ -72,6 +75,8 @@ class StreamResponse(Response):
         reasoning: For ``"ui"``: text streams to send as reasoning parts.
         tool_calls: For ``"ui"``: structured streams that are tool calls, each
             name mapped to its tool's name.
+        agui: For ``"ag-ui"``: the run's ids, the mapping of streams and what
+            the client started from (by default a run of random id).
         headers: More response headers.
     """
 
@@ -86,16 +91,17 @@ class StreamResponse(Response):
         send_timeout: float = SEND_TIMEOUT,
         reasoning: Collection[str] = (),
         tool_calls: Mapping[str, str] | None = None,
+        agui: AguiRun | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
         if protocol not in _MEDIA_TYPES:
-            raise ValueError(f"protocol must be 'sse', 'ndjson' or 'ui', got {protocol!r}")
+            raise ValueError(f"protocol must be 'sse', 'ndjson', 'ui' or 'ag-ui', got {protocol!r}")
         if disconnect not in ("close", "keep"):
             raise ValueError(f"disconnect must be 'close' or 'keep', got {disconnect!r}")
         if protocol == "ui" and after is not None:
             raise ValueError(
                 "the UI message stream has no positions to resume after; serve it from the "
-                "start (after=None), or use protocol 'sse' or 'ndjson' to resume"
+                "start (after=None), or use protocol 'sse', 'ndjson' or 'ag-ui' to resume"
             )
         self.streamer = streamer
         self.protocol = protocol
@@ -105,6 +111,7 @@ class StreamResponse(Response):
         self.send_timeout = send_timeout
         self.reasoning = frozenset(reasoning)
         self.tool_calls = dict(tool_calls or {})
+        self.agui = agui or AguiRun()
         self.status_code = 200
         self.background = None
         self.media_type = _MEDIA_TYPES[protocol]
@@ -194,6 +201,22 @@ class StreamResponse(Response):
                 async for text in parts:
                     await write(text.encode())
             return
+        if self.protocol == "ag-ui":
+            run = self.agui
+            events = agui_events(
+                self.streamer,
+                self.after,
+                thread_id=run.thread_id,
+                run_id=run.run_id,
+                parts=run.parts,
+                state=run.state,
+                messages=run.messages,
+                ping_seconds=None,  # the watchdog pings
+            )
+            async with aclosing(events):
+                async for text in events:
+                    await write(text.encode())
+            return
         # SSE and NDJSON: records go out as each read returns them, with no
         # generator between; an SSE stream's pings come from the watchdog.
         encode = sse_events if self.protocol == "sse" else ndjson_lines
@@ -239,6 +262,7 @@ def stream_response(
     send_timeout: float = SEND_TIMEOUT,
     reasoning: Collection[str] = (),
     tool_calls: Mapping[str, str] | None = None,
+    agui: AguiRun | None = None,
 ) -> Response:
     """A :class:`StreamResponse` that resumes after the request's ``Last-Event-ID``.
 
@@ -260,4 +284,5 @@ def stream_response(
         send_timeout=send_timeout,
         reasoning=reasoning,
         tool_calls=tool_calls,
+        agui=agui,
     )

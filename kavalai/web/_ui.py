@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 import time
+import uuid
+import weakref
 from collections.abc import AsyncGenerator, Collection, Mapping
 
 from .._json import compact_json
-from ..partial_json import StructuredValue
+from ..partial_json import PartialJsonParser, StructuredValue
 from ..streamer import Streamer
 from ..wire import Record, RecordReader
 
@@ -15,6 +18,12 @@ __all__ = ["ui_message_stream"]
 
 #: Seconds between two snapshots of one structured stream, so bytes stay bounded.
 SNAPSHOT_SECONDS = 0.1
+
+_LISTING = re.compile(r"(choice\.\d+\.)?tool_calls")  # the provider adapters' list of calls
+
+# A token per Streamer: the tool-call ids of its streams, unique to them, the same
+# for every reader of it in this process.
+_TOKENS: weakref.WeakKeyDictionary[Streamer, str] = weakref.WeakKeyDictionary()
 
 
 def _frame(chunk: Mapping[str, object]) -> str:
@@ -24,7 +33,11 @@ def _frame(chunk: Mapping[str, object]) -> str:
 class _Parts:
     """Turns wire records into UI message chunks, one part per stream."""
 
-    def __init__(self, reasoning: Collection[str], tool_calls: Mapping[str, str]) -> None:
+    def __init__(
+        self, reasoning: Collection[str], tool_calls: Mapping[str, str], token: str | None = None
+    ) -> None:
+        self._token = token or uuid.uuid4().hex[:16]
+        self._serials: dict[str, int | None] = {}
         self._reasoning = reasoning
         self._tool_calls = tool_calls
         self._structured: dict[str, bool] = {}
@@ -35,11 +48,14 @@ class _Parts:
         # Parts opened so far per name: a name's next part (a retry's, a stream
         # that goes on after a restart, a name used again) gets an id of its own.
         self._parts: dict[str, int] = {}
+        self._listings: dict[str, PartialJsonParser] = {}
+        self._call_ids: dict[str, str] = {}  # tool-call stream -> the provider's call id
 
     def frames(self, record: Record, now: float) -> list[str]:
         kind, name = record.kind, record.name or ""
         if kind == "stream":
             self._structured[name] = record.structured
+            self._serials[name] = record.serial
             return []
         if kind == "partial":
             return self._partial(name, "".join(record.chunks), now)
@@ -77,12 +93,30 @@ class _Parts:
         self._parts[name] = opened + 1
         return f"{name}:{opened}" if opened else name
 
+    def _list_calls(self, name: str, text: str) -> None:
+        """Read a provider adapter's list of calls for each call's id."""
+        parser = self._listings.get(name)
+        if parser is None:
+            parser = self._listings[name] = PartialJsonParser()
+        parser.feed(text)
+        frames, _, _ = parser.open_frames()
+        calls = frames[0].container if frames else parser.snapshot()
+        for call in calls if isinstance(calls, list) else ():
+            if isinstance(call, dict) and isinstance(call.get("id"), str):
+                self._call_ids.setdefault(str(call.get("stream")), str(call["id"]))
+
     def _partial(self, name: str, text: str, now: float) -> list[str]:
         frames: list[str] = []
         part = self._open.get(name)
+        if self._structured.get(name) and _LISTING.fullmatch(name):
+            self._list_calls(name, text)
         if name in self._tool_calls:
             if part is None:
-                part = self._open[name] = self._id(name)
+                # The provider's call id, else one of its own: never the stream's name,
+                # which every answer that calls the tool shares.
+                serial = self._serials.get(name)
+                call_id = self._call_ids.pop(name, None) or f"call_{self._token}_{serial}"
+                part = self._open[name] = call_id
                 self._values[name] = StructuredValue()
                 frames.append(
                     _frame(
@@ -177,7 +211,9 @@ async def ui_message_stream(
     name), streams named in ``reasoning`` reasoning parts, structured streams
     ``data-<name>`` parts that the client replaces by id with each snapshot (at
     most one every 0.1 s per stream, and the final one), structured streams
-    named in ``tool_calls`` tool-input parts (ending in ``tool-input-error``,
+    named in ``tool_calls`` tool-input parts (their ``toolCallId`` the
+    provider's call id from the adapters' ``tool_calls`` list, else one unique
+    to the call; ending in ``tool-input-error``,
     not ``tool-input-available``, when the input's JSON was cut off or is not
     JSON, so the client never runs a tool on a shortened input), and the
     Streamer's error an ``error`` chunk. A part of a name that had one before
@@ -191,7 +227,10 @@ async def ui_message_stream(
         tool_calls: Structured streams that are tool calls: name to tool name.
     """
     reader = RecordReader(streamer)
-    parts = _Parts(frozenset(reasoning), dict(tool_calls or {}))
+    token = _TOKENS.get(streamer)
+    if token is None:
+        token = _TOKENS[streamer] = uuid.uuid4().hex[:16]
+    parts = _Parts(frozenset(reasoning), dict(tool_calls or {}), token)
     try:
         yield _frame({"type": "start"})
         while not reader.done:
