@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 
 from ._history import Builders, History, Raw
-from .content import _SEQ, StreamContent, StreamInfo, message
+from .content import StreamContent, StreamInfo, message
 
 __all__ = ["Cursor"]
 
@@ -50,10 +50,9 @@ class Cursor:
         stream = history.streams[index]
         if built is None and stream is not None and stream.delta and self.delta is not False:
             # A delta stream's message, read in its own form: built once, kept for the others.
-            built = history.messages[index] = StreamContent(
-                type=history.kinds[index], name=stream.name, value=history.chunks[index]
+            built = history.messages[index] = message(
+                history.kinds[index], stream.name, history.chunks[index], pos
             )
-            _SEQ.__set__(built, pos)
             return built
         if built is not None and self.delta is None:
             if self._builders and history.kinds[index] != "partial":

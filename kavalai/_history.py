@@ -20,7 +20,7 @@ from typing import Literal
 
 from ._stream import Stream
 from ._text import Values, values_of
-from .content import _SEQ, StreamContent, message
+from .content import StreamContent, message
 
 __all__ = ["Builders", "History", "Kind", "Raw"]
 
@@ -107,8 +107,7 @@ class History:
             return built
         if stream.delta:
             if subscribed:
-                built = self.messages[-1] = StreamContent(type=kind, name=stream.name, value=chunk)
-                _SEQ.__set__(built, seq)
+                built = self.messages[-1] = message(kind, stream.name, chunk, seq)
         elif subscribed or cumulative:
             built = self.messages[-1] = self.render(seq, None, self._live)
         return built
@@ -122,8 +121,7 @@ class History:
             return built
         kind, name = self.kinds[index], stream.name
         if stream.delta if delta is None else delta:
-            built = StreamContent(type=kind, name=name, value=self.chunks[index])
-            _SEQ.__set__(built, seq)
+            built = message(kind, name, self.chunks[index], seq)
             if delta in (None, stream.delta):
                 self.messages[index] = built  # small: kept for the next reader
             return built

@@ -73,12 +73,25 @@ class StreamInfo(NamedTuple):
 
 _SEQ = StreamContent.__dict__["_seq"]
 
+# What pydantic's own constructor sets on a StreamContent, set directly: a
+# Streamer's messages are valid as made (a kind it wrote, a stream's name, its
+# text), and one is built for every message a consumer takes.
+_new = object.__new__
+_set_fields = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
 
 def message(
     type: StreamContentType, name: str, value: str | None, seq: int | None
 ) -> StreamContent:
-    """A message at position ``seq`` of a Streamer."""
-    made = StreamContent(type=type, name=name, value=value)
+    """A message at position ``seq`` of a Streamer, equal to ``StreamContent(...)``."""
+    made = _new(StreamContent)
+    _set_fields(made, {"type": type, "name": name, "value": value})
+    _set_fields_set(made, {"type", "name", "value"})
+    _set_extra(made, None)
+    _set_private(made, None)
     if seq is not None:
         _SEQ.__set__(made, seq)
     return made
