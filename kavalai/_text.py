@@ -4,7 +4,7 @@ A Streamer's history keeps each stream's chunks once, as a :class:`Text`;
 cumulative values and JSON snapshots are computed forwards from it, so a
 cumulative value is never kept as one string per message. A structured
 stream's snapshots and complete value are built by
-:class:`~kavalai.partial_json._values.StructuredValue`, as the operators, the
+:class:`~kavalai.partial_json._values.JsonSnapshots`, as the operators, the
 UI message stream and the display build them.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
-from .partial_json import StructuredValue
+from .partial_json import JsonSnapshots
 
 __all__ = ["JsonValues", "Text", "TextValues", "Values", "values_of"]
 
@@ -81,7 +81,7 @@ class JsonValues:
 
     def __init__(self, text: Text, start: int = 0) -> None:
         self._text = text
-        self._value = StructuredValue()
+        self._value = JsonSnapshots()
         self._start = self._end = start
 
     def partial(self, end: int) -> str | None:

@@ -50,7 +50,9 @@ def _tracked(*paths: str) -> set[str]:
 
 def test_sdist_ships_everything_its_tests_read(sdist: tarfile.TarFile) -> None:
     shipped = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
-    needed = _tracked("kavalai", "tests", "notebooks", "benchmarks", "requirements", ".ci") | {
+    needed = _tracked(
+        "kavalai", "tests", "notebooks", "benchmarks", "requirements", ".ci", "docs"
+    ) | {
         "README.md",
         "ARCHITECTURE.md",
         "LICENSE",

@@ -1,6 +1,6 @@
 """One structured value, one way of showing it: every reader agrees on every input.
 
-:class:`~kavalai.partial_json._values.StructuredValue` builds a structured
+:class:`~kavalai.partial_json._values.JsonSnapshots` builds a structured
 value's snapshots and its end for the Streamer's messages, the operators, the
 UI message stream and the display board. The agreement tests drive each of
 them with the same chunks of the same texts (a corpus in the manner of
@@ -25,7 +25,7 @@ from kavalai import StreamContent, Streamer
 from kavalai._view.board import structured
 from kavalai.display import Board
 from kavalai.operators import partial_json, to_stream_content
-from kavalai.partial_json import StructuredValue, shown_value
+from kavalai.partial_json import JsonSnapshots, shown_value
 from kavalai.web._ui import _Parts
 from kavalai.wire import Record
 
@@ -269,18 +269,18 @@ def test_a_board_reads_nan_as_the_streamer_does_not_as_json_loads_does() -> None
     assert asyncio.run(streamer_messages(['{"a": 1, "b": NaN}']))[0] == ("partial", '{"a": 1}')
 
 
-# StructuredValue
+# JsonSnapshots
 
 
 def test_the_end_gives_the_final_json_only_of_a_value_that_closed() -> None:
-    value = StructuredValue()
+    value = JsonSnapshots()
     value.feed('{"a": [1, 2')
     assert value.end() is None
     assert value.snapshot() == '{"a": [1]}'
 
 
 def test_the_complete_value_reads_the_text_as_written_only_if_the_value_did_not_close() -> None:
-    value = StructuredValue()
+    value = JsonSnapshots()
     value.feed('{"a": 1}')
     assert value.complete(lambda: pytest.fail("the text was read")) == '{"a": 1}'
 

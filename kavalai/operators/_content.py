@@ -9,7 +9,7 @@ from reactivex import Observable, abc
 
 from ..content import StreamContent
 from ..errors import StreamRestartedError
-from ..partial_json import StructuredValue
+from ..partial_json import JsonSnapshots
 
 __all__ = ["stream_values_", "to_stream_content_"]
 
@@ -54,7 +54,7 @@ def _structured_content(
             observer: abc.ObserverBase[StreamContent],
             scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
-            value = StructuredValue()
+            value = JsonSnapshots()
             written: list[str] = []  # the text as written, needed until the value closes
             seen = False  # no chunk at all completes with no value, as a Streamer's does
             failed = False

@@ -18,7 +18,7 @@ from reactivex.disposable import Disposable
 
 from .._iterate import Snapshots
 from ..errors import StreamValidationError
-from ..partial_json import PartialJsonParser, PartialModelBuilder, StructuredValue
+from ..partial_json import JsonSnapshots, PartialJsonParser, PartialModelBuilder
 from ._partial import Partial, mark_validated
 from ._path import PathError, find_array, missing, parse_path
 
@@ -40,7 +40,7 @@ def partial_json_() -> Callable[[Observable[str]], Observable[str | None]]:
         def subscribe(
             observer: abc.ObserverBase[str | None], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
-            value = StructuredValue()
+            value = JsonSnapshots()
             last: str | None = None
             failed = False
 

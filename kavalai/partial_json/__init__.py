@@ -8,7 +8,7 @@ back. The Streamer uses it for structured streams, and the JSON operators
 :func:`~kavalai.operators.completed_items`) build on it; use it directly to
 parse model output outside a Streamer.
 
-:class:`StructuredValue` is what every reader of a structured stream shows
+:class:`JsonSnapshots` is what every reader of a structured stream shows
 (the Streamer's messages, the operators, the web encoders, the display): one
 snapshot after each chunk, then the final JSON or the text as written.
 :class:`PartialModelBuilder` turns the parser's open value into partial
@@ -20,15 +20,15 @@ from __future__ import annotations
 
 from ._parser import JsonValue, PartialJsonParser
 from ._typed import PartialModelBuilder
-from ._values import StructuredValue, shown_value
+from ._values import JsonSnapshots, shown_value
 from ._views import PartialDict, PartialList
 
 __all__ = [
+    "JsonSnapshots",
     "JsonValue",
     "PartialDict",
     "PartialJsonParser",
     "PartialList",
     "PartialModelBuilder",
-    "StructuredValue",
     "shown_value",
 ]

@@ -4,7 +4,7 @@ Four readers show a structured value while it is written: the Streamer's
 messages (through :mod:`kavalai._text`), the operators
 :func:`~kavalai.operators.partial_json` and ``to_stream_content(name,
 structured=True)``, the AI SDK UI message stream and the display board. They
-all build it with :class:`StructuredValue`, so they agree on every input,
+all build it with :class:`JsonSnapshots`, so they agree on every input,
 however it is cut into chunks:
 
 * after each chunk, the **snapshot**: ``json.dumps`` of what can no longer
@@ -33,10 +33,10 @@ if TYPE_CHECKING:
 
     from ._encode import JsonValue
 
-__all__ = ["StructuredValue", "shown_value"]
+__all__ = ["JsonSnapshots", "shown_value"]
 
 
-class StructuredValue:
+class JsonSnapshots:
     """One structured value's snapshots and its end, the way every reader shows them.
 
     Attributes:
@@ -80,8 +80,8 @@ class StructuredValue:
 def shown_value(text: str) -> JsonValue:
     """The value a display shows of ``text`` when it is all there is, as a Python value.
 
-    The value ``json.loads`` makes of the :meth:`StructuredValue.snapshot` at
-    its :meth:`~StructuredValue.end`: the final value, or the last snapshot of
+    The value ``json.loads`` makes of the :meth:`JsonSnapshots.snapshot` at
+    its :meth:`~JsonSnapshots.end`: the final value, or the last snapshot of
     one that did not close. A text that is exactly one JSON value is read by
     ``json.loads`` itself, which gives the same value faster (``NaN`` and
     ``Infinity``, which it accepts and JSON does not, excepted).

@@ -10,7 +10,7 @@ import weakref
 from collections.abc import AsyncGenerator, Collection, Mapping
 
 from .._json import compact_json
-from ..partial_json import PartialJsonParser, StructuredValue
+from ..partial_json import JsonSnapshots, PartialJsonParser
 from ..streamer import Streamer
 from ..wire import Record, RecordReader
 
@@ -42,7 +42,7 @@ class _Parts:
         self._tool_calls = tool_calls
         self._structured: dict[str, bool] = {}
         self._open: dict[str, str] = {}  # stream name -> part id, for parts started
-        self._values: dict[str, StructuredValue] = {}
+        self._values: dict[str, JsonSnapshots] = {}
         self._dirty: set[str] = set()  # structured streams with an unsent snapshot
         self._sent_at: dict[str, float] = {}
         # Parts opened so far per name: a name's next part (a retry's, a stream
@@ -117,7 +117,7 @@ class _Parts:
                 serial = self._serials.get(name)
                 call_id = self._call_ids.pop(name, None) or f"call_{self._token}_{serial}"
                 part = self._open[name] = call_id
-                self._values[name] = StructuredValue()
+                self._values[name] = JsonSnapshots()
                 frames.append(
                     _frame(
                         {
@@ -135,7 +135,7 @@ class _Parts:
         if self._structured.get(name):
             if part is None:
                 self._open[name] = self._id(name)
-                self._values[name] = StructuredValue()
+                self._values[name] = JsonSnapshots()
             self._values[name].feed(text)
             self._dirty.add(name)
             return self.due(now)

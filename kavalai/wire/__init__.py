@@ -24,23 +24,27 @@ error      ``type``, ``message``: the Streamer failed with that exception
 =========  ==================================================================
 
 ``seq`` is ``null`` for the messages of a catch-up but its last, as in
-:attr:`kavalai.StreamContent.seq`.
+:attr:`kavalai.StreamContent.seq`. The format is versioned
+(:data:`WIRE_VERSION`); :func:`record_schema` gives its JSON Schema, and
+``docs/wire.md`` is its specification.
 """
 
 from __future__ import annotations
 
 from ._catch_up import CatchUp
 from ._reader import RecordReader
-from ._record import MAX_RECORD_TEXT, MAX_RECORDS, Record, RecordKind
+from ._record import MAX_RECORD_TEXT, MAX_RECORDS, WIRE_VERSION, Record, RecordKind, record_schema
 from ._replica import Replica, StructuredValue
 
 __all__ = [
     "MAX_RECORDS",
     "MAX_RECORD_TEXT",
+    "WIRE_VERSION",
     "CatchUp",
     "Record",
     "RecordKind",
     "RecordReader",
     "Replica",
     "StructuredValue",
+    "record_schema",
 ]

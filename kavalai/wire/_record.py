@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Literal, cast
+from importlib import resources
+from typing import Any, Literal, cast
 
 from .._json import compact_json
 
-__all__ = ["MAX_RECORDS", "MAX_RECORD_TEXT", "Record", "RecordKind"]
+__all__ = [
+    "MAX_RECORDS",
+    "MAX_RECORD_TEXT",
+    "WIRE_VERSION",
+    "Record",
+    "RecordKind",
+    "record_schema",
+]
+
+#: The version of the wire record format that this kavalai writes and reads
+#: (see ``docs/wire.md``); a change a reader of an earlier version could
+#: misread gets a new one.
+WIRE_VERSION = 1
 
 RecordKind = Literal["stream", "partial", "complete", "restart", "end", "error"]
 _KINDS = frozenset(("stream", "partial", "complete", "restart", "end", "error"))
@@ -96,6 +109,17 @@ class Record:
             )
         except (KeyError, TypeError, AttributeError, ValueError) as error:
             raise ValueError(f"not a kavalai wire record: {text[:80]!r} ({error})") from error
+
+
+def record_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a wire record of :data:`WIRE_VERSION`.
+
+    Every record kavalai writes is valid against it; a reader in another
+    language can check what it receives with it.
+    """
+    text = resources.files(__package__).joinpath("record.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
 
 
 def _optional_int(value: object) -> int | None:
