@@ -34,6 +34,7 @@ from ._client import StreamUnavailableError, connect
 from ._encode import ndjson, sse
 from ._hub import Authorize, MemoryHub, StreamHub, hub_routes
 from ._response import BadResumeError, StreamResponse, resume_position, stream_response
+from ._static import client_module
 from ._ui import ui_message_stream
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "StreamResponse",
     "StreamUnavailableError",
     "agui_events",
+    "client_module",
     "connect",
     "default_agui_part",
     "hub_routes",

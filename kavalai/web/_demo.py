@@ -12,6 +12,7 @@ from starlette.routing import Route
 from .._recording import Event, ResearchAnswer, load_recording, replay
 from ..streamer import Streamer
 from ._hub import MemoryHub, hub_routes
+from ._static import client_module
 
 __all__ = ["demo_app", "serve"]
 
@@ -19,8 +20,10 @@ __all__ = ["demo_app", "serve"]
 def demo_app(*, fast: bool = False, events: list[Event] | None = None) -> Starlette:
     """The demo's web app.
 
-    ``GET /`` is the page; ``POST /answers`` starts a replay of the recorded
-    answer into a new Streamer in a hub and returns its id; ``GET
+    ``GET /`` is the page, ``GET /kavalai.js`` the ES module it follows the
+    answer with (:func:`~kavalai.web.client_module`); ``POST /answers``
+    starts a replay of the recorded answer into a new Streamer in a hub and
+    returns its id; ``GET
     /streams/{id}`` serves it over kavalai's SSE with resume, so the page picks
     up where it was after a reload.
 
@@ -32,8 +35,13 @@ def demo_app(*, fast: bool = False, events: list[Event] | None = None) -> Starle
     recording = load_recording() if events is None else events
     page = resources.files("kavalai.web").joinpath("static/demo.html").read_text("utf-8")
 
+    module = client_module()
+
     async def index(request: Request) -> Response:
         return HTMLResponse(page, headers={"Content-Security-Policy": _POLICY})
+
+    async def script(request: Request) -> Response:
+        return Response(module, media_type="text/javascript")
 
     async def start_answer(request: Request) -> Response:
         streamer = Streamer()
@@ -47,6 +55,7 @@ def demo_app(*, fast: bool = False, events: list[Event] | None = None) -> Starle
     return Starlette(
         routes=[
             Route("/", index),
+            Route("/kavalai.js", script),
             Route("/answers", start_answer, methods=["POST"]),
             *hub_routes(hub),
         ]

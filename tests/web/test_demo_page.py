@@ -114,3 +114,18 @@ async def test_the_page_keeps_its_text_when_the_browser_reconnects_by_itself(
         assert await page.text_content("#title") == final_answer(events).title
     finally:
         await proxy.close()
+
+
+async def test_the_page_loads_the_client_module_it_follows_the_answer_with(serve: Serve) -> None:
+    import httpx
+
+    from kavalai.web import client_module
+
+    base = await serve(demo_app(fast=True))
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        page, module = await client.get("/"), await client.get("/kavalai.js")
+    assert 'import { follow, partialJson } from "/kavalai.js";' in page.text
+    assert module.headers["content-type"].startswith("text/javascript")
+    assert module.text == client_module()
+    assert "export function follow(" in module.text
+    assert "export function partialJson(" in module.text
