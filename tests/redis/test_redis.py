@@ -175,7 +175,7 @@ async def test_a_publisher_that_cannot_reach_redis_fails_the_streamer() -> None:
     publishing = asyncio.ensure_future(publisher.run())
     result = streamer.get_value_streamer("result")
     await result.stream_partial("into the void")
-    with pytest.raises(PublishError, match="Redis unreachable .* 'answer:void'"):
+    with pytest.raises(PublishError, match=r"Redis unreachable .* 'answer:void'"):
         await publishing
     with pytest.raises(StreamClosedError, match="failed"):
         await result.stream_partial("stops here")
