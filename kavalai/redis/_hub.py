@@ -155,8 +155,12 @@ class RedisHub:
             pubsub = self.redis.pubsub()
             try:
                 await pubsub.psubscribe(f"{self.prefix}control:*")
-                async for message in pubsub.listen():
-                    kind = message.get("type")
+                while True:
+                    message: Any = await pubsub.get_message(timeout=1.0)
+                    if _cancelled():
+                        # The client can swallow a cancellation that came while it read.
+                        raise asyncio.CancelledError
+                    kind = None if message is None else message.get("type")
                     if kind == "psubscribe":  # heard from now on: look for those sent before
                         listening.set()
                         await self._check_stops(list(self._owned))
@@ -173,3 +177,9 @@ class RedisHub:
                 await asyncio.sleep(0.5)
             finally:
                 await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
+
+
+def _cancelled() -> bool:
+    """Whether the running task was asked to cancel."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0

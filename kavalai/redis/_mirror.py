@@ -57,6 +57,13 @@ class Mirror:
 
     async def entry(self, n: int, records: list[Record]) -> bool:
         """Apply an entry's records, ``n`` positions so far once applied; False once ended."""
+        if (
+            not self.catching_up
+            and n != self.expected
+            and all(r.seq is None for r in records)
+            and records[0].kind != "restart"
+        ):  # no position of its own: it must add none
+            raise Gap(self.expected, n)
         for record in records:
             if not await self.record(record):
                 return False

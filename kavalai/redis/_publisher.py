@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from typing import Any
 
@@ -28,6 +29,17 @@ from ._log import (
 __all__ = ["Publisher"]
 
 _LOST = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+
+# Add entry ARGV[2] if the key's last entry is ARGV[1] (none: ''), or it is there already.
+_APPEND = """
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+local last = top and top[1] or ''
+if last == ARGV[2] then return 0 end
+if last ~= ARGV[1] then return redis.error_reply('KAVALAI_LAST ' .. (top and last or 'none')) end
+redis.call('XADD', KEYS[1], ARGV[2], ARGV[3], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
 
 
 class Publisher:
@@ -92,6 +104,7 @@ class Publisher:
         # A consumer from now on, so that nothing pushed before run() starts is trimmed.
         self._reader = RecordReader(streamer)
         self._since_base = 0  # entries written since the base was stored
+        self._append: Any = None  # the script that adds an entry, once run() made its client
 
     async def run(self) -> None:
         """Write every record of the Streamer until it ends.
@@ -101,6 +114,7 @@ class Publisher:
         """
         reader = self._reader
         writer = without_retries(self.redis)
+        self._append = writer.register_script(_APPEND)
         ttl = max(1, int(self.ttl_seconds))
         try:
             # The key exists from now on: a reader may come before the first message.
@@ -148,30 +162,51 @@ class Publisher:
             await self._store_base(writer)
 
     async def _add(self, writer: Redis, fields: dict[bytes, bytes], raw_id: str) -> None:
-        """Add the entry, and push the expiry back: a producer that dies mid-answer
-        leaves a key that still expires ``ttl_seconds`` after its last entry."""
+        """Add the entry right after the last one acknowledged, and push the expiry back.
+
+        One script, so the check and the write are one step: the key's last
+        entry must be the one this publisher wrote last (or, after a lost reply,
+        this very one), else Redis lost entries or something else writes to
+        the key. The expiry moves with every entry: a producer that dies
+        mid-answer leaves a key that still expires ``ttl_seconds`` after its last.
+        """
+        ((field, value),) = fields.items()
+        written = "" if self._written is None else "{}-{}".format(*self._written)
+        ttl = max(1, int(self.ttl_seconds))
         try:
-            await self._retrying(writer, self._append, writer, fields, raw_id)
+            await self._retrying(
+                writer,
+                self._append,
+                [self.key],
+                [written, raw_id, field, value, ttl],
+            )
         except redis_errors.ResponseError as error:
-            if "equal or smaller" not in str(error):
+            text = str(error)
+            if not text.startswith("KAVALAI_LAST"):
                 raise
-            # Written before a lost reply, the retry found it there; or not ours.
-            found: Any = await self._retrying(writer, writer.xrange, self.key, raw_id, raw_id)
-            if not found or dict(found[0][1]) != fields:
-                newest: Any = await self._retrying(writer, writer.xrevrange, self.key, count=1)
-                other = newest[0][0].decode() if newest else "?"
+            found = text.split(" ", 1)[1]
+            if found == "none" or entry_id(found) < (self._written or (0, 0)):
+                await self._tell_readers(writer, raw_id)
                 raise PublishError(
-                    f"Redis key {self.key!r} holds an entry this publisher did not write "
-                    f"({other}), so entry {raw_id} cannot follow it: something else writes to "
-                    "the key; give each answer a key of its own"
+                    f"Redis lost entries of the answer at key {self.key!r} (its last entry "
+                    f"was {written}, now {found}): it restarted without persistence "
+                    "(appendonly no), lost its last writes (appendfsync everysec), or failed "
+                    "over to a replica that was behind; the answer stops here"
                 ) from None
+            raise PublishError(
+                f"Redis key {self.key!r} holds an entry this publisher did not write "
+                f"({found}), so entry {raw_id} cannot follow it: something else writes to "
+                "the key; give each answer a key of its own"
+            ) from None
         self._written = entry_id(raw_id)
 
-    async def _append(self, writer: Redis, fields: dict[bytes, bytes], raw_id: str) -> None:
-        pipeline = writer.pipeline(transaction=False)
-        pipeline.xadd(self.key, fields, id=raw_id)  # type: ignore[arg-type]
-        pipeline.expire(self.key, max(1, int(self.ttl_seconds)))
-        await pipeline.execute()
+    async def _tell_readers(self, writer: Redis, raw_id: str) -> None:
+        """Write why the answer stops, past the entries lost: its readers see the gap."""
+        error = Record.failure(PublishError(f"Redis lost entries of the answer at {self.key!r}"))
+        with contextlib.suppress(redis_errors.RedisError):
+            n, k = entry_id(raw_id)
+            await writer.xadd(self.key, {FIELD: error.to_json()}, id=f"{n}-{k + 1}")
+            await writer.expire(self.key, max(1, int(self.ttl_seconds)))
 
     async def _store_base(self, writer: Redis) -> None:
         """Store what the entries so far amount to, then trim them."""
@@ -179,22 +214,20 @@ class Publisher:
         head = f"{self._n} {n}-{k}\n"
         base = head + "\n".join(r.to_json() for r in self._folded.records())
         await self._retrying(writer, writer.set, base_key(self.key), base)
-        await self._retrying(writer, writer.xtrim, self.key, minid=f"{n}-{k + 1}")
+        # The last entry stays: the next one is checked against it.
+        await self._retrying(writer, writer.xtrim, self.key, minid=f"{n}-{k}", approximate=False)
         self._since_base = 0
 
     async def _retrying(self, writer: Redis, command: Any, *args: Any, **kwargs: Any) -> Any:
         """``command(*args)``, retried while the connection is lost, up to ``give_up_seconds``.
 
-        Once Redis answers again, its key is checked before the command is
-        retried: if the entries acknowledged before are gone, Redis lost them.
+        Each outage is logged when found and when over, and counted once.
         """
         started = time.monotonic()
         delay = 0.05
         lost: Exception | None = None
         while True:
             try:
-                if lost is not None:
-                    await self._check_kept(writer)
                 result = await command(*args, **kwargs)
             except _LOST as error:
                 if lost is None:
@@ -212,19 +245,6 @@ class Publisher:
                 self.outages += 1
                 logger.warning("Redis is back; %s goes on", self.key)
             return result
-
-    async def _check_kept(self, writer: Redis) -> None:
-        written = self._written
-        if written is None:
-            return
-        newest: Any = await writer.xrevrange(self.key, count=1)
-        if not newest or entry_id(newest[0][0]) < written:
-            raise PublishError(
-                f"Redis lost entries of the answer at key {self.key!r} during an outage "
-                f"(its last entry was {written[0]}-{written[1]}): it restarted without "
-                "persistence (appendonly no) or failed over to a replica that was behind; "
-                "the answer stops here"
-            )
 
 
 def _cause(error: redis_errors.RedisError) -> str:
