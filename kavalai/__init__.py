@@ -21,8 +21,10 @@ from ._iterate import ObservableIterator, iterate
 from .content import StreamContent, StreamInfo
 from .errors import (
     BadResumeError,
+    DataLostError,
     IncompleteStreamError,
     KavalaiError,
+    PublishError,
     RemoteStreamError,
     ResponseFailedError,
     StreamClosedError,
@@ -43,11 +45,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BadResumeError",
+    "DataLostError",
     "IncompleteStreamError",
     "KavalaiError",
     "LogReader",
     "MessageIterator",
     "ObservableIterator",
+    "PublishError",
     "RawMessage",
     "RemoteStreamError",
     "ResponseFailedError",

@@ -52,11 +52,13 @@ class FanOut:
         self,
         observer: abc.ObserverBase[StreamContent],
         history: History,
+        origin: int,
         ended: bool,
         error: Exception | None,
     ) -> abc.DisposableBase:
-        """Replay ``history`` to ``observer``, then follow live messages unless ``ended``."""
-        cursor = Cursor(history, 0, None)
+        """Replay ``history`` from ``origin`` to ``observer``, then follow live messages
+        unless ``ended``."""
+        cursor = Cursor(history, origin, None)
         while (replayed := cursor.read()) is not None:
             if not subscribers.send(observer, replayed):
                 return Disposable()

@@ -60,6 +60,7 @@ class Log:
         "held",
         "history",
         "home",
+        "origin",
         "pacing",
         "registered",
         "restart_reason",
@@ -94,6 +95,7 @@ class Log:
         self.error: Exception | None = None
         self.restart_reason: str | None = None
         self.held = False  # ended only by close() or fail(), not by its last complete
+        self.origin = 0  # where a consumer from the first message starts (see fold_to)
 
     # Producers' changes.
 
@@ -158,6 +160,23 @@ class Log:
         for stream in voided:
             self.fan_out.later(stream.void, seq, StreamRestartedError(stream.name, value))
 
+    def fold_to(self, position: int, catch_up: bool) -> None:
+        """Fold every message so far, and give the next one ``position``; see Streamer.fold_to."""
+        history = self.history
+        if self.pacing.readers or self.fan_out.subscribers:
+            raise ValueError(
+                "fold_to() moves the positions under its consumers: call it before any "
+                "consumer starts"
+            )
+        if isinstance(position, bool) or not isinstance(position, int) or position < history.head:
+            raise ValueError(
+                f"fold_to({position!r}): the next position must be an int of at least "
+                f"{history.head}, the number of messages so far"
+            )
+        history.fold(len(history))
+        history.offset = history.head = position
+        self.origin = 0 if catch_up else position
+
     def reset(self) -> None:
         for stream in list(self.active.values()):
             self.retire(stream)
@@ -208,7 +227,9 @@ class Log:
 
     def subscribe(self, observer: abc.ObserverBase[StreamContent]) -> abc.DisposableBase:
         """An Rx subscriber of every message: replayed from the first, then live."""
-        return self.fan_out.subscribe(observer, self.history, self.ending is not None, self.error)
+        return self.fan_out.subscribe(
+            observer, self.history, self.origin, self.ending is not None, self.error
+        )
 
     def subscribe_stream(self, stream: Stream, observer: Observer) -> abc.DisposableBase:
         """A subscriber of one stream's chunks from now on (its value streamer's own)."""

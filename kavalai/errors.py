@@ -14,8 +14,10 @@ from typing import Any
 
 __all__ = [
     "BadResumeError",
+    "DataLostError",
     "IncompleteStreamError",
     "KavalaiError",
+    "PublishError",
     "RemoteStreamError",
     "ResponseFailedError",
     "StreamClosedError",
@@ -157,6 +159,25 @@ class StreamUnavailableError(KavalaiError, LookupError):
     Raised by :func:`kavalai.web.connect` when the server answers that it has
     none, and by :func:`kavalai.redis.subscribe` when the key never appears or
     expires before its answer ended. Still a ``LookupError``, as it was.
+    """
+
+
+class DataLostError(KavalaiError, RuntimeError):
+    """Messages of an answer kept outside the process are gone, and the reader saw the gap.
+
+    Raised by :func:`kavalai.redis.subscribe` when the next message is not the
+    one it expected and nothing stands for those between (Redis lost them, or
+    trimmed them while the reader lagged behind); the message says which and
+    what to do. A reader never ends normally over such a gap.
+    """
+
+
+class PublishError(KavalaiError, RuntimeError):
+    """A publisher could not write its Streamer's answer where the readers find it.
+
+    :class:`kavalai.redis.Publisher` fails its Streamer with it, so the
+    producer's next push raises rather than producing into the void; the
+    message names the key and the cause.
     """
 
 

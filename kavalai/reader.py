@@ -77,7 +77,7 @@ class LogReader(AsyncClosing):
         self, log: Log, after: int | None, delta: bool | None, *, paced: bool = True
     ) -> None:
         self._log = log
-        self._cursor = Cursor(log.history, 0 if after is None else after + 1, delta)
+        self._cursor = Cursor(log.history, log.origin if after is None else after + 1, delta)
         self._reading = paced and log.ending is None  # joined the pacing, until it leaves
         self._done = False
         self._warned = False

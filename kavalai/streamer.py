@@ -260,6 +260,27 @@ class Streamer(Observable[StreamContent], AsyncClosing):
             history=len(log.history),
         )
 
+    def fold_to(self, position: int, *, catch_up: bool = True) -> None:
+        """Fold every message so far into each stream's value, and number the next ``position``.
+
+        For a Streamer that mirrors another one from a point on, such as a
+        reader of an answer in Redis: what it was given so far stands for the
+        other's first ``position`` messages, and from here on it takes the
+        other's positions, so ``messages(after=seq)`` means the same on both.
+        A consumer that starts before ``position`` gets the catch-up (a
+        ``restart``, then each stream's value so far, the last message at
+        ``position - 1``), as from a Streamer that trimmed those messages; with
+        ``catch_up=False`` a consumer from the first message starts at
+        ``position`` instead, as one of the other Streamer that resumes after
+        ``position - 1``. Cumulative values go on from the folded text.
+
+        Raises:
+            ValueError: ``position`` is below the number of messages so far, or
+                a consumer has started (call it before any does).
+        """
+        log = self._log
+        log.home.call_and_wait(partial(log.fold_to, position, catch_up))
+
     def check_position(self, after: int | None) -> None:
         """Check that ``after`` can be passed to :meth:`messages`, before committing to it.
 

@@ -10,8 +10,10 @@ import pytest
 import kavalai
 from kavalai import (
     BadResumeError,
+    DataLostError,
     IncompleteStreamError,
     KavalaiError,
+    PublishError,
     RemoteStreamError,
     ResponseFailedError,
     StreamClosedError,
@@ -26,6 +28,8 @@ from kavalai import (
 # Each error and the built-in base it had before KavalaiError, kept for callers that catch it.
 BUILT_IN_BASES = [
     (BadResumeError, ValueError),
+    (DataLostError, RuntimeError),
+    (PublishError, RuntimeError),
     (IncompleteStreamError, RuntimeError),
     (RemoteStreamError, RuntimeError),
     (ResponseFailedError, RuntimeError),

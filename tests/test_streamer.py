@@ -1154,3 +1154,47 @@ async def test_a_read_given_up_on_another_loop_loses_no_message() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert got == [*map(str, range(count)), None]
+
+
+async def test_fold_to_gives_the_catch_up_before_the_position_and_its_positions_after() -> None:
+    streamer = Streamer(history=None)
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("ab")
+    streamer.fold_to(10)
+    await text.stream_partial("c")
+    await text.stream_complete()
+    seen = [(m.seq, m.type, m.value) async for m in streamer]
+    assert seen == [
+        (None, "restart", "catch-up"),
+        (9, "partial", "ab"),
+        (10, "partial", "abc"),
+        (11, "complete", "abc"),
+    ]
+    assert [(m.seq, m.value) async for m in streamer.messages(after=9)] == [
+        (10, "abc"),
+        (11, "abc"),
+    ]
+
+
+async def test_fold_to_without_catch_up_starts_consumers_at_the_position() -> None:
+    streamer = Streamer(history=None)
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("ab")
+    streamer.fold_to(5, catch_up=False)
+    await text.stream_partial("c")
+    await text.stream_complete()
+    assert [(m.seq, m.value) async for m in streamer] == [(5, "abc"), (6, "abc")]
+    assert [m.seq async for m in streamer.messages(after=2)] == [None, 4, 5, 6]
+
+
+async def test_fold_to_refuses_a_position_behind_or_a_started_consumer() -> None:
+    streamer = Streamer()
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("a")
+    await text.stream_partial("b")
+    with pytest.raises(ValueError, match="at least 2"):
+        streamer.fold_to(1)
+    reader = streamer.reader()
+    with pytest.raises(ValueError, match="before any consumer starts"):
+        streamer.fold_to(5)
+    reader.close()

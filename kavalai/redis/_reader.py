@@ -8,14 +8,26 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from redis import exceptions as redis_errors
 from redis.asyncio import Redis
 
-from ..errors import StreamUnavailableError
+from ..errors import DataLostError, StreamUnavailableError
 from ..streamer import Streamer
-from ..wire import Record, Replica
-from ._log import ENTRIES_READ, read_base, records_of
+from ._log import (
+    ENTRIES_READ,
+    GIVE_UP_SECONDS,
+    base_key,
+    entry_id,
+    logger,
+    parse_base,
+    read_base,
+    records_of,
+)
+from ._mirror import Gap, Mirror, PositionRefused
 
 __all__ = ["subscribe"]
+
+_LOST = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
 
 
 @contextlib.asynccontextmanager
@@ -26,70 +38,137 @@ async def subscribe(
     after: int | None = None,
     wait_seconds: float = 10.0,
     block_ms: int = 1000,
+    give_up_seconds: float = GIVE_UP_SECONDS,
 ) -> AsyncIterator[Streamer]:
     """Follow the answer in the Redis stream ``key`` as a Streamer in this process.
 
-    Replays the key from its first entry (or the messages after position
-    ``after``), then follows it until the producer's end or error (raised as
-    :class:`~kavalai.RemoteStreamError` carrying its type name and message).
-    Positions equal the producer's; with ``after``, the local Streamer holds
-    what follows it only, so its positions count from there (add ``after + 1``
-    for the producer's). The ``async with`` body starts once what the key held
-    is applied (at once if the key does not exist yet). A key that does not
-    exist yet is waited for up to ``wait_seconds``; then the Streamer fails
-    with :class:`~kavalai.StreamUnavailableError` (a ``LookupError``), as it
-    does when the key expires before the end came (its producer died). An
-    entry that is not a kavalai record fails it with ``ValueError`` naming
-    the entry.
+    The local Streamer is a consumer of the producer's: iterated, it gives
+    the messages ``producer.messages(after=after)`` gives, at the producer's
+    positions (``message.seq``), then follows the key until the producer's end
+    or error (raised as :class:`~kavalai.RemoteStreamError` carrying its type
+    name and message). Resuming after a position the key folded into its
+    base (the publisher's ``maxlen``) gives the catch-up first, as a Streamer
+    whose history was trimmed there does. The ``async with`` body starts once
+    what the key held is applied.
+
+    A key that does not exist yet is waited for up to ``wait_seconds``; then
+    the Streamer fails with :class:`~kavalai.StreamUnavailableError` (a
+    ``LookupError``), as it does when the key expires before the end came
+    (its producer died). A lost connection is retried, and logged, for
+    ``give_up_seconds``. A gap (the next message is further on than the
+    next position, with nothing standing for those between) fails it with
+    :class:`~kavalai.DataLostError`, never a normal end; an entry that is not a
+    kavalai record, or a key of another type, with ``ValueError`` naming it.
+
+    Raises:
+        ValueError: ``after`` is not a position the answer has given so far
+            (as ``Streamer.messages`` refuses it); raised on entering.
     """
     streamer = Streamer(history=None)
-    replica = Replica(streamer)
+    mirror = Mirror(key, streamer, after)
     caught_up = asyncio.Event()
     follower = streamer.start(
-        _follow(redis, key, replica, after, wait_seconds, block_ms, caught_up)
+        _follow(redis, mirror, wait_seconds, block_ms, give_up_seconds, caught_up)
     )
     waiting = asyncio.ensure_future(caught_up.wait())
     try:  # a caller cancelled while the key is replayed stops the follower too
         await asyncio.wait([waiting, follower], return_when=asyncio.FIRST_COMPLETED)
         waiting.cancel()
+        if follower.done() and not follower.cancelled():
+            refused = follower.exception()
+            if isinstance(refused, PositionRefused):
+                raise ValueError(str(refused)) from None
         yield streamer
     finally:
         waiting.cancel()
-        await replica.stop(follower)
+        await mirror.replica.stop(follower)
 
 
 async def _follow(
     redis: Redis,
-    key: str,
-    replica: Replica,
-    after: int | None,
+    mirror: Mirror,
     wait_seconds: float,
     block_ms: int,
+    give_up_seconds: float,
     caught_up: asyncio.Event,
 ) -> None:
-    deadline = time.monotonic() + wait_seconds
-    exists = bool(await redis.exists(key))
-    if exists:
-        after, ended = await _start(redis, key, replica, after)
-        if ended:  # all of it was in the base
-            caught_up.set()
+    key = mirror.key
+    try:
+        last = await _replay(redis, mirror, give_up_seconds)
+        if last is None:  # it ended
             return
-    else:
-        caught_up.set()  # nothing to replay yet: follow it as it appears
-    # An entry n-k holds positions below n: after position p, read past (p+1)-0.
-    last_id = "0-0" if after is None else f"{after + 1}-0"
+        caught_up.set()
+        await _tail(redis, mirror, last, wait_seconds, block_ms, give_up_seconds)
+    except Gap as gap:
+        raise await _lost(redis, key, gap) from None
+    except redis_errors.ResponseError as error:
+        if "WRONGTYPE" not in str(error):
+            raise
+        kind: Any = await redis.type(key)
+        kind = kind.decode() if isinstance(kind, bytes) else kind
+        raise ValueError(
+            f"Redis key {key!r} holds a {kind}, not the stream of an answer: read another key"
+        ) from None
+    finally:
+        caught_up.set()
+
+
+async def _replay(redis: Redis, mirror: Mirror, give_up_seconds: float) -> str | None:
+    """Apply what the key holds now, read at once; the id to follow after, None once ended."""
+    key = mirror.key
+
+    async def snapshot() -> Any:
+        pipeline = redis.pipeline(transaction=True)  # the base and its entries, as one
+        pipeline.get(base_key(key))
+        pipeline.xrange(key)
+        return await pipeline.execute()
+
+    raw_base, entries = await _retrying(key, give_up_seconds, snapshot)
+    base = parse_base(key, raw_base)
+    last = "0-0"
+    if base is not None:
+        if not await mirror.base(base.position, base.records):
+            return None
+        last = f"{base.last[0]}-{base.last[1]}"
+    elif not entries and mirror.start is not None:
+        mirror.settle()  # nothing there: no position to resume after
+    for raw_id, fields in entries:
+        n, k = entry_id(raw_id)
+        if base is not None and (n, k) <= base.last:
+            continue  # folded into the base
+        last = f"{n}-{k}"
+        records = records_of(key, raw_id, fields)
+        if records is not None and not await mirror.entry(n, records):
+            return None
+    mirror.settle()
+    return last
+
+
+async def _tail(
+    redis: Redis,
+    mirror: Mirror,
+    last: str,
+    wait_seconds: float,
+    block_ms: int,
+    give_up_seconds: float,
+) -> None:
+    """Follow the key after entry ``last`` until the answer ends."""
+    key = mirror.key
+    deadline = time.monotonic() + wait_seconds
+    exists = last != "0-0"
     while True:
         # Any: redis-py types the reply for both RESP2 (a list) and RESP3 (a dict).
-        answer: Any = await redis.xread({key: last_id}, count=ENTRIES_READ, block=block_ms)
+        answer: Any = await _retrying(
+            key, give_up_seconds, redis.xread, {key: last}, count=ENTRIES_READ, block=block_ms
+        )
         if _cancelled():
             # The client can swallow a cancellation that came while it read (its
             # command returns as usual): leaving must not hang, so honour it.
             raise asyncio.CancelledError
         entries: list[tuple[Any, dict[Any, Any]]] = answer[0][1] if answer else []
         if not entries:
-            if await redis.exists(key):
+            if await _retrying(key, give_up_seconds, redis.exists, key):
                 exists = True
-                caught_up.set()
             elif exists:  # it expired: a producer that died never wrote the end
                 raise StreamUnavailableError(
                     f"the answer at Redis key {key!r} expired before it ended: its producer "
@@ -102,77 +181,63 @@ async def _follow(
                 )
             continue
         exists = True
-        for entry_id, fields in entries:
-            records = records_of(key, entry_id, fields)
-            first = min((r.seq for r in records if r.seq is not None), default=None)
-            catch_up = records[0].kind == "restart" and records[0].seq is None
-            if first is not None and first > (-1 if after is None else after) + 1 and not catch_up:
-                # Trimmed past this reader while it lagged: start again from the base.
-                base = await read_base(redis, key)
-                if base is not None and base[0] - 1 > (-1 if after is None else after):
-                    after, ended = await _start(redis, key, replica, None)
-                    if ended:
-                        caught_up.set()
-                        return
-                    last_id = "0-0" if after is None else f"{after + 1}-0"
-                    break
-            for record in records:
-                kept = _after(record, after)
-                if kept is not None and not await replica.apply(kept):
-                    caught_up.set()
-                    return
-                if record.last_seq is not None:
-                    after = max(record.last_seq, -1 if after is None else after)
-            last_id = entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)
-        else:
-            if len(entries) < ENTRIES_READ:
-                caught_up.set()
+        for raw_id, fields in entries:
+            records = records_of(key, raw_id, fields)
+            last = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
+            if records is not None and not await mirror.entry(entry_id(raw_id)[0], records):
+                return
 
 
-async def _start(
-    redis: Redis, key: str, replica: Replica, after: int | None
-) -> tuple[int | None, bool]:
-    """Prepare to read ``key`` after position ``after``.
-
-    Returns the position to read after, and whether the answer already ended.
-    If the entries up to there were trimmed, the base stands for them: its
-    records are applied and reading goes on after it (unless the base holds
-    the end). Otherwise the modes of the streams announced before the position
-    are applied, for what follows.
-    """
-    base = await read_base(redis, key)
-    if base is not None and (after is None or after + 1 < base[0]):
-        position, records = base
-        for record in records:
-            if not await replica.apply(record):
-                return position - 1, True
-        return position - 1, False
-    if base is not None and base[1][-1].kind in ("end", "error"):
-        # Everything is in the base and this reader had all of it but the end.
-        await replica.apply(base[1][-1])
-        return after, True
-    if after is not None:
-        announced = [] if base is None else [r for r in base[1] if r.kind == "stream"]
-        before: Any = await redis.xrange(key, "-", f"{after + 1}-0")
-        for entry_id, fields in before:
-            announced += [r for r in records_of(key, entry_id, fields) if r.kind == "stream"]
-        for record in announced:
-            await replica.apply(record)
-    return after, False
+async def _lost(redis: Redis, key: str, gap: Gap) -> DataLostError:
+    """The error for the messages between ``gap.expected`` and ``gap.got``, and why."""
+    missing = f"positions {gap.expected} to {gap.got - 1} of the answer at Redis key {key!r}"
+    try:
+        base = await read_base(redis, key)
+    except (redis_errors.RedisError, ValueError):
+        base = None
+    if base is not None and base.position > gap.expected:
+        return DataLostError(
+            f"{missing} were trimmed into the key's base (the publisher's maxlen) before "
+            "this reader read them: it lagged more than maxlen entries behind; subscribe "
+            "again after the last position it read, to get the catch-up, or raise maxlen"
+        )
+    if gap.got < gap.expected:
+        return DataLostError(
+            f"Redis key {key!r} went back to position {gap.got} after {gap.expected - 1}: "
+            "it holds entries of another answer, or Redis lost some; ask for the answer again"
+        )
+    return DataLostError(
+        f"{missing} are missing and nothing in Redis stands for them: Redis lost them "
+        "(restarted without persistence, appendonly no, or failed over to a replica that "
+        "was behind); ask for the answer again"
+    )
 
 
-def _after(record: Record, after: int | None) -> Record | None:
-    """``record`` without its messages at or before position ``after``."""
-    if after is None or record.seq is None:
-        return record
-    if record.kind == "partial":
-        skip = after + 1 - record.seq
-        if skip >= len(record.chunks):
-            return None
-        if skip > 0:
-            return Record("partial", record.seq + skip, record.name, record.chunks[skip:])
-        return record
-    return None if record.seq <= after else record
+async def _retrying(
+    key: str, give_up_seconds: float, command: Any, *args: Any, **kwargs: Any
+) -> Any:
+    """``command(*args)``, retried while the connection is lost, up to ``give_up_seconds``."""
+    started = time.monotonic()
+    delay = 0.05
+    lost = False
+    while True:
+        try:
+            result = await command(*args, **kwargs)
+        except _LOST as error:
+            if not lost:
+                lost = True
+                logger.warning("lost Redis while reading %s: %s; retrying", key, error)
+            if time.monotonic() - started > give_up_seconds:
+                raise ConnectionError(
+                    f"Redis unreachable for {give_up_seconds:.0f}s while reading the answer at "
+                    f"key {key!r}: {error}"
+                ) from error
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 1.0)
+            continue
+        if lost:
+            logger.warning("Redis is back; reading %s goes on", key)
+        return result
 
 
 def _cancelled() -> bool:

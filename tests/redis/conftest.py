@@ -22,10 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass
 class RedisServer:
-    """A redis-server on 127.0.0.1 with its data in a temporary folder (append-only file on)."""
+    """A redis-server on 127.0.0.1 with its data in a temporary folder.
+
+    The append-only file is on (fsync at every write) unless ``appendonly`` is
+    false, and no snapshot is ever saved: without it, a restart loses everything.
+    """
 
     port: int
     folder: Path
+    appendonly: bool = True
     process: subprocess.Popen[str] | None = None
     _log: threading.Thread | None = None
 
@@ -42,7 +47,7 @@ class RedisServer:
                 "--save",
                 "",
                 "--appendonly",
-                "yes",
+                "yes" if self.appendonly else "no",
                 "--appendfsync",
                 "always",
                 "--protected-mode",
@@ -70,6 +75,15 @@ class RedisServer:
     def stop(self) -> None:
         if self.process is not None:
             self.process.terminate()
+            self.process.wait(timeout=10)
+            if self._log is not None:
+                self._log.join(timeout=10)
+            self.process = None
+
+    def kill(self) -> None:
+        """Kill it at once (SIGKILL), as a crash would: it writes nothing more."""
+        if self.process is not None:
+            self.process.kill()
             self.process.wait(timeout=10)
             if self._log is not None:
                 self._log.join(timeout=10)

@@ -72,12 +72,8 @@ async def read(port: int, key: str, after: int | None) -> None:
     redis = Redis(host="127.0.0.1", port=port)
     try:
         async with subscribe(redis, key, after=after, wait_seconds=30) as streamer:
-            shift = 0 if after is None else after + 1  # back to the producer's positions
-            async for message in streamer:
-                said = line(message)
-                if message.seq is not None:
-                    said["seq"] = message.seq + shift
-                say(said)
+            async for message in streamer:  # at the producer's positions
+                say(line(message))
         say({"end": True})
     except Exception as error:
         say({"error": type(error).__name__, "message": str(error)})
