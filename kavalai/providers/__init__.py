@@ -25,7 +25,18 @@ This package imports no SDK; its provider modules import theirs.
 from __future__ import annotations
 
 from ..errors import ResponseFailedError
-from ._answer import Finish, Naming, Part, ToolArguments, ToolCall, ToolCalls, default_name
+from ._parts import (
+    Finish,
+    Naming,
+    Part,
+    ServerToolCall,
+    ServerToolCalls,
+    ToolArguments,
+    ToolCall,
+    ToolCalls,
+    ToolResult,
+    default_name,
+)
 from ._pump import pump
 
 __all__ = [
@@ -33,9 +44,12 @@ __all__ = [
     "Naming",
     "Part",
     "ResponseFailedError",
+    "ServerToolCall",
+    "ServerToolCalls",
     "ToolArguments",
     "ToolCall",
     "ToolCalls",
+    "ToolResult",
     "default_name",
     "pump",
 ]
