@@ -13,6 +13,9 @@ Each adapter names its streams with :func:`default_name` (``text``,
 ``finish``; ``choice.1.`` before the names of a second choice); pass
 ``names=`` to choose your own, say to put two answers in one Streamer.
 
+The sync clients' streams (``OpenAI``, ``Anthropic``) work too: a worker
+thread reads them and hands each event to the Streamer's loop, in order.
+
 Run an adapter as the Streamer's producer, ``streamer.start(stream_message(
 client.messages.create(..., stream=True), streamer))``: an error the provider
 reports fails the Streamer, and closing the Streamer (the consumer left, the

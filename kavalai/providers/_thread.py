@@ -74,15 +74,18 @@ class ThreadedStream(AsyncIterator[_T], Generic[_T]):
             await waiter
 
     async def aclose(self) -> None:
-        """Stop reading, end the HTTP request, and wait for the thread if it was woken."""
+        """Stop reading, end the HTTP request, and wait for the thread if it is ending.
+
+        A stream read to its end is only waited for: its connection may go back
+        to the client's pool.
+        """
         with self._lock:
             self._closing = True
-            stream = self._stream
+            stream, ended = self._stream, self._ended
         self._room.release()  # a thread waiting for room sees the closing at once
-        if not self._thread.is_alive():
-            return
-        if _shut_down(stream):
+        if ended or _shut_down(stream):
             await asyncio.shield(self._done)
+            self._thread.join()  # it has only to return now
         else:  # no socket to wake the thread with: the SDK's own close, from here
             with contextlib.suppress(Exception):
                 _close(stream)

@@ -73,7 +73,8 @@ async def stream_chat_completion(
     """Stream a Chat Completions answer into ``streamer``, every choice and tool call.
 
     Pass ``client.chat.completions.create(..., stream=True)`` (awaited or
-    not). Per choice (names from :func:`~kavalai.providers.default_name`):
+    not) of ``AsyncOpenAI``, or the ``Stream`` of the sync ``OpenAI`` client,
+    read on a worker thread. Per choice (names from :func:`~kavalai.providers.default_name`):
     ``text`` (the content), ``refusal``, ``reasoning`` (the
     ``reasoning_content`` or ``reasoning`` field some compatible servers
     send), ``tool_calls`` and ``tool_call.<i>`` for each call's arguments
@@ -120,7 +121,8 @@ async def stream_response(
 ) -> None:
     """Stream a Responses API answer into ``streamer``.
 
-    Pass ``client.responses.create(..., stream=True)`` (awaited or not).
+    Pass ``client.responses.create(..., stream=True)`` (awaited or not), or
+    the sync client's ``Stream``, read on a worker thread.
     Streams: ``text`` (the output text), ``refusal``, ``reasoning`` (the
     reasoning summary, or the reasoning text where the model sends it),
     ``tool_calls`` and ``tool_call.<i>`` for each function call's arguments

@@ -10,6 +10,8 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+from anthropic import Anthropic
+from openai import OpenAI
 from starlette.types import Receive, Scope, Send
 
 from kavalai import StreamContent, Streamer
@@ -20,6 +22,7 @@ class Clients:
 
     def __init__(self) -> None:
         self.opened: list[openai.AsyncOpenAI | anthropic.AsyncAnthropic] = []
+        self.opened_sync: list[OpenAI | Anthropic] = []
 
     def openai(self, base_url: str) -> openai.AsyncOpenAI:
         client = openai.AsyncOpenAI(api_key="test", base_url=f"{base_url}/v1", max_retries=0)
@@ -31,6 +34,16 @@ class Clients:
         self.opened.append(client)
         return client
 
+    def openai_sync(self, base_url: str) -> OpenAI:
+        client = OpenAI(api_key="test", base_url=f"{base_url}/v1", max_retries=0)
+        self.opened_sync.append(client)
+        return client
+
+    def anthropic_sync(self, base_url: str) -> Anthropic:
+        client = Anthropic(api_key="test", base_url=base_url, max_retries=0)
+        self.opened_sync.append(client)
+        return client
+
 
 @pytest.fixture
 async def clients() -> AsyncIterator[Clients]:
@@ -38,6 +51,8 @@ async def clients() -> AsyncIterator[Clients]:
     yield made
     for client in made.opened:
         await client.close()
+    for sync_client in made.opened_sync:
+        sync_client.close()
 
 
 async def consume(streamer: Streamer) -> tuple[list[StreamContent], Exception | None]:
