@@ -3,13 +3,16 @@
 * :func:`pump` feeds any async iterable of text into one value streamer.
 * :func:`kavalai.providers.openai.stream_chat_completion` and
   :func:`kavalai.providers.openai.stream_response` (extra ``kavalai[openai]``),
-  and :func:`kavalai.providers.anthropic.stream_message` (extra
-  ``kavalai[anthropic]``) write a whole answer: its text, reasoning, refusal,
-  each tool call's arguments as a structured stream parsed as it arrives, and
-  a final :class:`Finish` saying how it ended (a cut-off answer says so).
+  :func:`kavalai.providers.anthropic.stream_message` (extra
+  ``kavalai[anthropic]``) and :func:`kavalai.providers.gemini.stream_content`
+  (extra ``kavalai[gemini]``) write a whole answer: its text, reasoning,
+  refusal, each tool call's arguments as a structured stream parsed as it
+  arrives, the calls and results of the tools the provider runs itself, and a
+  final :class:`Finish` saying how it ended (a cut-off answer says so).
 
 Each adapter names its streams with :func:`default_name` (``text``,
 ``reasoning``, ``refusal``, ``tool_calls``, ``tool_call.0``, ...,
+``server_tool_calls``, ``server_tool_call.0``, ``server_tool_result.0``, ...,
 ``finish``; ``choice.1.`` before the names of a second choice); pass
 ``names=`` to choose your own, say to put two answers in one Streamer.
 

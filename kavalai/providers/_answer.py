@@ -52,11 +52,12 @@ class _Call:
 class _Listing:
     """The calls of one kind in a choice: their positions by id, and the stream announcing them."""
 
-    __slots__ = ("count", "positions", "streamer")
+    __slots__ = ("answered", "count", "positions", "streamer")
 
     def __init__(self) -> None:
         self.count = 0
         self.positions: dict[str, int] = {}  # by the provider's call id, for results to find
+        self.answered: set[int] = set()  # the positions that have their result
         self.streamer: ValueStreamer | None = None
 
     def take(self, call_id: str | None) -> int:
@@ -163,13 +164,19 @@ class Answer:
     async def write_result(self, call_id: str | None, result: str, choice: int = 0) -> None:
         """Write what a server tool returned (``result``, JSON) whole, paired with its call.
 
-        The stream has the position of the call whose id it names; a result of
-        no call seen takes a position of its own, which no later call reuses.
+        The stream has the position of the call whose id it names, or without
+        an id, of the last call if it has no result yet; a result of no call
+        seen takes a position of its own, which no later call reuses.
         """
         listing = self._choice(choice).listings[True]
-        position = listing.positions.get(call_id) if call_id is not None else None
+        if call_id is not None:
+            position = listing.positions.get(call_id)
+        else:
+            last = listing.count - 1
+            position = last if last >= 0 and last not in listing.answered else None
         if position is None:
             position = listing.take(None)
+        listing.answered.add(position)
         name = self._naming(Part("server_tool_result", choice, position))
         value_streamer = self._streamer.get_value_streamer(name, response_model=ToolResult)
         await value_streamer.stream_partial(result)
