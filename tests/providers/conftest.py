@@ -91,10 +91,11 @@ def event(payload: dict[str, Any]) -> str:
 class Replay:
     """An ASGI app that answers every POST with the same SSE transcript, frame by frame.
 
-    ``requests`` keeps the JSON bodies it received. With ``gated``, it sends a
-    frame only when :meth:`allow` lets it, so a test decides exactly how far
-    the answer got; ``disconnected`` is set when the client goes away, and
-    ``sent_at_disconnect`` says how many frames had been sent by then.
+    ``requests`` keeps the JSON bodies it received (``requested`` is set at
+    the first). With ``gated``, it sends a frame only when :meth:`allow` lets
+    it, so a test decides exactly how far the answer got, and ``held`` is set
+    while it waits for that; ``disconnected`` is set when the client goes
+    away, and ``sent_at_disconnect`` says how many frames had been sent by then.
     """
 
     def __init__(self, frames: list[str], *, gated: bool = False) -> None:
@@ -103,6 +104,8 @@ class Replay:
         self.requests: list[dict[str, Any]] = []
         self.sent = 0
         self.disconnected = asyncio.Event()
+        self.requested = asyncio.Event()
+        self.held = asyncio.Event()
         self.sent_at_disconnect: int | None = None
         self._allowed = asyncio.Semaphore(0)
 
@@ -120,6 +123,7 @@ class Replay:
             if not message.get("more_body"):
                 break
         self.requests.append(json.loads(body))
+        self.requested.set()
         await send(
             {
                 "type": "http.response.start",
@@ -131,7 +135,12 @@ class Replay:
         for frame in self.frames:
             if self.gated:
                 allowed = asyncio.ensure_future(self._allowed.acquire())
+                if not allowed.done():
+                    await asyncio.sleep(0)  # a frame allowed already is taken at once
+                if not allowed.done():
+                    self.held.set()
                 await asyncio.wait({allowed, watcher}, return_when=asyncio.FIRST_COMPLETED)
+                self.held.clear()
                 if not allowed.done():
                     allowed.cancel()
             if watcher.done():

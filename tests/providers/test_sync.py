@@ -266,11 +266,35 @@ async def test_closing_the_streamer_while_a_sync_manager_sends_its_request(
     client = clients.anthropic_sync(await url(replay))
     streamer = Streamer()
     task = streamer.start(stream_message(message_manager(client), streamer))
-    while not replay.requests:
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(replay.requested.wait(), 10)
     await streamer.aclose()
     await asyncio.wait_for(replay.disconnected.wait(), 10)
     assert replay.sent_at_disconnect == 0
     await ended(task)
     for thread in stream_threads():  # it shut the response down itself, once it had it
         await asyncio.wait_for(asyncio.to_thread(thread.join), 10)
+
+
+async def test_closing_the_streamer_while_the_thread_is_held_back_ends_the_request(
+    url: Url, clients: Clients
+) -> None:
+    # The thread has read as far ahead as it may, and waits for the adapter,
+    # which waits for the consumer (max_buffer): closing wakes both.
+    words = [f"word{i} " for i in range(1000)]
+    replay = Replay([gpt.chunk(gpt.choice(content=word)) for word in words], gated=True)
+    client = clients.openai_sync(await url(replay))
+    replay.allow(600)
+    stream = await asyncio.to_thread(chat_stream, client)
+    streamer = Streamer(stream_delta=True, max_buffer=8)
+    task = streamer.start(stream_chat_completion(stream, streamer))
+    async with streamer.messages() as messages:
+        async for message in messages:
+            if message.value == "word1 ":
+                break
+    await replay.held.wait()  # it sent all it may, most of it read ahead or in the socket
+    assert replay.sent == 600
+    await streamer.aclose()
+    await asyncio.wait_for(replay.disconnected.wait(), 10)
+    assert replay.sent_at_disconnect == 600
+    await ended(task)
+    assert stream_threads() == []
