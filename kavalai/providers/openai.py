@@ -38,6 +38,8 @@ from ..errors import ResponseFailedError
 from ._answer import Answer, Naming, default_name
 from ._drive import begin, drive, refusal
 from ._pump import Source
+from ._responses_tools import DELTAS as SERVER_DELTAS
+from ._responses_tools import ServerItems
 
 if TYPE_CHECKING:
     from openai.types.responses import Response
@@ -126,7 +128,12 @@ async def stream_response(
     Streams: ``text`` (the output text), ``refusal``, ``reasoning`` (the
     reasoning summary, or the reasoning text where the model sends it),
     ``tool_calls`` and ``tool_call.<i>`` for each function call's arguments
-    (with its ``call_id`` as the id), and ``finish`` last: ``reason`` is
+    (with its ``call_id`` as the id); ``server_tool_calls`` and
+    ``server_tool_call.<i>`` for the tools OpenAI runs itself (an ``mcp_call``
+    with its tool's name, its MCP server's label and its arguments as they
+    stream; ``web_search_call``, ``code_interpreter_call`` with its code as
+    ``{"code": ...}``, ``file_search_call``), each finished item whole on
+    ``server_tool_result.<i>``; and ``finish`` last: ``reason`` is
     ``completed``, or why the response is incomplete (``max_output_tokens``
     makes it ``truncated``), with the usage. A ``response.failed`` or ``error``
     event fails the Streamer with :class:`~kavalai.providers.ResponseFailedError`.
@@ -138,6 +145,7 @@ async def stream_response(
         tools: Models of the tools' arguments by function name.
     """
     answer = begin(source, streamer, names, tools, _RESPONSE_TRUNCATING)
+    server = ServerItems(answer)
 
     async def handle(event: ResponseStreamEvent) -> None:
         # The SDK builds an event of a type it does not know as one of those it
@@ -156,13 +164,18 @@ async def stream_response(
         ):
             if event.item.type == "function_call":
                 await answer.start_call(event.output_index, event.item.call_id, event.item.name)
+            else:
+                await server.added(event.output_index, event.item)
         elif kind == "response.function_call_arguments.delta" and isinstance(
             event, ResponseFunctionCallArgumentsDeltaEvent
         ):
             if answer.has_call(event.output_index):
                 await answer.write_arguments(event.output_index, event.delta)
+        elif kind in SERVER_DELTAS:
+            await server.delta(getattr(event, "output_index", None), getattr(event, "delta", ""))
         elif kind == "response.output_item.done" and isinstance(event, ResponseOutputItemDoneEvent):
-            if answer.has_call(event.output_index):
+            served = await server.done(event.output_index, event.item)
+            if not served and answer.has_call(event.output_index):
                 item = event.item
                 whole = item.arguments if isinstance(item, ResponseFunctionToolCall) else None
                 cut_off = getattr(item, "status", None) == "incomplete"
