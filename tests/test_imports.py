@@ -13,7 +13,7 @@ import sys
 ROOMS = ("kavalai.display", "kavalai.web", "kavalai.redis", "kavalai.providers")
 
 #: What the rooms depend on, from the extras: none is loaded by ``import kavalai``.
-DEPENDENCIES = ("starlette", "httpx", "redis", "openai", "anthropic", "IPython", "rich")
+DEPENDENCIES = ("starlette", "httpx", "redis", "openai", "anthropic", "google", "IPython", "rich")
 
 
 def _run(code: str) -> str:

@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
-from typing import Any, Literal, NamedTuple, TypeAlias
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, RootModel
+from pydantic import BaseModel
 
 from ..partial_json import PartialJsonParser
 from ..streamer import Streamer
 from ..value_streamer import ValueStreamer
+from ._parts import (
+    Finish,
+    Naming,
+    Part,
+    PartKind,
+    ServerToolCall,
+    ServerToolCalls,
+    ToolArguments,
+    ToolCall,
+    ToolCalls,
+    ToolResult,
+    default_name,
+)
 
 __all__ = [
     "Answer",
@@ -24,94 +37,6 @@ __all__ = [
     "default_name",
 ]
 
-PartKind: TypeAlias = Literal["text", "reasoning", "refusal", "tool_calls", "tool_call", "finish"]
-
-
-class Part(NamedTuple):
-    """One stream of an answer, before it has a name.
-
-    Attributes:
-        kind: ``"text"``, ``"reasoning"`` (thinking, reasoning summaries),
-            ``"refusal"``, ``"tool_calls"`` (the list of calls, each as it
-            starts), ``"tool_call"`` (one call's arguments) or ``"finish"``.
-        choice: The choice it belongs to; 0 unless the request asked for ``n > 1``.
-        call: The tool call's position among the choice's calls (0, 1, ...),
-            for ``"tool_call"`` only.
-    """
-
-    kind: PartKind
-    choice: int = 0
-    call: int | None = None
-
-
-Naming: TypeAlias = Callable[[Part], str]
-"""Gives the stream name of each part of an answer; :func:`default_name` unless you pass one."""
-
-
-def default_name(part: Part) -> str:
-    """The default stream names: stable, readable, unique per choice and per tool call.
-
-    ``text``, ``reasoning``, ``refusal``, ``tool_calls``, ``tool_call.0``,
-    ``tool_call.1``, ... and ``finish`` for the first choice; the other choices
-    get the same names after ``choice.1.``, ``choice.2.``, ...
-
-    Example:
-        >>> default_name(Part("tool_call", call=1))
-        'tool_call.1'
-        >>> default_name(Part("text", choice=2))
-        'choice.2.text'
-    """
-    name = part.kind if part.call is None else f"{part.kind}.{part.call}"
-    return name if part.choice == 0 else f"choice.{part.choice}.{name}"
-
-
-class ToolArguments(BaseModel):
-    """The arguments of a tool call whose tool has no model of its own: any JSON object."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class ToolCall(BaseModel):
-    """A tool call, announced on the ``tool_calls`` stream as soon as it starts.
-
-    Attributes:
-        stream: The name of the stream that carries its arguments.
-        id: The provider's id of the call, to send the tool's result back with.
-        name: The name of the function or tool called.
-    """
-
-    stream: str
-    id: str | None = None
-    name: str | None = None
-
-
-class ToolCalls(RootModel[list[ToolCall]]):
-    """The ``tool_calls`` stream: a JSON array that gains one :class:`ToolCall` per call."""
-
-
-class Finish(BaseModel):
-    """How an answer ended: the final value of the ``finish`` stream.
-
-    Attributes:
-        reason: The provider's own word: OpenAI's ``finish_reason`` (``stop``,
-            ``length``, ``tool_calls``, ...), Anthropic's ``stop_reason``
-            (``end_turn``, ``max_tokens``, ``tool_use``, ...), or for the
-            OpenAI Responses API ``completed`` or the reason it is incomplete
-            (``max_output_tokens``, ...). ``None`` if the stream ended without one.
-        truncated: The answer was cut off: by the output token limit, or its
-            stream ended before the provider said how the answer ended
-            (``reason`` is ``None``; a connection cut short, say).
-        unfinished: The tool-call streams whose arguments are not a whole JSON
-            value: cut off (see ``truncated``) or malformed. Do not run them.
-        usage: The provider's usage object as it sent it (for ``n > 1``,
-            the usage of the whole request, on every choice's ``finish``).
-    """
-
-    reason: str | None = None
-    truncated: bool = False
-    unfinished: list[str] = []
-    usage: dict[str, Any] | None = None
-
 
 class _Call:
     __slots__ = ("chunks", "given", "open", "stopped", "streamer")
@@ -124,14 +49,35 @@ class _Call:
         self.stopped = False  # it ended without arguments before the answer said how it ended
 
 
+class _Listing:
+    """The calls of one kind in a choice: their positions by id, and the stream announcing them."""
+
+    __slots__ = ("answered", "count", "positions", "streamer")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.positions: dict[str, int] = {}  # by the provider's call id, for results to find
+        self.answered: set[int] = set()  # the positions that have their result
+        self.streamer: ValueStreamer | None = None
+
+    def take(self, call_id: str | None) -> int:
+        """The next position, under ``call_id`` if there is one."""
+        position = self.count
+        self.count += 1
+        if call_id is not None:
+            self.positions[call_id] = position
+        return position
+
+
 class _Choice:
-    __slots__ = ("calls", "finish", "listing", "reason", "streams", "unfinished")
+    __slots__ = ("calls", "finish", "listings", "reason", "streams", "unfinished")
 
     def __init__(self, finish: ValueStreamer) -> None:
         self.finish = finish
         self.streams: dict[PartKind, ValueStreamer] = {}
         self.calls: dict[object, _Call] = {}  # by the provider's key: an index or an item id
-        self.listing: ValueStreamer | None = None
+        # The calls your code runs (False) and those the provider runs itself (True).
+        self.listings = {False: _Listing(), True: _Listing()}
         self.reason: str | None = None
         self.unfinished: list[str] = []
 
@@ -182,25 +128,59 @@ class Answer:
         name: str | None,
         choice: int = 0,
         given: str | None = None,
+        *,
+        by_server: bool = False,
+        server: str | None = None,
     ) -> None:
         """Open a tool call's arguments stream and announce it on ``tool_calls``.
 
-        ``given``: arguments the call began with, which it has if no pieces follow.
+        ``given``: arguments the call began with, which it has if no pieces
+        follow. ``by_server``: a tool the provider runs itself, announced on
+        ``server_tool_calls`` (with the MCP ``server`` whose tool it is, if any).
         """
         state = self._choice(choice)
-        stream = self._naming(Part("tool_call", choice, len(state.calls)))
+        listing = state.listings[by_server]
+        position = listing.take(call_id)
+        stream = self._naming(
+            Part("server_tool_call" if by_server else "tool_call", choice, position)
+        )
         model = self._tools.get(name or "", ToolArguments)
         value_streamer = self._streamer.get_value_streamer(stream, response_model=model)
         state.calls[key] = _Call(value_streamer, given)
-        announced = _dumps(ToolCall(stream=stream, id=call_id, name=name))
-        if state.listing is None:
-            listing_name = self._naming(Part("tool_calls", choice))
-            state.listing = self._streamer.get_value_streamer(
-                listing_name, response_model=ToolCalls
-            )
-            await state.listing.stream_partial(f"[{announced}")
+        if by_server:
+            announced = _dumps(ServerToolCall(stream=stream, id=call_id, name=name, server=server))
         else:
-            await state.listing.stream_partial(f", {announced}")
+            announced = _dumps(ToolCall(stream=stream, id=call_id, name=name))
+        if listing.streamer is None:
+            kind: PartKind = "server_tool_calls" if by_server else "tool_calls"
+            listing.streamer = self._streamer.get_value_streamer(
+                self._naming(Part(kind, choice)),
+                response_model=ServerToolCalls if by_server else ToolCalls,
+            )
+            await listing.streamer.stream_partial(f"[{announced}")
+        else:
+            await listing.streamer.stream_partial(f", {announced}")
+
+    async def write_result(self, call_id: str | None, result: str, choice: int = 0) -> None:
+        """Write what a server tool returned (``result``, JSON) whole, paired with its call.
+
+        The stream has the position of the call whose id it names, or without
+        an id, of the last call if it has no result yet; a result of no call
+        seen takes a position of its own, which no later call reuses.
+        """
+        listing = self._choice(choice).listings[True]
+        if call_id is not None:
+            position = listing.positions.get(call_id)
+        else:
+            last = listing.count - 1
+            position = last if last >= 0 and last not in listing.answered else None
+        if position is None:
+            position = listing.take(None)
+        listing.answered.add(position)
+        name = self._naming(Part("server_tool_result", choice, position))
+        value_streamer = self._streamer.get_value_streamer(name, response_model=ToolResult)
+        await value_streamer.stream_partial(result)
+        await value_streamer.stream_complete()
 
     def has_call(self, key: object, choice: int = 0) -> bool:
         """Whether the tool call under ``key`` was started."""
@@ -243,8 +223,9 @@ class Answer:
             await self.stop_call(key, choice)
 
     def set_reason(self, reason: str | None, choice: int = 0) -> None:
-        """Record how the choice ended."""
-        self._choice(choice).reason = reason
+        """Record how the choice ended; ``None`` (not said here) keeps what was said before."""
+        if reason is not None:
+            self._choice(choice).reason = reason
 
     async def end(self) -> None:
         """Complete every stream, each choice's ``finish`` last."""
@@ -259,9 +240,10 @@ class Answer:
                     call.open = False
                     state.unfinished.append(call.streamer.name)
                     await call.streamer.stream_complete()
-            if state.listing is not None:
-                await state.listing.stream_partial("]")
-                await state.listing.stream_complete()
+            for listing in state.listings.values():
+                if listing.streamer is not None:
+                    await listing.streamer.stream_partial("]")
+                    await listing.streamer.stream_complete()
         for _, state in sorted(self._choices.items()):
             finish = Finish(
                 reason=state.reason,

@@ -15,7 +15,7 @@ from ._pump import Source, close_source, fail, open_source
 if TYPE_CHECKING:
     from ..streamer import Streamer
 
-__all__ = ["begin", "drive"]
+__all__ = ["begin", "drive", "refusal"]
 
 _T = TypeVar("_T")
 
@@ -40,18 +40,35 @@ def begin(
         raise
 
 
+def refusal(answer: Answer, reader: str, got: object, expected: str) -> TypeError:
+    """The error for a source (or an event of it) that ``reader`` cannot read."""
+    return TypeError(
+        f"{reader} cannot read {type(got).__name__} (the answer streamed into "
+        f"{answer.finish.name!r}): pass {expected}"
+    )
+
+
 async def drive(
-    source: Source[_T], answer: Answer, handle: Callable[[_T], Awaitable[None]]
+    source: Source[_T],
+    answer: Answer,
+    handle: Callable[[_T], Awaitable[None]],
+    reader: str,
+    expected: str,
 ) -> None:
     """Read a provider's stream into ``answer`` event by event, owning the stream's cleanup.
 
     A failure (the request's, the stream's, or one ``handle`` raises) fails
     the Streamer through ``answer``; a closed Streamer ends the reading
-    quietly; either way, and on cancellation, the stream is closed.
+    quietly; either way, and on cancellation, the stream is closed. A source
+    that is no stream at all fails it with :func:`refusal`'s ``TypeError``
+    (``reader``, the adapter's name, takes ``expected``).
     """
     stream: AsyncIterable[_T] | None = None
     try:
-        stream = await open_source(source)
+        opened = await open_source(source)
+        if not isinstance(opened, AsyncIterable):
+            raise refusal(answer, reader, opened, expected)
+        stream = opened
         async for event in stream:
             await handle(event)
         await answer.end()

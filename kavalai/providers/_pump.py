@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterable, Awaitable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterable, Awaitable, Iterable
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import TypeAlias, TypeVar
 
 from ..errors import StreamClosedError
 from ..value_streamer import ValueStreamer
+from ._thread import ThreadedStream, blocking
 
 __all__ = ["Source", "close_source", "fail", "open_source", "pump"]
 
@@ -18,9 +19,12 @@ Source: TypeAlias = (
     AsyncIterable[_T]
     | Awaitable[AsyncIterable[_T]]
     | AbstractAsyncContextManager[AsyncIterable[_T]]
+    | Iterable[_T]
+    | AbstractContextManager[Iterable[_T]]
 )
 """A stream, a request that returns one (``client....create(..., stream=True)`` not yet
-awaited), or a context manager that opens one (``client.messages.stream(...)``)."""
+awaited), or a context manager that opens one (``client.messages.stream(...)``); or the
+same of a sync client (its ``Stream``, or a sync manager), read on a worker thread."""
 
 
 async def pump(chunks: AsyncIterable[str], value_streamer: ValueStreamer) -> None:
@@ -75,14 +79,20 @@ def fail(value_streamer: ValueStreamer, error: Exception) -> None:
         return
 
 
-async def open_source(source: Source[_T]) -> AsyncIterable[_T]:
-    """The stream itself: awaited if a request, entered if a context manager."""
+async def open_source(source: Source[_T]) -> AsyncIterable[_T] | object:
+    """The stream itself: awaited if a request, entered if a context manager, read on a
+    worker thread if a sync one; or, if ``source`` is no stream, what it turned out to be."""
     if isinstance(source, AsyncIterable):
         return source
     if isinstance(source, AbstractAsyncContextManager) or hasattr(source, "__aenter__"):
         entered: AsyncIterable[_T] = await source.__aenter__()
         return entered
-    return await source
+    if blocking(source):
+        return ThreadedStream[_T](source)
+    if inspect.isawaitable(source):
+        opened = await source
+        return ThreadedStream[_T](opened) if blocking(opened) else opened
+    return source
 
 
 async def close_source(source: object) -> None:

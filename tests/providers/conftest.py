@@ -10,6 +10,8 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+from anthropic import Anthropic
+from openai import OpenAI
 from starlette.types import Receive, Scope, Send
 
 from kavalai import StreamContent, Streamer
@@ -20,6 +22,7 @@ class Clients:
 
     def __init__(self) -> None:
         self.opened: list[openai.AsyncOpenAI | anthropic.AsyncAnthropic] = []
+        self.opened_sync: list[OpenAI | Anthropic] = []
 
     def openai(self, base_url: str) -> openai.AsyncOpenAI:
         client = openai.AsyncOpenAI(api_key="test", base_url=f"{base_url}/v1", max_retries=0)
@@ -31,6 +34,16 @@ class Clients:
         self.opened.append(client)
         return client
 
+    def openai_sync(self, base_url: str) -> OpenAI:
+        client = OpenAI(api_key="test", base_url=f"{base_url}/v1", max_retries=0)
+        self.opened_sync.append(client)
+        return client
+
+    def anthropic_sync(self, base_url: str) -> Anthropic:
+        client = Anthropic(api_key="test", base_url=base_url, max_retries=0)
+        self.opened_sync.append(client)
+        return client
+
 
 @pytest.fixture
 async def clients() -> AsyncIterator[Clients]:
@@ -38,6 +51,8 @@ async def clients() -> AsyncIterator[Clients]:
     yield made
     for client in made.opened:
         await client.close()
+    for sync_client in made.opened_sync:
+        sync_client.close()
 
 
 async def consume(streamer: Streamer) -> tuple[list[StreamContent], Exception | None]:
@@ -76,10 +91,11 @@ def event(payload: dict[str, Any]) -> str:
 class Replay:
     """An ASGI app that answers every POST with the same SSE transcript, frame by frame.
 
-    ``requests`` keeps the JSON bodies it received. With ``gated``, it sends a
-    frame only when :meth:`allow` lets it, so a test decides exactly how far
-    the answer got; ``disconnected`` is set when the client goes away, and
-    ``sent_at_disconnect`` says how many frames had been sent by then.
+    ``requests`` keeps the JSON bodies it received (``requested`` is set at
+    the first). With ``gated``, it sends a frame only when :meth:`allow` lets
+    it, so a test decides exactly how far the answer got, and ``held`` is set
+    while it waits for that; ``disconnected`` is set when the client goes
+    away, and ``sent_at_disconnect`` says how many frames had been sent by then.
     """
 
     def __init__(self, frames: list[str], *, gated: bool = False) -> None:
@@ -88,6 +104,8 @@ class Replay:
         self.requests: list[dict[str, Any]] = []
         self.sent = 0
         self.disconnected = asyncio.Event()
+        self.requested = asyncio.Event()
+        self.held = asyncio.Event()
         self.sent_at_disconnect: int | None = None
         self._allowed = asyncio.Semaphore(0)
 
@@ -105,6 +123,7 @@ class Replay:
             if not message.get("more_body"):
                 break
         self.requests.append(json.loads(body))
+        self.requested.set()
         await send(
             {
                 "type": "http.response.start",
@@ -116,7 +135,12 @@ class Replay:
         for frame in self.frames:
             if self.gated:
                 allowed = asyncio.ensure_future(self._allowed.acquire())
+                if not allowed.done():
+                    await asyncio.sleep(0)  # a frame allowed already is taken at once
+                if not allowed.done():
+                    self.held.set()
                 await asyncio.wait({allowed, watcher}, return_when=asyncio.FIRST_COMPLETED)
+                self.held.clear()
                 if not allowed.done():
                     allowed.cancel()
             if watcher.done():
