@@ -21,6 +21,7 @@ from ._iterate import ObservableIterator, iterate
 from .content import StreamContent, StreamInfo
 from .errors import (
     BadResumeError,
+    EventStreamError,
     IncompleteStreamError,
     KavalaiError,
     RemoteStreamError,
@@ -43,6 +44,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BadResumeError",
+    "EventStreamError",
     "IncompleteStreamError",
     "KavalaiError",
     "LogReader",

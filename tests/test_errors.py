@@ -10,6 +10,7 @@ import pytest
 import kavalai
 from kavalai import (
     BadResumeError,
+    EventStreamError,
     IncompleteStreamError,
     KavalaiError,
     RemoteStreamError,
@@ -26,6 +27,7 @@ from kavalai import (
 # Each error and the built-in base it had before KavalaiError, kept for callers that catch it.
 BUILT_IN_BASES = [
     (BadResumeError, ValueError),
+    (EventStreamError, ValueError),
     (IncompleteStreamError, RuntimeError),
     (RemoteStreamError, RuntimeError),
     (ResponseFailedError, RuntimeError),
