@@ -110,8 +110,8 @@ class _Call:
 class Run:
     """Writes one run's parts into a Streamer, checking the order of their events.
 
-    ``at`` (the event's number and type) is kept up to date by the reader, so
-    a :meth:`bad` error says where the stream went wrong.
+    ``number`` and ``event_type`` (of the event being read) are kept up to
+    date by the reader, so a :meth:`bad` error says where the stream went wrong.
     """
 
     def __init__(
@@ -124,7 +124,8 @@ class Run:
         self._streamer = streamer
         self._names = names
         self.source = source
-        self.at: tuple[int | None, str | None] = (None, None)
+        self.number: int | None = None  # the event being read, from 1
+        self.event_type: str | None = None
         self.finish = streamer.get_value_streamer(
             names(IngestPart("finish")), response_model=RunFinish
         )
@@ -140,8 +141,9 @@ class Run:
         self, problem: str, fix: str = "the agent broke the protocol: fix the agent"
     ) -> NoReturn:
         """Raise the :class:`EventStreamError` of the event being read."""
-        event, event_type = self.at
-        raise EventStreamError(self.source, problem, fix, event=event, event_type=event_type)
+        raise EventStreamError(
+            self.source, problem, fix, event=self.number, event_type=self.event_type
+        )
 
     def event(self, item: object) -> dict[str, object]:
         """An event as a JSON object: parsed from its text, or dumped from a pydantic model."""
@@ -153,6 +155,8 @@ class Run:
                 self.bad(f"the event {text[:200]!r} is not JSON")
         elif isinstance(item, BaseModel):
             item = item.model_dump(mode="json", by_alias=True)
+        if isinstance(item, dict):
+            return item
         if not isinstance(item, Mapping):
             self.bad(f"the event {item!r:.200} is not a JSON object")
         return dict(item)

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from ..errors import ResponseFailedError
 from ..streamer import Streamer
 from ._ingest import IngestNaming, Run, ingest_name, short
-from ._ingest_source import describe, drive, sse_events
+from ._ingest_source import describe, drive, events_of
 
 __all__ = ["read_ag_ui"]
 
@@ -96,7 +96,7 @@ async def read_ag_ui(
     if initial_state is None and isinstance(payload, Mapping):
         initial_state = payload.get("state")
     run = Run(streamer, describe(source), names, initial_state)
-    events = sse_events(source, payload, headers, client) if isinstance(source, str) else source
+    events = events_of(source, payload, headers, client)
     await drive(run, events, _Reader(run).handle, "RUN_FINISHED or RUN_ERROR")
 
 
@@ -112,21 +112,23 @@ class _Reader:
         kind = event.get("type")
         if not isinstance(kind, str):
             run.bad(f"the event {short(event)} has no type")
-        run.at = (run.at[0], kind)
-        if kind in _CHUNKS:
-            await self._chunk_event(_CHUNKS[kind], event)
+        run.event_type = kind
+        chunk = _CHUNKS.get(kind)
+        if chunk is not None:
+            await self._chunk_event(chunk, event)
             return kind
-        await self._end_chunk()
-        if kind in _MESSAGES:
-            part, step = _MESSAGES[kind]
-            await self._message(part, step, run.field(event, "messageId"), event)
+        if self._chunk is not None:
+            await self._end_chunk()
+        message = _MESSAGES.get(kind)
+        if message is not None:
+            await self._message(*message, run.field(event, "messageId"), event)
+        elif kind == "TOOL_CALL_ARGS":
+            await run.write_arguments(run.field(event, "toolCallId"), run.field(event, "delta"))
         elif kind in _THINKING:
             await self._message("reasoning", _THINKING[kind], _THINKING_ID, event)
         elif kind == "TOOL_CALL_START":
             call_id = run.field(event, "toolCallId")
             await run.start_call(call_id, run.field(event, "toolCallName"))
-        elif kind == "TOOL_CALL_ARGS":
-            await run.write_arguments(run.field(event, "toolCallId"), run.field(event, "delta"))
         elif kind == "TOOL_CALL_END":
             await run.end_call(run.field(event, "toolCallId"))
         elif kind == "STATE_SNAPSHOT":
@@ -137,8 +139,10 @@ class _Reader:
             await run.patch_state(event.get("delta"))
         elif kind == "RUN_ERROR":
             code = event.get("code")
-            message = run.field(event, "message")
-            raise ResponseFailedError(run.source, code if isinstance(code, str) else None, message)
+            message_text = run.field(event, "message")
+            raise ResponseFailedError(
+                run.source, code if isinstance(code, str) else None, message_text
+            )
         elif kind == "RUN_FINISHED":
             outcome = event.get("outcome")
             ended = outcome.get("type") if isinstance(outcome, dict) else None
@@ -155,10 +159,10 @@ class _Reader:
         event: dict[str, object],
     ) -> None:
         run = self._run
-        if step == "start":
-            run.start_message(part, message_id)
-        elif step == "content":
+        if step == "content":
             await run.write_message(part, message_id, run.field(event, "delta"))
+        elif step == "start":
+            run.start_message(part, message_id)
         else:
             await run.end_message(part, message_id)
 

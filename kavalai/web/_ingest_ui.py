@@ -10,7 +10,7 @@ import httpx
 from ..errors import ResponseFailedError
 from ..streamer import Streamer
 from ._ingest import IngestNaming, Run, ingest_name, short
-from ._ingest_source import describe, drive, sse_events
+from ._ingest_source import describe, drive, events_of
 
 __all__ = ["read_ui_message_stream"]
 
@@ -67,7 +67,7 @@ async def read_ui_message_stream(
         names: The stream name of each part; see :class:`~kavalai.web.IngestPart`.
     """
     run = Run(streamer, describe(source), names)
-    events = sse_events(source, body, headers, client) if isinstance(source, str) else source
+    events = events_of(source, body, headers, client)
     await drive(run, events, _Reader(run).handle, "its finish chunk")
 
 
@@ -83,7 +83,7 @@ class _Reader:
         kind = chunk.get("type")
         if not isinstance(kind, str):
             run.bad(f"the chunk {short(chunk)} has no type")
-        run.at = (run.at[0], kind)
+        run.event_type = kind
         if kind in _MESSAGES:
             part, step = _MESSAGES[kind]
             part_id = run.field(chunk, "id")

@@ -6,7 +6,7 @@ import codecs
 import re
 from collections.abc import AsyncIterator
 
-__all__ = ["sse_lines", "utf8_texts"]
+__all__ = ["SseLines", "sse_lines", "utf8_texts"]
 
 #: The line ends of SSE; no other character ends a line.
 _LINE_END = re.compile(r"\r\n|\r|\n")
@@ -21,7 +21,15 @@ async def utf8_texts(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
 
 
 async def sse_lines(texts: AsyncIterator[str]) -> AsyncIterator[str]:
-    """The lines of an SSE body, each without its end: CR, LF or CRLF only, as the SSE
+    """The lines of an SSE body, each without its end (see :class:`SseLines`)."""
+    lines = SseLines()
+    async for text in texts:
+        for line in lines.feed(text):
+            yield line
+
+
+class SseLines:
+    """Splits an SSE body into lines as its text arrives: CR, LF or CRLF only, as the SSE
     spec says.
 
     Python's ``str.splitlines`` (and httpx's ``aiter_lines``) also ends lines at
@@ -29,19 +37,25 @@ async def sse_lines(texts: AsyncIterator[str]) -> AsyncIterator[str]:
     text holding them would cut a record in two. A CR that ends one text and
     an LF that begins the next are one line end. An unended last line is no line.
     """
-    line: list[str] = []  # the pieces of the line under way
-    after_cr = False  # the last text ended with CR: an LF first in the next ends no line
-    async for text in texts:
-        if after_cr and text:
-            after_cr = False
+
+    def __init__(self) -> None:
+        self._line: list[str] = []  # the pieces of the line under way
+        self._after_cr = False  # the last text ended with CR: an LF first in the next ends none
+
+    def feed(self, text: str) -> list[str]:
+        """The lines that ``text`` ends, each without its end."""
+        if self._after_cr and text:
+            self._after_cr = False
             if text[0] == "\n":
                 text = text[1:]
         if not text:
-            continue
-        after_cr = text[-1] == "\r"
+            return []
+        self._after_cr = text[-1] == "\r"
         *ended, rest = _LINE_END.split(text)
-        for piece in ended:
-            yield "".join(line) + piece if line else piece
+        line = self._line
+        if line and ended:
+            ended[0] = "".join(line) + ended[0]
             line.clear()
         if rest:
             line.append(rest)
+        return ended
