@@ -64,8 +64,9 @@ async def read_ag_ui(
     * ``tool_calls``: a JSON array gaining ``{"stream", "id", "name"}`` as each call starts,
       and ``tool_call.0``, ...: each call's arguments, structured (``TOOL_CALL_*``);
     * ``state``: the shared state (``STATE_SNAPSHOT``, ``STATE_DELTA``), a
-      structured stream whose value is the state; a change that takes
-      something back moves it to ``state.1``, ...;
+      structured stream whose value is the state, grown by the text a change
+      adds at the end; a change that takes something back moves it to
+      ``state.1``, ...;
     * ``finish``, last: a :class:`~kavalai.web.RunFinish` with the outcome.
 
     The ``*_CHUNK`` shorthands count as their start, content and end.

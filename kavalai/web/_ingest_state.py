@@ -2,23 +2,25 @@
 
 A structured stream is JSON text that is still being written: it can grow,
 never take anything back. So the value is written with its rightmost path left
-open (``{"steps": [{"a": 1`` ...), and a change that only adds at the end of
-an open object or array, as most state updates do, is written as the text it
-adds: the stream's value is the state, at a cost in proportion to what
-changed. A change that takes something back (a ``replace``, a ``remove``, an
-insertion before the end, a new snapshot that differs) completes the stream
-and writes the whole new value into the next one (``state.1``, ...).
+open (``{"steps": [{"a": 1, "note": "goi`` ...), and a change that only adds
+at the end, as most state updates do, is written as the text it adds: a
+``STATE_DELTA`` that adds to an open object or array, or a snapshot that
+extends the value (members added at the end, the last string grown). The
+stream's value is then the state, at a cost in proportion to what changed. A
+change that takes something back (a ``replace``, a ``remove``, an insertion
+before the end, a snapshot that differs) completes the stream and writes the
+whole new value into the next one (``state.1``, ...).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
 from ..value_streamer import ValueStreamer
+from ._json_patch import apply_operation, member, pointer
 
 __all__ = ["GrowingValue"]
 
@@ -27,6 +29,9 @@ Json: TypeAlias = Any
 
 #: JSON text of a value; NaN and the infinities, which JSON lacks, raise ValueError.
 _dumps = functools.partial(json.dumps, allow_nan=False)
+
+#: What a snapshot adds: at each open depth, the members added there; and the last string's growth.
+_Growth: TypeAlias = tuple[list[tuple[int, list[tuple[str, Json]]]], str]
 
 
 class GrowingValue:
@@ -45,6 +50,7 @@ class GrowingValue:
         self._value: Json = {} if initial is None else initial
         self._spine: list[Json] = []  # the open containers, outermost first
         self._keys: list[str] = []  # the pointer token from each open container to the next
+        self._open_string = False  # the text ends inside the last string, left open to grow
 
     @property
     def value(self) -> Json:
@@ -52,46 +58,49 @@ class GrowingValue:
         return self._value
 
     async def replace(self, value: Json) -> None:
-        """A new whole value (a ``STATE_SNAPSHOT``): written again unless it is the same.
+        """A new whole value (a ``STATE_SNAPSHOT``): what it adds, or all of it again.
 
         Raises:
             ValueError: The value holds NaN or an infinity, which JSON has not.
         """
-        if self._stream is not None and value == self._value:
-            return
-        self._value = value
-        await self._rewrite()
+        growth = None if self._stream is None else self._growth(value)
+        if growth is None:
+            self._value = value
+            await self._rewrite()
+        elif text := self._grow(*growth):
+            assert self._stream is not None
+            await self._stream.stream_partial(text)
 
     async def patch(self, operations: Sequence[object]) -> None:
         """Apply an RFC 6902 JSON Patch (a ``STATE_DELTA``), writing what it adds at the end.
 
         Raises:
-            ValueError: An operation is malformed, does not apply, or adds a
-                NaN or an infinity (the
-                reader fails the Streamer then, so what it wrote no longer matters).
+            ValueError: An operation is malformed, does not apply, or adds a NaN
+                or an infinity (the reader fails the Streamer then, so what it
+                wrote no longer matters).
         """
         taken_back = self._stream is None
         for operation in operations:
             if not isinstance(operation, dict):
                 raise ValueError(f"the operation {operation!r} is not an object")
-            tokens = _pointer(operation.get("path"))
+            tokens = pointer(operation.get("path"))
             if operation.get("op") == "add" and not taken_back and self._appends(tokens):
-                await self._append(tokens, _member(operation, "value"))
+                text = self._append(len(tokens) - 1, tokens[-1], member(operation, "value"))
+                assert self._stream is not None  # _appends() found the value written
+                await self._stream.stream_partial(text)
                 continue
-            self._value = _apply(self._value, tokens, operation)
+            self._value = apply_operation(self._value, tokens, operation)
             taken_back = taken_back or operation.get("op") != "test"
         if taken_back:
             await self._rewrite()
 
     async def close(self) -> None:
-        """Close the open containers and complete the stream, if one is open."""
+        """Close what is open and complete the stream, if one is open."""
         if self._stream is None:
             return
         stream, self._stream = self._stream, None
-        if closing := _closers(self._spine):
+        if closing := self._close_below(-1):
             await stream.stream_partial(closing)
-        self._spine.clear()
-        self._keys.clear()
         await stream.stream_complete()
 
     def _appends(self, tokens: list[str]) -> bool:
@@ -104,11 +113,55 @@ class GrowingValue:
             return last in ("-", str(len(container)))
         return last not in container
 
-    async def _append(self, tokens: list[str], value: Json) -> None:
-        depth = len(tokens) - 1
-        pieces = [_closers(self._spine[depth + 1 :])]
-        del self._spine[depth + 1 :]
-        del self._keys[depth:]
+    def _growth(self, new: Json) -> _Growth | None:
+        """What ``new`` adds to the value written, or ``None`` if it does not extend it."""
+        added: list[tuple[int, list[tuple[str, Json]]]] = []
+        old, depth = self._value, 0
+        while depth < len(self._spine):
+            if type(new) is not type(old):
+                return None
+            if isinstance(old, list):
+                if len(new) < len(old) or not all(map(_same, old[:-1], new)):
+                    return None
+                added.append((depth, [(str(i), v) for i, v in enumerate(new) if i >= len(old)]))
+            else:
+                keys = list(new)
+                if keys[: len(old)] != list(old) or not all(
+                    _same(old[key], new[key]) for key in keys[: len(old) - 1]
+                ):
+                    return None
+                added.append((depth, [(key, new[key]) for key in keys[len(old) :]]))
+            if not old:
+                return added, ""
+            last: int | str = self._keys[depth]
+            if isinstance(old, list):
+                last = int(last)
+            old, new = old[last], new[last]
+            depth += 1
+        if self._open_string and isinstance(old, str) and isinstance(new, str):
+            if new.startswith(old):
+                return added, new[len(old) :]
+            return None
+        return (added, "") if _same(old, new) else None
+
+    def _grow(self, added: list[tuple[int, list[tuple[str, Json]]]], grown: str) -> str:
+        """Write a :meth:`_growth`: the last string's, then each depth's, deepest first."""
+        pieces = []
+        if grown:
+            pieces.append(_dumps(grown)[1:-1])
+            if self._keys and len(self._keys) == len(self._spine):
+                container, last = self._spine[-1], self._keys[-1]
+                key: int | str = int(last) if isinstance(container, list) else last
+                container[key] += grown
+            else:
+                self._value += grown
+        for depth, members in reversed(added):
+            pieces.extend(self._append(depth, key, value) for key, value in members)
+        return "".join(pieces)
+
+    def _append(self, depth: int, key: str, value: Json) -> str:
+        """Add ``value`` at the end of the open container at ``depth``; the text that adds it."""
+        pieces = [self._close_below(depth)]
         container = self._spine[depth]
         if container:
             pieces.append(", ")
@@ -116,12 +169,11 @@ class GrowingValue:
             self._keys.append(str(len(container)))
             container.append(value)
         else:
-            pieces.append(f"{_dumps(tokens[-1])}: ")
-            self._keys.append(tokens[-1])
-            container[tokens[-1]] = value
+            pieces.append(f"{_dumps(key)}: ")
+            self._keys.append(key)
+            container[key] = value
         pieces.append(self._open_text(value))
-        assert self._stream is not None  # _appends() found the value written
-        await self._stream.stream_partial("".join(pieces))
+        return "".join(pieces)
 
     async def _rewrite(self) -> None:
         stream = self._open_stream(self._opened)
@@ -129,6 +181,16 @@ class GrowingValue:
         await self.close()  # the last one, once the next is open: the Streamer goes on
         self._stream = stream
         await stream.stream_partial(self._open_text(self._value))
+
+    def _close_below(self, depth: int) -> str:
+        """Close the open string and the containers deeper than ``depth``; the text that does."""
+        closing = '"' if self._open_string else ""
+        self._open_string = False
+        closed = self._spine[depth + 1 :]
+        closing += "".join("]" if isinstance(c, list) else "}" for c in reversed(closed))
+        del self._spine[depth + 1 :]
+        del self._keys[max(depth, 0) :]
+        return closing
 
     def _open_text(self, value: Json) -> str:
         """``value`` as JSON text with its rightmost path left open, pushed onto the spine."""
@@ -149,99 +211,28 @@ class GrowingValue:
         if isinstance(value, dict | list):  # empty: left open to grow
             self._spine.append(value)
             pieces.append("[" if isinstance(value, list) else "{")
+        elif isinstance(value, str):  # left open to grow: its closing quote comes at the end
+            pieces.append(_dumps(value)[:-1])
+            self._open_string = True
         else:
             # A space after a number: it cannot grow then, so a snapshot shows it whole.
             pieces.append(_dumps(value) + " ")
         return "".join(pieces)
 
 
-def _closers(spine: Sequence[Json]) -> str:
-    return "".join("]" if isinstance(container, list) else "}" for container in reversed(spine))
-
-
-def _member(operation: dict[str, Json], name: str) -> Json:
-    if name not in operation:
-        raise ValueError(f"the operation {operation!r} has no {name!r}")
-    return operation[name]
-
-
-def _pointer(path: object) -> list[str]:
-    """The tokens of an RFC 6901 JSON Pointer."""
-    if not isinstance(path, str) or (path and not path.startswith("/")):
-        raise ValueError(f"the path {path!r} is not a JSON Pointer")
-    if not path:
-        return []
-    return [token.replace("~1", "/").replace("~0", "~") for token in path[1:].split("/")]
-
-
-def _apply(document: Json, tokens: list[str], operation: dict[str, Json]) -> Json:
-    """The document after one operation, applied in place where it can be."""
-    op = operation.get("op")
-    if op == "add":
-        return _add(document, tokens, _member(operation, "value"))
-    if op == "remove":
-        return _remove(document, tokens)[0]
-    if op == "replace":
-        value = _member(operation, "value")
-        return _add(_remove(document, tokens)[0], tokens, value)
-    if op == "test":
-        if _get(document, tokens) != _member(operation, "value"):
-            raise ValueError(f"the test of {operation.get('path')!r} failed")
-        return document
-    if op in ("move", "copy"):
-        source = _pointer(operation.get("from"))
-        if op == "copy":
-            return _add(document, tokens, copy.deepcopy(_get(document, source)))
-        document, value = _remove(document, source)
-        return _add(document, tokens, value)
-    raise ValueError(f"{op!r} is not a JSON Patch operation")
-
-
-def _get(document: Json, tokens: list[str]) -> Json:
-    node = document
-    for token in tokens:
-        if isinstance(node, list):
-            node = node[_index(token, len(node))]
-        elif isinstance(node, dict) and token in node:
-            node = node[token]
-        else:
-            raise ValueError(f"nothing is at {_path(tokens)!r}")
-    return node
-
-
-def _add(document: Json, tokens: list[str], value: Json) -> Json:
-    if not tokens:
-        return value
-    parent, last = _get(document, tokens[:-1]), tokens[-1]
-    if isinstance(parent, list):
-        parent.insert(len(parent) if last == "-" else _index(last, len(parent), end=True), value)
-    elif isinstance(parent, dict):
-        parent[last] = value
-    else:
-        raise ValueError(f"{_path(tokens)!r} is inside a value that is not a container")
-    return document
-
-
-def _remove(document: Json, tokens: list[str]) -> tuple[Json, Json]:
-    """The document without the member at ``tokens``, and that member."""
-    if not tokens:
-        return None, document
-    parent, last = _get(document, tokens[:-1]), tokens[-1]
-    if isinstance(parent, list):
-        return document, parent.pop(_index(last, len(parent)))
-    if isinstance(parent, dict) and last in parent:
-        return document, parent.pop(last)
-    raise ValueError(f"nothing is at {_path(tokens)!r}")
-
-
-def _index(token: str, items: int, *, end: bool = False) -> int:
-    """The array index ``token`` names: below ``items``, or equal to it at the ``end``."""
-    largest = items if end else items - 1
-    if not token.isdigit() or (token != "0" and token.startswith("0")) or int(token) > largest:
-        where = " (or its end)" if end else ""
-        raise ValueError(f"{token!r} is not an index of an array of {items} items{where}")
-    return int(token)
-
-
-def _path(tokens: list[str]) -> str:
-    return "".join("/" + token.replace("~", "~0").replace("/", "~1") for token in tokens)
+def _same(a: Json, b: Json) -> bool:
+    """JSON equality: ``1`` is not ``true``, ``1`` and ``1.0`` are one number, members unordered."""
+    if type(a) is not type(b):
+        numbers = (int, float)
+        return (
+            isinstance(a, numbers)
+            and isinstance(b, numbers)
+            and not isinstance(a, bool)
+            and not isinstance(b, bool)
+            and a == b
+        )
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[key], b[key]) for key in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return bool(a == b)

@@ -75,6 +75,38 @@ async def test_a_change_that_takes_something_back_moves_the_state_on(
     assert seen["state.1"] == state.value != before
 
 
+async def test_snapshots_that_extend_the_state_grow_one_stream() -> None:
+    streamer = Streamer(stream_delta=True)
+    state = growing(streamer)
+    await state.replace({"messages": [{"role": "user", "text": "Hi"}], "status": "thin"})
+    await state.replace({"messages": [{"role": "user", "text": "Hi"}], "status": "thinking"})
+    await state.replace(
+        {"messages": [{"role": "user", "text": "Hi"}], "status": "thinking", "step": 1}
+    )
+    await state.replace(
+        {"messages": [{"role": "user", "text": "Hi"}], "status": "thinking", "step": 1.0}
+    )
+    await state.close()
+    chunks = [message.value or "" async for message in streamer if message.type == "partial"]
+    assert chunks == [
+        '{"messages": [{"role": "user", "text": "Hi"}], "status": "thin',
+        "king",
+        '", "step": 1 ',
+        "}",
+    ]
+    assert json.loads("".join(chunks)) == state.value
+
+
+async def test_a_snapshot_that_changes_a_member_before_the_last_moves_the_state_on() -> None:
+    streamer = Streamer()
+    reader = streamer.reader()
+    state = growing(streamer)
+    await state.replace({"a": 1, "b": [True]})
+    await state.replace({"a": 1, "b": [1]})  # true is not 1
+    await state.replace({"a": 2, "b": [1, 2]})
+    assert list(latest(reader, {})) == ["state.0", "state.1", "state.2"]
+
+
 async def test_the_same_snapshot_again_writes_nothing() -> None:
     streamer = Streamer()
     reader = streamer.reader()
@@ -197,6 +229,33 @@ def paths(document: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return found
 
 
+def extended(document: Any, data: st.DataObject) -> Any:
+    """A copy of ``document`` that extends it: members added along its rightmost path, or
+    its last string grown."""
+    document = copy.deepcopy(document)
+    if isinstance(document, str):
+        return document + data.draw(st.text(max_size=3))
+    node = document
+    while isinstance(node, dict | list) and node:
+        if data.draw(st.booleans()):
+            break
+        last = node[-1] if isinstance(node, list) else node[list(node)[-1]]
+        if isinstance(last, str) and isinstance(node, list):
+            node[-1] = last + data.draw(st.text(max_size=3))
+            return document
+        if isinstance(last, str) and isinstance(node, dict):
+            node[list(node)[-1]] = last + data.draw(st.text(max_size=3))
+            return document
+        if not isinstance(last, dict | list):
+            break
+        node = last
+    if isinstance(node, list):
+        node.append(data.draw(json_values))
+    elif isinstance(node, dict):
+        node[data.draw(st.text(max_size=3))] = data.draw(json_values)
+    return document
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_every_stream_shows_the_state_after_every_change(data: st.DataObject) -> None:
@@ -213,7 +272,7 @@ async def changes_shown(data: st.DataObject) -> None:
         members = paths(state.value)
         path, target = data.draw(st.sampled_from(members))
         containers = [(p, v) for p, v in members if isinstance(v, dict | list)]
-        choice = data.draw(st.sampled_from(["append", "replace", "remove", "snapshot"]))
+        choice = data.draw(st.sampled_from(["append", "replace", "remove", "snapshot", "extend"]))
         if choice == "append" and containers:
             path, target = data.draw(st.sampled_from(containers))
             key = "-" if isinstance(target, list) else data.draw(st.text(max_size=3))
@@ -226,6 +285,8 @@ async def changes_shown(data: st.DataObject) -> None:
             await state.patch([{"op": "remove", "path": path}])
         elif choice == "snapshot":
             await state.replace(data.draw(json_values))
+        elif choice == "extend":
+            await state.replace(extended(state.value, data))
         latest(reader, seen)
         assert seen[max(seen, key=lambda name: int(name.split(".")[1]))] == state.value
     final = copy.deepcopy(state.value)
