@@ -127,7 +127,7 @@ class GrowingValue:
             else:
                 keys = list(new)
                 if keys[: len(old)] != list(old) or not all(
-                    _same(old[key], new[key]) for key in keys[: len(old) - 1]
+                    _same(old[key], new[key]) for key in keys[: max(len(old) - 1, 0)]
                 ):
                     return None
                 added.append((depth, [(key, new[key]) for key in keys[len(old) :]]))

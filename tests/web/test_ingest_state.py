@@ -97,6 +97,15 @@ async def test_snapshots_that_extend_the_state_grow_one_stream() -> None:
     assert json.loads("".join(chunks)) == state.value
 
 
+async def test_a_snapshot_that_fills_an_empty_object_grows_it() -> None:
+    streamer = Streamer()
+    reader = streamer.reader()
+    state = growing(streamer)
+    await state.replace({})
+    await state.replace({"a": None, "b": [1]})
+    assert latest(reader, {}) == {"state.0": {"a": None, "b": [1]}}
+
+
 async def test_a_snapshot_that_changes_a_member_before_the_last_moves_the_state_on() -> None:
     streamer = Streamer()
     reader = streamer.reader()
