@@ -37,8 +37,8 @@ from ._agui_sse import AguiRun, agui_events
 from ._client import StreamUnavailableError, connect
 from ._encode import ndjson, sse
 from ._hub import Authorize, MemoryHub, StreamHub, hub_routes
-from ._ingest import AgentState, IngestNaming, IngestPart, RunFinish, ingest_name
 from ._ingest_agui import read_ag_ui
+from ._ingest_parts import AgentState, IngestNaming, IngestPart, RunFinish, ingest_name
 from ._ingest_ui import read_ui_message_stream
 from ._response import BadResumeError, StreamResponse, resume_position, stream_response
 from ._ui import ui_message_stream

@@ -10,89 +10,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Literal, NamedTuple, NoReturn, TypeAlias
+from typing import Literal, NoReturn
 
-from pydantic import BaseModel, JsonValue, RootModel
+from pydantic import BaseModel, JsonValue
 
 from ..errors import EventStreamError
 from ..partial_json import PartialJsonParser
 from ..providers import ToolArguments, ToolCall, ToolCalls
 from ..streamer import Streamer
 from ..value_streamer import ValueStreamer
+from ._ingest_parts import AgentState, IngestNaming, IngestPart, RunFinish
 from ._ingest_state import GrowingValue
 
-__all__ = [
-    "AgentState",
-    "IngestNaming",
-    "IngestPart",
-    "Run",
-    "RunFinish",
-    "ingest_name",
-    "short",
-]
-
-
-class IngestPart(NamedTuple):
-    """One stream of a run read in, before it has a name.
-
-    Attributes:
-        kind: ``"text"`` (an assistant message), ``"reasoning"`` (a reasoning
-            message), ``"tool_calls"`` (the list of calls, each as it starts),
-            ``"tool_call"`` (one call's arguments), ``"state"`` (the agent's
-            shared state) or ``"finish"``.
-        number: Which one of its kind, from 0, in the order they first have
-            content: the second text message is ``IngestPart("text", 1)``; for
-            ``"state"``, the stream the state moved to after a change that
-            takes something back.
-    """
-
-    kind: Literal["text", "reasoning", "tool_calls", "tool_call", "state", "finish"]
-    number: int = 0
-
-
-IngestNaming: TypeAlias = Callable[[IngestPart], str]
-"""Gives the stream name of each part of a run; :func:`ingest_name` unless you pass one."""
-
-
-def ingest_name(part: IngestPart) -> str:
-    """The default stream names, those of :mod:`kavalai.providers` where the parts are alike.
-
-    ``text``, ``reasoning`` and ``state`` for the first of each, then ``text.1``,
-    ``text.2``, ...; ``tool_call.0``, ``tool_call.1``, ... for the calls'
-    arguments; ``tool_calls`` and ``finish``.
-
-    Example:
-        >>> ingest_name(IngestPart("text", 1)), ingest_name(IngestPart("tool_call"))
-        ('text.1', 'tool_call.0')
-    """
-    if part.kind == "tool_call":
-        return f"tool_call.{part.number}"
-    return part.kind if part.number == 0 else f"{part.kind}.{part.number}"
-
-
-class AgentState(RootModel[JsonValue]):
-    """The ``state`` stream: whatever JSON value the agent keeps as its shared state."""
-
-
-class RunFinish(BaseModel):
-    """How a run read in ended: the final value of the ``finish`` stream.
-
-    Attributes:
-        outcome: AG-UI's outcome (``success``, ``interrupt``, ``cancelled``),
-            or the UI message stream's ``finishReason`` (``stop``, ``length``,
-            ``tool-calls``, ...; ``None`` if the stream gave none), or
-            ``abort`` for its ``abort`` chunk.
-        unfinished: The tool-call streams whose arguments are not a whole JSON
-            value (never ended, cut off, malformed, or ended with an error).
-            Do not run them.
-        result: AG-UI's ``RUN_FINISHED`` ``result``, as sent.
-        usage: AG-UI's ``RUN_FINISHED`` ``usage`` (a list, one entry per model), as sent.
-    """
-
-    outcome: str | None = None
-    unfinished: list[str] = []
-    result: JsonValue = None
-    usage: JsonValue = None
+__all__ = ["Run", "short"]
 
 
 _FIX = "the agent broke the protocol: fix the agent"
@@ -135,7 +65,8 @@ class Run:
         self._started_calls: set[str] = set()
         self._listing: ValueStreamer | None = None
         self._unfinished: list[str] = []
-        self._state = GrowingValue(self._open_state, initial_state)
+        self._values: list[GrowingValue] = []  # closed at the end of the run
+        self._state = self.growing(lambda number: IngestPart("state", number), initial_state)
 
     def bad(
         self, problem: str, fix: str = "the agent broke the protocol: fix the agent"
@@ -246,12 +177,27 @@ class Run:
             self._unfinished.append(call.stream.name)
         await call.stream.stream_complete()
 
+    def growing(self, part: Callable[[int], IngestPart], initial: object = None) -> GrowingValue:
+        """A changing value in structured streams, the ``n``-th named after ``part(n)``."""
+
+        def open_stream(number: int) -> ValueStreamer:
+            name = self._names(part(number))
+            return self._streamer.get_value_streamer(name, response_model=AgentState)
+
+        value = GrowingValue(open_stream, initial)
+        self._values.append(value)
+        return value
+
+    async def replace(self, value: GrowingValue, snapshot: object, what: str = "state") -> None:
+        """A whole new value of the state (or of a data part)."""
+        try:
+            await value.replace(snapshot)
+        except ValueError as error:
+            self.bad(f"the {what} snapshot is not JSON: {error}")
+
     async def replace_state(self, snapshot: object) -> None:
         """A whole new state."""
-        try:
-            await self._state.replace(snapshot)
-        except ValueError as error:
-            self.bad(f"the state snapshot is not JSON: {error}")
+        await self.replace(self._state, snapshot)
 
     async def patch_state(self, operations: object) -> None:
         """A JSON Patch of the state."""
@@ -279,7 +225,8 @@ class Run:
         if self._listing is not None:
             await self._listing.stream_partial("]")
             await self._listing.stream_complete()
-        await self._state.close()
+        for value in self._values:
+            await value.close()
         finish = RunFinish(
             outcome=outcome,
             unfinished=self._unfinished,
@@ -300,10 +247,6 @@ class Run:
             ended = "after it ended" if call_id in self._started_calls else "without a start"
             self.bad(f"tool call {call_id!r} {what} {ended}")
         return call
-
-    def _open_state(self, index: int) -> ValueStreamer:
-        name = self._names(IngestPart("state", index))
-        return self._streamer.get_value_streamer(name, response_model=AgentState)
 
 
 def short(event: object) -> str:

@@ -10,7 +10,8 @@ from pydantic import BaseModel
 
 from ..errors import ResponseFailedError
 from ..streamer import Streamer
-from ._ingest import IngestNaming, Run, ingest_name, short
+from ._ingest import Run, short
+from ._ingest_parts import IngestNaming, ingest_name
 from ._ingest_source import describe, drive, events_of
 
 __all__ = ["read_ag_ui"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterable, Mapping
 from typing import Literal
 
@@ -9,8 +10,10 @@ import httpx
 
 from ..errors import ResponseFailedError
 from ..streamer import Streamer
-from ._ingest import IngestNaming, Run, ingest_name, short
+from ._ingest import Run, short
+from ._ingest_parts import IngestNaming, IngestPart, ingest_name
 from ._ingest_source import describe, drive, events_of
+from ._ingest_state import GrowingValue
 
 __all__ = ["read_ui_message_stream"]
 
@@ -44,14 +47,17 @@ async def read_ui_message_stream(
     per text part, ``reasoning``, ... per reasoning part, ``tool_calls`` and
     ``tool_call.<i>`` per tool call (streamed by ``tool-input-delta``, or
     whole in ``tool-input-available``; a ``tool-input-error`` lists the call
-    in ``unfinished``), and ``finish`` last, whose outcome is the ``finish``
-    chunk's ``finishReason`` (``None`` where the AI SDK version sends none) or
-    ``abort``.
+    in ``unfinished``), ``data.<name>`` per ``data-<name>`` part (structured:
+    its value is the part's data, replaced by id as the AI SDK replaces it,
+    grown in place when the new data extends the old; a part without an id
+    is a stream of its own), and ``finish`` last, whose outcome is the
+    ``finish`` chunk's ``finishReason`` (``None`` where the AI SDK version
+    sends none) or ``abort``.
 
     An ``error`` chunk fails the Streamer with
     :class:`~kavalai.ResponseFailedError` (its ``errorText``) after the
     messages before it. Chunks that carry no part of these (steps, tool
-    outputs and approvals, ``data-*``, sources, files, metadata) and types
+    outputs and approvals, sources, files, metadata) and types
     this version does not know are skipped, as is ``[DONE]``; nothing after
     ``finish`` is read. Bad chunks, chunks out of order and a stream that ends
     before its ``finish`` fail the Streamer with
@@ -74,6 +80,8 @@ async def read_ui_message_stream(
 class _Reader:
     def __init__(self, run: Run) -> None:
         self._run = run
+        self._data: dict[tuple[str, str], GrowingValue] = {}  # by name and part id
+        self._data_streams: dict[str, int] = {}  # streams opened so far, by name
 
     async def handle(self, item: object) -> str | None:
         run = self._run
@@ -104,6 +112,8 @@ class _Reader:
                 await run.start_call(call_id, run.field(chunk, "toolName"))
             failed = kind == "tool-input-error"
             await run.end_call(call_id, chunk.get("input"), failed=failed)
+        elif kind.startswith("data-"):
+            await self._data_part(kind.removeprefix("data-"), chunk)
         elif kind == "error":
             raise ResponseFailedError(run.source, None, run.field(chunk, "errorText"))
         elif kind in ("finish", "abort"):
@@ -112,3 +122,25 @@ class _Reader:
             await run.end(outcome)
             return None
         return kind
+
+    async def _data_part(self, name: str, chunk: dict[str, object]) -> None:
+        """A ``data-<name>`` part: each id's value in its own stream, replaced by the next."""
+        run = self._run
+        if "data" not in chunk:
+            run.bad(f"the chunk {short(chunk)} has no data")
+        part_id = chunk.get("id")
+        if part_id is not None and not isinstance(part_id, str):
+            run.bad(f"the id of {short(chunk)} is not a string")
+        value = None if part_id is None else self._data.get((name, part_id))
+        if value is None:
+            value = run.growing(functools.partial(self._data_stream, name))
+            if part_id is not None:
+                self._data[name, part_id] = value
+        await run.replace(value, chunk["data"], f"data-{name}")
+        if part_id is None:  # a part of its own, never replaced
+            await value.close()
+
+    def _data_stream(self, name: str, _: int) -> IngestPart:
+        number = self._data_streams.get(name, 0)
+        self._data_streams[name] = number + 1
+        return IngestPart("data", number, name)

@@ -232,6 +232,8 @@ BAD_UI = {
         r"tool call 'c' has arguments without a start",
     ),
     "not JSON": (b"data: <html>\n\n", r"the event '<html>' is not JSON"),
+    "data without data": (sse({"type": "data-x", "id": "a"}), r"has no data"),
+    "data id not a string": (sse({"type": "data-x", "id": 1, "data": 1}), r"is not a string"),
 }
 
 
@@ -248,7 +250,7 @@ async def test_a_bad_ui_message_stream_fails_every_consumer_saying_where(
         assert re.search(message, str(consumed.error)), str(consumed.error)
 
 
-async def test_a_ui_error_chunk_fails_the_streamer_and_done_and_unknowns_are_skipped(
+async def test_a_ui_error_chunk_fails_the_streamer_and_unknowns_are_skipped(
     raw_server: StartRaw,
 ) -> None:
     body = sse(
@@ -265,4 +267,4 @@ async def test_a_ui_error_chunk_fails_the_streamer_and_done_and_unknowns_are_ski
     consumed = await asyncio.wait_for(Consumer("async_for").consume(streamer), 10)
     assert isinstance(consumed.error, ResponseFailedError)
     assert "failed with an error: rate limited" in str(consumed.error)
-    assert [message.value for message in consumed.messages] == ["Half"]
+    assert [(m.name, m.value) for m in consumed.messages if m.name == "text"] == [("text", "Half")]

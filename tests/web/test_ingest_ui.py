@@ -56,6 +56,7 @@ async def test_kavalais_own_ui_message_stream_reads_back(serve: Serve) -> None:
     thought = served.get_value_streamer("thought")
     answer = served.get_value_streamer("answer")
     call = served.get_value_streamer("call_1", response_model=RunFinish)
+    result = served.get_value_streamer("result", response_model=RunFinish)
 
     async def endpoint(request: Request) -> Response:
         return StreamResponse(
@@ -71,6 +72,10 @@ async def test_kavalais_own_ui_message_stream_reads_back(serve: Serve) -> None:
     await call.stream_complete()
     await answer.stream_partial("Jupiter.")
     await answer.stream_complete()
+    text = json.dumps({"outcome": "J" * 5_000, "unfinished": ["a", "b"]})
+    for offset in range(0, len(text), 16):
+        await result.stream_partial(text[offset : offset + 16])
+    await result.stream_complete()
     streamer = Streamer()
     streamer.start(read_ui_message_stream(f"{base}/chat", streamer))
     async with asyncio.timeout(10):
@@ -79,6 +84,8 @@ async def test_kavalais_own_ui_message_stream_reads_back(serve: Serve) -> None:
     assert final["text"] == "Jupiter."
     assert json.loads(final["tool_call.0"] or "") == {"outcome": "Jupiter"}
     assert json.loads(final["tool_calls"] or "")[0]["name"] == "find_planet"
+    assert json.loads(final["data.result"] or "") == json.loads(text)
+    assert [name for name in final if name.startswith("data.")] == ["data.result"]
 
 
 async def chunks() -> AsyncIterator[dict[str, object]]:
@@ -99,6 +106,34 @@ async def chunks() -> AsyncIterator[dict[str, object]]:
     yield {"type": "text-delta", "id": "t2", "delta": "Two."}
     yield {"type": "finish-step"}
     yield {"type": "finish", "finishReason": "tool-calls"}
+
+
+async def data_chunks() -> AsyncIterator[dict[str, object]]:
+    yield {"type": "data-weather", "id": "w1", "data": {"sky": "su"}}
+    yield {"type": "data-weather", "id": "w1", "data": {"sky": "sun", "temp": 21}}
+    yield {"type": "data-note", "data": "a part of its own"}
+    yield {"type": "data-weather", "id": "w2", "data": [1]}
+    yield {"type": "data-weather", "id": "w1", "data": {"sky": "rain"}}
+    yield {"type": "data-weather", "id": "w2", "data": [1, 2], "transient": True}
+    yield {"type": "finish"}
+
+
+async def test_data_parts_are_replaced_by_id_and_grown_in_place() -> None:
+    streamer = Streamer(stream_delta=True)
+    streamer.start(read_ui_message_stream(data_chunks(), streamer))
+    async with asyncio.timeout(10):
+        messages = [message async for message in streamer]
+    chunks: dict[str, str] = {}
+    for message in messages:
+        if message.type == "partial" and message.name is not None:
+            chunks[message.name] = chunks.get(message.name, "") + (message.value or "")
+    assert {name: json.loads(text) for name, text in chunks.items() if name != "finish"} == {
+        "data.weather": {"sky": "sun", "temp": 21},  # w1, grown in place
+        "data.note": "a part of its own",
+        "data.weather.1": [1, 2],  # w2, grown in place
+        "data.weather.2": {"sky": "rain"},  # w1 again, taken back
+    }
+    assert chunks["data.weather.1"] == "[1 , 2 ]"  # one stream, grown
 
 
 async def test_chunks_read_directly(consumer: Consumer) -> None:
