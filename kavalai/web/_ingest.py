@@ -29,12 +29,11 @@ _FIX = "the agent broke the protocol: fix the agent"
 
 
 class _Call:
-    __slots__ = ("given", "stream", "written")
+    __slots__ = ("stream", "written")
 
     def __init__(self, stream: ValueStreamer) -> None:
         self.stream = stream
         self.written: list[str] = []
-        self.given = False  # the arguments came whole (tool-input-available)
 
 
 class Run:
@@ -68,9 +67,7 @@ class Run:
         self._values: list[GrowingValue] = []  # closed at the end of the run
         self._state = self.growing(lambda number: IngestPart("state", number), initial_state)
 
-    def bad(
-        self, problem: str, fix: str = "the agent broke the protocol: fix the agent"
-    ) -> NoReturn:
+    def bad(self, problem: str, fix: str = _FIX) -> NoReturn:
         """Raise the :class:`EventStreamError` of the event being read."""
         raise EventStreamError(
             self.source, problem, fix, event=self.number, event_type=self.event_type
@@ -104,10 +101,6 @@ class Run:
         if (kind, message_id) in self._messages:
             self.bad(f"{kind} message {message_id!r} started again before it ended")
         self._messages[kind, message_id] = None
-
-    def has_message(self, kind: Literal["text", "reasoning"], message_id: str) -> bool:
-        """Whether that message is open."""
-        return (kind, message_id) in self._messages
 
     async def write_message(
         self, kind: Literal["text", "reasoning"], message_id: str, delta: str
@@ -170,7 +163,10 @@ class Run:
         call = self._open_call(call_id, "ends")
         del self._calls[call_id]
         if not call.written:
-            text = "{}" if whole is None else json.dumps(whole)
+            try:
+                text = "{}" if whole is None else json.dumps(whole, allow_nan=False)
+            except ValueError as error:
+                self.bad(f"the input of tool call {call_id!r} is not JSON: {error}")
             call.written.append(text)
             await call.stream.stream_partial(text)
         if failed or not _whole_json("".join(call.written)):
