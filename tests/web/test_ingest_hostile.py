@@ -233,6 +233,11 @@ BAD_UI = {
     ),
     "not JSON": (b"data: <html>\n\n", r"the event '<html>' is not JSON"),
     "data without data": (sse({"type": "data-x", "id": "a"}), r"has no data"),
+    "tool input that is not JSON": (
+        b'data: {"type": "tool-input-available", "toolCallId": "c", "toolName": "f", '
+        b'"input": {"x": NaN}}\n\n',
+        r"the input of tool call 'c' is not JSON",
+    ),
     "data id not a string": (sse({"type": "data-x", "id": 1, "data": 1}), r"is not a string"),
 }
 
