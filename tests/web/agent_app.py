@@ -128,7 +128,8 @@ async def endless_model(
 
 
 def agent_app(produced: Produced, *, endless: bool = False) -> Starlette:
-    """POST /ag-ui (AG-UI) and POST /chat (the UI message stream), both on the agent."""
+    """POST /ag-ui (AG-UI; /ag-ui-0.1.10 as a peer before 1.0 gets it) and POST /chat (the UI
+    message stream), all on the agent."""
     if endless:
 
         async def model(messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str]:
@@ -145,9 +146,18 @@ def agent_app(produced: Produced, *, endless: bool = False) -> Starlette:
     async def ag_ui(request: Request) -> Response:
         return await AGUIAdapter.dispatch_request(request, agent=agent, on_complete=keep)
 
+    async def ag_ui_0_10(request: Request) -> Response:  # THINKING_* events, before 1.0
+        return await AGUIAdapter.dispatch_request(
+            request, agent=agent, on_complete=keep, ag_ui_version="0.1.10"
+        )
+
     async def chat(request: Request) -> Response:
         return await VercelAIAdapter.dispatch_request(request, agent=agent, on_complete=keep)
 
     return Starlette(
-        routes=[Route("/ag-ui", ag_ui, methods=["POST"]), Route("/chat", chat, methods=["POST"])]
+        routes=[
+            Route("/ag-ui", ag_ui, methods=["POST"]),
+            Route("/ag-ui-0.1.10", ag_ui_0_10, methods=["POST"]),
+            Route("/chat", chat, methods=["POST"]),
+        ]
     )

@@ -207,6 +207,17 @@ async def test_a_delta_before_any_snapshot_patches_the_state_of_the_run_input() 
     assert json.loads(final["state"] or "") == {"items": ["a", "b"]}
 
 
+async def test_pydantic_ais_pre_1_0_thinking_events_read_as_reasoning(serve: Serve) -> None:
+    produced = Produced()
+    base = await serve(agent_app(produced))
+    streamer = Streamer()
+    streamer.start(read_ag_ui(f"{base}/ag-ui-0.1.10", streamer, body=AG_UI_BODY))
+    async with asyncio.timeout(10):
+        final = finals([message async for message in streamer])
+    assert final["reasoning"] == "".join(produced.thoughts()) == "Let me look it up."
+    assert final["text"] == "".join(produced.texts())
+
+
 async def test_pre_1_0_thinking_messages_read_as_reasoning() -> None:
     events: list[BaseEvent | dict[str, object]] = [
         {"type": "THINKING_START"},
