@@ -11,6 +11,7 @@ import asyncio
 import json
 import re
 
+import httpx
 import pytest
 
 from kavalai import EventStreamError, ResponseFailedError, Streamer
@@ -179,6 +180,17 @@ async def test_a_bad_event_closes_the_connection_at_once(raw_server: StartRaw) -
     with pytest.raises(EventStreamError):
         await drain(streamer)
     await asyncio.wait_for(server.peer_closed.wait(), 10)
+
+
+async def test_a_server_that_stalls_mid_event_fails_at_the_clients_read_timeout(
+    raw_server: StartRaw,
+) -> None:
+    _, base = await raw_server(HEAD + sse(START) + b'data: {"type": "TEXT_MESSAGE', hold=True)
+    streamer = Streamer()
+    async with httpx.AsyncClient(timeout=httpx.Timeout(5.0, read=0.2)) as client:
+        streamer.start(read_ag_ui(base, streamer, client=client))
+        with pytest.raises(EventStreamError, match="the connection failed: ReadTimeout"):
+            await drain(streamer)
 
 
 async def test_unknown_events_comments_and_bad_bytes_are_read_past(raw_server: StartRaw) -> None:
