@@ -89,7 +89,9 @@ async def read_ag_ui(
         streamer: Where the run goes.
         body: The run input to POST.
         headers: Sent with the request (an ``Authorization`` header, say).
-        client: An ``httpx.AsyncClient`` to use; by default one made for this.
+        client: An ``httpx.AsyncClient`` to use; by default one made for this,
+            which waits as long as the server is quiet (pass one with a read
+            timeout to give up on a server that stalls).
         names: The stream name of each part; see :class:`~kavalai.web.IngestPart`.
         initial_state: The state a ``STATE_DELTA`` before any snapshot patches:
             by default the ``state`` of ``body``, else ``{}``.

@@ -69,7 +69,9 @@ async def read_ui_message_stream(
         streamer: Where the answer goes.
         body: The request to POST (``{"id", "messages", "trigger"}`` for ``useChat``'s own).
         headers: Sent with the request.
-        client: An ``httpx.AsyncClient`` to use; by default one made for this.
+        client: An ``httpx.AsyncClient`` to use; by default one made for this,
+            which waits as long as the server is quiet (pass one with a read
+            timeout to give up on a server that stalls).
         names: The stream name of each part; see :class:`~kavalai.web.IngestPart`.
     """
     run = Run(streamer, describe(source), names)
