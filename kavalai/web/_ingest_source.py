@@ -19,10 +19,13 @@ from ..errors import EventStreamError, StreamClosedError
 from ._ingest import Run
 from ._sse_read import SseLines
 
-__all__ = ["describe", "drive", "events_of"]
+__all__ = ["MAX_EVENT_CHARS", "describe", "drive", "events_of"]
 
 #: How much of an error answer's body the error quotes.
 _QUOTED = 300
+
+#: The longest event read, in characters: a longer one is a server gone wrong, not an event.
+MAX_EVENT_CHARS = 16 * 1024 * 1024
 
 
 def describe(source: object) -> str:
@@ -70,6 +73,7 @@ async def _answer_events(
             decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
             lines = SseLines()
             data: list[str] = []
+            size = 0  # of the event under way
             async for chunk in response.aiter_bytes():
                 events: list[object] = []
                 for line in lines.feed(decoder.decode(chunk)):
@@ -77,10 +81,18 @@ async def _answer_events(
                         if data:
                             events.append(data[0] if len(data) == 1 else "\n".join(data))
                             data.clear()
+                            size = 0
                     elif line.startswith("data:"):
                         data.append(line[6:] if line.startswith("data: ") else line[5:])
+                        size += len(line)
                     elif line == "data":
                         data.append("")
+                if size + lines.pending > MAX_EVENT_CHARS:
+                    raise EventStreamError(
+                        url,
+                        f"an event is longer than {MAX_EVENT_CHARS:,} characters",
+                        "the server sends something other than events: check it",
+                    )
                 if events:
                     yield events
             if data:

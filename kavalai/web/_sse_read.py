@@ -41,6 +41,7 @@ class SseLines:
     def __init__(self) -> None:
         self._line: list[str] = []  # the pieces of the line under way
         self._after_cr = False  # the last text ended with CR: an LF first in the next ends none
+        self.pending = 0  # characters of the line under way
 
     def feed(self, text: str) -> list[str]:
         """The lines that ``text`` ends, each without its end."""
@@ -56,6 +57,8 @@ class SseLines:
         if line and ended:
             ended[0] = "".join(line) + ended[0]
             line.clear()
+            self.pending = 0
         if rest:
             line.append(rest)
+            self.pending += len(rest)
         return ended

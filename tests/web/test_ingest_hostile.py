@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from kavalai import EventStreamError, ResponseFailedError, Streamer
-from kavalai.web import RunFinish, read_ag_ui, read_ui_message_stream
+from kavalai.web import RunFinish, _ingest_source, read_ag_ui, read_ui_message_stream
 
 from ..conftest import Consumed, Consumer
 from .conftest import StartRaw
@@ -191,6 +191,22 @@ async def test_a_server_that_stalls_mid_event_fails_at_the_clients_read_timeout(
         streamer.start(read_ag_ui(base, streamer, client=client))
         with pytest.raises(EventStreamError, match="the connection failed: ReadTimeout"):
             await drain(streamer)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"data: " + b"x" * 5_000, b"data: x\n" * 1_000],
+    ids=["one endless line", "endless data lines"],
+)
+async def test_an_endless_event_fails_the_streamer_rather_than_fill_memory(
+    raw_server: StartRaw, monkeypatch: pytest.MonkeyPatch, body: bytes
+) -> None:
+    monkeypatch.setattr(_ingest_source, "MAX_EVENT_CHARS", 1_000)
+    _, base = await raw_server(HEAD + body, hold=True)
+    streamer = Streamer()
+    streamer.start(read_ag_ui(base, streamer))
+    with pytest.raises(EventStreamError, match="an event is longer than 1,000 characters"):
+        await drain(streamer)
 
 
 async def test_unknown_events_comments_and_bad_bytes_are_read_past(raw_server: StartRaw) -> None:
