@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 
 import pytest
@@ -10,8 +12,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kavalai import StreamContent, Streamer
-from kavalai.web import MemoryHub, StreamResponse, connect, hub_routes, read_ag_ui
+from kavalai import StreamContent, Streamer, StreamInfo
+from kavalai.web import (
+    AguiPart,
+    AguiRun,
+    MemoryHub,
+    StreamResponse,
+    connect,
+    default_agui_part,
+    hub_routes,
+    read_ag_ui,
+)
 
 from ..conftest import Serve
 from .agent_app import AG_UI_BODY, STATE_SNAPSHOT, Produced, agent_app
@@ -40,6 +51,7 @@ async def test_an_ag_ui_agent_reaches_the_ai_sdk_reader_through_a_streamer(
     assert by_type["reasoning"]["text"] == "".join(produced.thoughts())
     assert by_type["text"]["text"] == "".join(produced.texts())
     assert by_type["tool-weather"]["input"] == call.args_as_dict()
+    assert by_type["tool-weather"]["toolCallId"] == call.tool_call_id  # the agent's own
     assert by_type["tool-weather"]["state"] == "input-available"
     assert by_type["data-state"]["data"] == {
         **STATE_SNAPSHOT,
@@ -75,3 +87,38 @@ async def test_an_ag_ui_run_in_a_hub_is_followed_through_cut_connections(serve: 
     assert keys(rebuilt) == keys(local)
     final = {m.name: m.value for m in rebuilt if m.type == "complete"}
     assert final["text"] == "".join(produced.texts())
+
+
+async def test_an_ag_ui_agent_read_in_and_served_out_as_ag_ui_reads_in_the_same(
+    serve: Serve,
+) -> None:
+    produced = Produced()
+    agent = await serve(agent_app(produced))
+
+    def parts(stream: StreamInfo) -> AguiPart | None:
+        if stream.name == "state":  # the agent's state is the whole state again
+            return AguiPart("state", path="")
+        return default_agui_part(stream)
+
+    async def ag_ui(request: Request) -> Response:
+        streamer = Streamer()
+        streamer.start(read_ag_ui(f"{agent}/ag-ui", streamer, body=AG_UI_BODY))
+        return StreamResponse(streamer, "ag-ui", agui=AguiRun(run_id="run-1", parts=parts))
+
+    base = await serve(Starlette(routes=[Route("/ag-ui", ag_ui, methods=["POST"])]))
+    streamer = Streamer()
+    streamer.start(read_ag_ui(f"{base}/ag-ui", streamer, body=AG_UI_BODY))
+    async with asyncio.timeout(10):
+        final = {m.name: m.value async for m in streamer if m.type == "complete"}
+    [call] = produced.calls()
+    assert final["text"] == "".join(produced.texts())
+    assert final["reasoning"] == "".join(produced.thoughts())
+    assert json.loads(final["tool_call.0"] or "") == call.args_as_dict()
+    assert json.loads(final["tool_calls"] or "") == [
+        {"stream": "tool_call.0", "id": call.tool_call_id, "name": "weather"}
+    ]
+    assert json.loads(final["state"] or "") == {
+        **STATE_SNAPSHOT,
+        "forecast": [{"day": 1, "sky": "sun"}],
+        "temperature": 21,
+    }
