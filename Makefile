@@ -76,6 +76,7 @@ bench: $(VENV)/.test
 	$(VENV)/bin/python benchmarks/bench_web.py
 	$(VENV)/bin/python benchmarks/bench_redis.py
 	$(VENV)/bin/python benchmarks/bench_providers.py
+	$(VENV)/bin/python benchmarks/bench_ingest.py
 
 # $(call venv,DIR): make DIR a virtual environment, if it is not one, with the pip
 # that requirements/pip.txt pins.

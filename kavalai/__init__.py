@@ -22,6 +22,7 @@ from .content import StreamContent, StreamInfo
 from .errors import (
     BadResumeError,
     DataLostError,
+    EventStreamError,
     IncompleteStreamError,
     KavalaiError,
     PublishError,
@@ -46,6 +47,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BadResumeError",
     "DataLostError",
+    "EventStreamError",
     "IncompleteStreamError",
     "KavalaiError",
     "LogReader",

@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "BadResumeError",
     "DataLostError",
+    "EventStreamError",
     "IncompleteStreamError",
     "KavalaiError",
     "PublishError",
@@ -151,6 +152,37 @@ class StreamerTimeoutException(KavalaiError):
 
 class BadResumeError(KavalaiError, ValueError):
     """A ``Last-Event-ID`` (or ``?after=``) that is not a position the Streamer gave."""
+
+
+class EventStreamError(KavalaiError, ValueError):
+    """An AG-UI event stream or a UI message stream read in broke its protocol.
+
+    Raised by :func:`kavalai.web.read_ag_ui` and
+    :func:`kavalai.web.read_ui_message_stream` (the Streamer they write fails
+    with it, after the messages before): an event that is not JSON or lacks a
+    field it must have, events out of order (content before its start, an end
+    without a start), or a stream that ended before the run did. ``source`` is
+    the URL read (or ``"the event iterable"``), ``event`` the number of the
+    event (from 1; ``None`` when the stream itself failed) and ``event_type``
+    its type.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        problem: str,
+        fix: str,
+        *,
+        event: int | None = None,
+        event_type: str | None = None,
+    ) -> None:
+        self.source = source
+        self.event = event
+        self.event_type = event_type
+        where = "" if event is None else f", event {event}"
+        if event_type is not None:
+            where += f" ({event_type})"
+        super().__init__(f"the stream read from {source}{where}: {problem}; {fix}")
 
 
 class StreamUnavailableError(KavalaiError, LookupError):

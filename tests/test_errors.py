@@ -11,6 +11,7 @@ import kavalai
 from kavalai import (
     BadResumeError,
     DataLostError,
+    EventStreamError,
     IncompleteStreamError,
     KavalaiError,
     PublishError,
@@ -30,6 +31,7 @@ BUILT_IN_BASES = [
     (BadResumeError, ValueError),
     (DataLostError, RuntimeError),
     (PublishError, RuntimeError),
+    (EventStreamError, ValueError),
     (IncompleteStreamError, RuntimeError),
     (RemoteStreamError, RuntimeError),
     (ResponseFailedError, RuntimeError),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import codecs
-import re
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -13,11 +11,9 @@ import httpx
 from ..errors import StreamUnavailableError
 from ..streamer import Streamer
 from ..wire import Record, Replica
+from ._sse_read import sse_lines, utf8_texts
 
 __all__ = ["StreamUnavailableError", "connect"]
-
-#: The line ends of SSE; no other character ends a line.
-_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 @asynccontextmanager
@@ -111,45 +107,10 @@ async def _follow(
 async def _records(response: httpx.Response) -> AsyncIterator[Record]:
     """The wire records of an SSE body, one per complete event."""
     data: list[str] = []
-    async for line in _sse_lines(_utf8(response.aiter_bytes())):
+    async for line in sse_lines(utf8_texts(response.aiter_bytes())):
         if not line:
             if data:
                 yield Record.from_json("\n".join(data))
                 data.clear()
         elif line.startswith("data:"):
             data.append(line[5:].removeprefix(" "))
-
-
-async def _utf8(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
-    """The text of a body in UTF-8, SSE's only encoding; a character cut in two decoded whole."""
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-    async for chunk in chunks:
-        if text := decoder.decode(chunk):
-            yield text
-
-
-async def _sse_lines(texts: AsyncIterator[str]) -> AsyncIterator[str]:
-    """The lines of an SSE body, each without its end: CR, LF or CRLF only, as the SSE
-    spec says.
-
-    Python's ``str.splitlines`` (and httpx's ``aiter_lines``) also ends lines at
-    U+2028, U+2029 and U+0085, which JSON leaves raw inside strings, so model
-    text holding them would cut a record in two. A CR that ends one text and
-    an LF that begins the next are one line end. An unended last line is no line.
-    """
-    line: list[str] = []  # the pieces of the line under way
-    after_cr = False  # the last text ended with CR: an LF first in the next ends no line
-    async for text in texts:
-        if after_cr and text:
-            after_cr = False
-            if text[0] == "\n":
-                text = text[1:]
-        if not text:
-            continue
-        after_cr = text[-1] == "\r"
-        *ended, rest = _LINE_END.split(text)
-        for piece in ended:
-            yield "".join(line) + piece if line else piece
-            line.clear()
-        if rest:
-            line.append(rest)

@@ -8,8 +8,9 @@ import json
 import os
 import random
 import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 
@@ -141,3 +142,78 @@ async def read_ui_stream(script: Path, version: str, url: str) -> dict[str, Any]
     assert stdout, stderr.decode()
     result: dict[str, Any] = json.loads(stdout)
     return result
+
+
+class RawServer:
+    """An HTTP server on 127.0.0.1 that answers every request with the bytes it is given.
+
+    The answer goes out as it is, status line and headers included, so a test
+    can send what no well-behaved server would: bad events, a body cut short,
+    a chunked body that stops inside a chunk. Then the connection is closed,
+    or with ``hold`` kept open until the client closes it (``peer_closed``).
+    """
+
+    def __init__(self, answer: bytes, *, hold: bool = False) -> None:
+        self.answer = answer
+        self.hold = hold
+        self.peer_closed = asyncio.Event()
+        self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port: int = self._server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def close(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in list(self._handlers):
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    await reader.readexactly(int(line.split(b":")[1]))
+            writer.write(self.answer)
+            await writer.drain()
+            if self.hold:
+                while await reader.read(1024):
+                    pass
+                self.peer_closed.set()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.peer_closed.set()
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()
+            self._handlers.discard(task)
+
+
+class StartRaw(Protocol):
+    """Starts a :class:`RawServer` for an answer; returns it and its URL."""
+
+    async def __call__(self, answer: bytes, *, hold: bool = False) -> tuple[RawServer, str]: ...
+
+
+@pytest.fixture
+async def raw_server() -> AsyncIterator[StartRaw]:
+    """Start :class:`RawServer` answers; all stop at the end of the test."""
+    servers: list[RawServer] = []
+
+    async def start(answer: bytes, *, hold: bool = False) -> tuple[RawServer, str]:
+        server = RawServer(answer, hold=hold)
+        servers.append(server)
+        return server, await server.start()
+
+    yield start
+    for server in servers:
+        await server.close()

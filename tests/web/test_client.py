@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from kavalai import Streamer
 from kavalai.web import connect, stream_response
-from kavalai.web._client import _sse_lines
+from kavalai.web._sse_read import sse_lines
 from kavalai.wire import Record
 
 from ..conftest import Serve
@@ -108,10 +108,10 @@ async def test_sse_lines_are_the_same_wherever_the_body_is_cut(line_end: str) ->
     body = "".join(lines)
     expected = [line.removesuffix(line_end) for line in lines]
     for cut in range(len(body) + 1):
-        assert [line async for line in _sse_lines(pieces(body, cut))] == expected, cut
+        assert [line async for line in sse_lines(pieces(body, cut))] == expected, cut
     for cut in range(len(body) - 1):  # an empty piece between a CR and its LF
-        assert [line async for line in _sse_lines(pieces(body, cut, cut + 1, cut + 1))] == expected
+        assert [line async for line in sse_lines(pieces(body, cut, cut + 1, cut + 1))] == expected
 
 
 async def test_an_unended_last_line_is_not_a_line() -> None:
-    assert [line async for line in _sse_lines(pieces("data: a\r\ndata: b", 4))] == ["data: a"]
+    assert [line async for line in sse_lines(pieces("data: a\r\ndata: b", 4))] == ["data: a"]
