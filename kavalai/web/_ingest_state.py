@@ -14,6 +14,7 @@ whole new value into the next one (``state.1``, ...).
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 from collections.abc import Callable, Sequence
@@ -47,7 +48,7 @@ class GrowingValue:
         self._open_stream = open_stream
         self._opened = 0
         self._stream: ValueStreamer | None = None
-        self._value: Json = {} if initial is None else initial
+        self._value: Json = {} if initial is None else _own(initial)
         self._spine: list[Json] = []  # the open containers, outermost first
         self._keys: list[str] = []  # the pointer token from each open container to the next
         self._open_string = False  # the text ends inside the last string, left open to grow
@@ -63,6 +64,7 @@ class GrowingValue:
         Raises:
             ValueError: The value holds NaN or an infinity, which JSON has not.
         """
+        value = _own(value)
         growth = None if self._stream is None else self._growth(value)
         if growth is None:
             self._value = value
@@ -83,6 +85,8 @@ class GrowingValue:
         for operation in operations:
             if not isinstance(operation, dict):
                 raise ValueError(f"the operation {operation!r} is not an object")
+            if isinstance(operation.get("value"), dict | list):
+                operation = {**operation, "value": _own(operation["value"])}
             tokens = pointer(operation.get("path"))
             if operation.get("op") == "add" and not taken_back and self._appends(tokens):
                 text = self._append(len(tokens) - 1, tokens[-1], member(operation, "value"))
@@ -218,6 +222,11 @@ class GrowingValue:
             # A space after a number: it cannot grow then, so a snapshot shows it whole.
             pieces.append(_dumps(value) + " ")
         return "".join(pieces)
+
+
+def _own(value: Json) -> Json:
+    """A copy of a value to change in place, so the caller's own objects stay as they were."""
+    return copy.deepcopy(value) if isinstance(value, dict | list) else value
 
 
 def _same(a: Json, b: Json) -> bool:

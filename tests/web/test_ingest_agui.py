@@ -207,6 +207,28 @@ async def test_a_delta_before_any_snapshot_patches_the_state_of_the_run_input() 
     assert json.loads(final["state"] or "") == {"items": ["a", "b"]}
 
 
+async def test_the_run_input_and_the_events_are_left_as_they_were() -> None:
+    snapshot = {"items": [{"n": 1}]}
+    added = {"n": 2}
+    events: list[BaseEvent | dict[str, object]] = [
+        {"type": "STATE_DELTA", "delta": [{"op": "add", "path": "/items/-", "value": added}]},
+        {"type": "STATE_SNAPSHOT", "snapshot": snapshot},
+        {"type": "STATE_DELTA", "delta": [{"op": "add", "path": "/items/0/m", "value": 0}]},
+        {"type": "STATE_DELTA", "delta": [{"op": "add", "path": "/items/-", "value": added}]},
+        {"type": "STATE_DELTA", "delta": [{"op": "add", "path": "/items/1/m", "value": 0}]},
+        {"type": "RUN_FINISHED", "threadId": "t", "runId": "r"},
+    ]
+    body = {"threadId": "t", "runId": "r", "messages": [], "state": {"items": []}}
+    streamer = Streamer()
+    streamer.start(read_ag_ui(Events(events), streamer, body=body))
+    async with asyncio.timeout(10):
+        final = finals([message async for message in streamer])
+    assert json.loads(final["state"] or "") == {"items": [{"n": 2}]}
+    assert json.loads(final["state.1"] or "") == {"items": [{"n": 1, "m": 0}, {"n": 2, "m": 0}]}
+    assert body["state"] == {"items": []}
+    assert (snapshot, added) == ({"items": [{"n": 1}]}, {"n": 2})
+
+
 async def test_pydantic_ais_pre_1_0_thinking_events_read_as_reasoning(serve: Serve) -> None:
     produced = Produced()
     base = await serve(agent_app(produced))
