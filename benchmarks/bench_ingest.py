@@ -18,12 +18,15 @@ client, in this process:
    a delta-mode Streamer, one stream per part, which one ``async for``
    consumer reads to the end.
 
-Events per second over the whole run; the best of three runs of each.
+Events per second over the whole run: the best of five rounds, each round
+reading with the three in turn, so a change of load on the machine hits them
+alike.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import sys
 import time
@@ -37,7 +40,7 @@ REASONING_DELTAS = 20_000
 CALLS = 20
 PIECES = 1_000
 STATE_ITEMS = 10_000
-ROUNDS = 3
+ROUNDS = 5
 
 
 def ag_ui_events() -> list[dict[str, object]]:
@@ -203,32 +206,31 @@ async def read_kavalai(url: str, kind: str) -> int:
     return count
 
 
-async def best(make: Callable[..., Awaitable[int]], *args: str) -> tuple[float, int]:
-    """The fastest of the rounds: seconds, and what it counted."""
-    times: list[float] = []
-    counted = 0
-    for _ in range(ROUNDS):
-        started = time.perf_counter()
-        counted = await make(*args)
-        times.append(time.perf_counter() - started)
-    return min(times), counted
-
-
 async def measure(port: int) -> None:
     for kind, events in (("ag-ui", len(ag_ui_events())), ("ui", len(ui_chunks()))):
         url = f"http://127.0.0.1:{port}/{kind}"
-        raw, parsed = await best(read_raw, url)
-        pushed, pushed_count = await best(read_into_one_stream, url)
-        ingest, messages = await best(read_kavalai, url, kind)
-        assert parsed == pushed_count == events
+        readers: dict[str, Callable[[], Awaitable[int]]] = {
+            "raw": functools.partial(read_raw, url),
+            "pushed": functools.partial(read_into_one_stream, url),
+            "ingest": functools.partial(read_kavalai, url, kind),
+        }
+        times: dict[str, list[float]] = {name: [] for name in readers}
+        counts: dict[str, int] = {}
+        for _ in range(ROUNDS):  # the readers in turn, so a change of load hits them alike
+            for name, read in readers.items():
+                started = time.perf_counter()
+                counts[name] = await read()
+                times[name].append(time.perf_counter() - started)
+        raw, pushed, ingest = (min(times[name]) for name in readers)
+        assert counts["raw"] == counts["pushed"] == events
         print(
             f"{kind}: {events:,} events\n"
             f"  raw SSE read + JSON parse: {raw:.3f} s ({events / raw:,.0f} events/s)\n"
             f"  the same, each event pushed into one stream, one consumer: {pushed:.3f} s "
             f"({events / pushed:,.0f} events/s, {raw / pushed:.0%} of the raw rate)\n"
             f"  through kavalai's reader, one stream per part, one consumer: {ingest:.3f} s "
-            f"({events / ingest:,.0f} events/s, {messages:,} messages; {raw / ingest:.0%} of "
-            f"the raw rate, {pushed / ingest:.0%} of the one-stream rate)"
+            f"({events / ingest:,.0f} events/s, {counts['ingest']:,} messages; "
+            f"{raw / ingest:.0%} of the raw rate, {pushed / ingest:.0%} of the one-stream rate)"
         )
 
 
