@@ -208,7 +208,13 @@ class Run:
                 "run with the state it began with (initial_state=)",
             )
 
-    async def end(self, outcome: str | None, result: object = None, usage: object = None) -> None:
+    async def end(
+        self,
+        outcome: str | None,
+        result: object = None,
+        usage: object = None,
+        interrupts: object = None,
+    ) -> None:
         """Complete every stream: open messages as they are, open calls as unfinished."""
         for stream in self._messages.values():
             if stream is not None:
@@ -228,6 +234,9 @@ class Run:
             unfinished=self._unfinished,
             result=_json_value(result),
             usage=_json_value(usage),
+            interrupts=[_json_value(item) for item in interrupts]
+            if isinstance(interrupts, list)
+            else [],
         )
         await self.finish.stream_partial(json.dumps(finish.model_dump(mode="json")))
         await self.finish.stream_complete()

@@ -149,9 +149,14 @@ class _Reader:
             )
         elif kind == "RUN_FINISHED":
             outcome = event.get("outcome")
-            ended = outcome.get("type") if isinstance(outcome, dict) else None
-            outcome_type = ended if isinstance(ended, str) else "success"
-            await run.end(outcome_type, event.get("result"), event.get("usage"))
+            outcome = outcome if isinstance(outcome, dict) else {}
+            ended = outcome.get("type")
+            await run.end(
+                ended if isinstance(ended, str) else "success",
+                event.get("result"),
+                event.get("usage"),
+                outcome.get("interrupts"),
+            )
             return None
         return kind
 

@@ -72,9 +72,12 @@ class RunFinish(BaseModel):
             Do not run them.
         result: AG-UI's ``RUN_FINISHED`` ``result``, as sent.
         usage: AG-UI's ``RUN_FINISHED`` ``usage`` (a list, one entry per model), as sent.
+        interrupts: For the ``interrupt`` outcome, what the run waits for (an
+            approval, a value) before a next run resumes it, as sent.
     """
 
     outcome: str | None = None
     unfinished: list[str] = []
     result: JsonValue = None
     usage: JsonValue = None
+    interrupts: list[JsonValue] = []

@@ -196,6 +196,26 @@ async def test_the_iterable_is_closed_and_nothing_after_the_run_is_read() -> Non
     assert events.closed
 
 
+async def test_an_interrupted_run_says_what_it_waits_for() -> None:
+    interrupt = {"id": "i1", "reason": "approval", "toolCallId": "c1"}
+    usage = [{"provider": "p", "model": "m", "inputTokens": 3, "outputTokens": 5}]
+    finished = RunFinishedEvent.model_validate(
+        {
+            "threadId": "t",
+            "runId": "r",
+            "outcome": {"type": "interrupt", "interrupts": [interrupt]},
+            "usage": usage,
+        }
+    )
+    streamer = Streamer()
+    streamer.start(read_ag_ui(Events([finished]), streamer))
+    async with asyncio.timeout(10):
+        final = finals([message async for message in streamer])
+    assert RunFinish.model_validate_json(final["finish"] or "") == RunFinish.model_validate(
+        {"outcome": "interrupt", "interrupts": [interrupt], "usage": usage}
+    )
+
+
 async def test_a_delta_before_any_snapshot_patches_the_state_of_the_run_input() -> None:
     events: list[BaseEvent | dict[str, object]] = [
         {"type": "STATE_DELTA", "delta": [{"op": "add", "path": "/items/-", "value": "b"}]},
