@@ -34,7 +34,7 @@ from typing import Any
 from _child_server import child_server
 from _provider_streams import EVENTS, KINDS, PROVIDERS, body, payload
 
-ROUNDS = 3
+ROUNDS = 5
 ONLY = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] != "--server" else ""
 
 Run = Callable[[], Awaitable[int]]
