@@ -166,7 +166,8 @@ def _shut_down(stream: object) -> bool:
 
     httpx hands the connection out as the response's ``network_stream``
     extension. The base class's ``shutdown`` leaves a TLS socket's state to the
-    reading thread, which then sees the connection end.
+    reading thread, which then sees the connection end. On a client made with
+    ``http2=True`` the connection is shared, and its other requests end too.
     """
     response = getattr(stream, "response", None)
     extensions = getattr(response, "extensions", None)
