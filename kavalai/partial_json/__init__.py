@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from ._parser import JsonValue, PartialJsonParser
 from ._typed import PartialModelBuilder
-from ._values import JsonSnapshots, shown_value
+from ._values import JsonSnapshots, is_whole_json, shown_value
 from ._views import PartialDict, PartialList
 
 __all__ = [
@@ -30,5 +30,6 @@ __all__ = [
     "PartialJsonParser",
     "PartialList",
     "PartialModelBuilder",
+    "is_whole_json",
     "shown_value",
 ]

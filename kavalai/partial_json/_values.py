@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
     from ._encode import JsonValue
 
-__all__ = ["JsonSnapshots", "shown_value"]
+__all__ = ["JsonSnapshots", "is_whole_json", "shown_value"]
 
 
 class JsonSnapshots:
@@ -99,3 +99,22 @@ def shown_value(text: str) -> JsonValue:
 
 def _not_json(constant: str) -> NoReturn:
     raise ValueError(f"{constant} is not JSON")
+
+
+def is_whole_json(text: str) -> bool:
+    """Whether ``text`` is one whole JSON value, however deep it nests.
+
+    What a tool call's arguments must be before the call is offered to run:
+    ``json.loads`` decides, and a value nested deeper than it goes is read by
+    the engine instead.
+    """
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    except RecursionError:
+        parser = PartialJsonParser()
+        parser.feed(text)
+        parser.close()
+        return parser.done and parser.error is None
+    return True

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from ..partial_json import PartialJsonParser
+from ..partial_json import is_whole_json
 from ..streamer import Streamer
 from ..value_streamer import ValueStreamer
 from ._parts import (
@@ -264,7 +264,7 @@ class Answer:
         if not call.chunks and not truncated:
             call.chunks.append("{}")
             await call.streamer.stream_partial("{}")
-        if not _whole_json("".join(call.chunks)):
+        if not is_whole_json("".join(call.chunks)):
             state.unfinished.append(call.streamer.name)
         await call.streamer.stream_complete()
 
@@ -283,17 +283,3 @@ def _dumps(value: BaseModel) -> str:
     # json.dumps' spacing, the same as the snapshots of the partial-JSON engine, so
     # a consumer sees one text in the partials and in the complete message.
     return json.dumps(value.model_dump(mode="json"))
-
-
-def _whole_json(text: str) -> bool:
-    """Whether ``text`` is one whole JSON value (read once, when the call ends)."""
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    except RecursionError:  # valid but deeper than json.loads goes: ask the engine
-        parser = PartialJsonParser()
-        parser.feed(text)
-        parser.close()
-        return parser.done and parser.error is None
-    return True

@@ -15,7 +15,7 @@ from typing import Literal, NoReturn
 from pydantic import BaseModel, JsonValue
 
 from ..errors import EventStreamError
-from ..partial_json import PartialJsonParser
+from ..partial_json import is_whole_json
 from ..providers import ToolArguments, ToolCall, ToolCalls
 from ..streamer import Streamer
 from ..value_streamer import ValueStreamer
@@ -169,7 +169,7 @@ class Run:
                 self.bad(f"the input of tool call {call_id!r} is not JSON: {error}")
             call.written.append(text)
             await call.stream.stream_partial(text)
-        if failed or not _whole_json("".join(call.written)):
+        if failed or not is_whole_json("".join(call.written)):
             self._unfinished.append(call.stream.name)
         await call.stream.stream_complete()
 
@@ -267,17 +267,3 @@ def _json_value(value: object) -> JsonValue:
     except (TypeError, ValueError):
         return repr(value)
     return loaded
-
-
-def _whole_json(text: str) -> bool:
-    """Whether ``text`` is one whole JSON value (read once, when the call ends)."""
-    try:
-        json.loads(text)
-    except ValueError:
-        return False
-    except RecursionError:  # valid but deeper than json.loads goes: ask the engine
-        parser = PartialJsonParser()
-        parser.feed(text)
-        parser.close()
-        return parser.done and parser.error is None
-    return True

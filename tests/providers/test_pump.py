@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from kavalai import Streamer
+from kavalai.partial_json import is_whole_json
 from kavalai.providers import pump
-from kavalai.providers._answer import _whole_json
 
 from .conftest import consume, keys
 
@@ -78,6 +78,6 @@ async def test_a_pump_pushing_into_a_closed_streamer_closes_its_source_and_retur
 
 def test_deeply_nested_tool_arguments_count_as_whole() -> None:
     deep = "[" * 5000 + "]" * 5000  # valid, deeper than json.loads goes
-    assert _whole_json(deep)
-    assert not _whole_json("[" * 5000)
-    assert not _whole_json('{"city": "Os')
+    assert is_whole_json(deep)
+    assert not is_whole_json("[" * 5000)
+    assert not is_whole_json('{"city": "Os')
