@@ -94,7 +94,7 @@ async def _follow(
 ) -> None:
     key = mirror.key
     try:
-        last = await _replay(redis, mirror, give_up_seconds)
+        last = await _replay(redis, mirror, give_up_seconds, caught_up)
         if last is None:  # it ended
             return
         caught_up.set()
@@ -113,8 +113,15 @@ async def _follow(
         caught_up.set()
 
 
-async def _replay(redis: Redis, mirror: Mirror, give_up_seconds: float) -> str | None:
-    """Apply what the key holds now, read at once; the id to follow after, None once ended."""
+async def _replay(
+    redis: Redis, mirror: Mirror, give_up_seconds: float, caught_up: asyncio.Event
+) -> str | None:
+    """Apply what the key holds now, read at once; the id to follow after, None once ended.
+
+    Resuming after a position, the reader may start as soon as that position
+    was applied: it is one the answer gave. From the first, it starts once
+    all was applied, so that the local Streamer knows every position given.
+    """
     key = mirror.key
 
     async def snapshot() -> Any:
@@ -140,6 +147,9 @@ async def _replay(redis: Redis, mirror: Mirror, give_up_seconds: float) -> str |
         records = records_of(key, raw_id, fields)
         if records is not None and not await mirror.entry(n, records):
             return None
+        if mirror.start is not None and mirror.started and not caught_up.is_set():
+            caught_up.set()
+            await asyncio.sleep(0)  # the reader starts while the rest is applied
     mirror.settle()
     return last
 
