@@ -101,7 +101,20 @@ class Mirror:
             record = Record("partial", seq + 1, record.name, chunks[1:])
             seq += 1
         if kind == "partial":
-            for index, chunk in enumerate(record.chunks):
+            start, chunks = self.start, record.chunks
+            if not self.started and start is not None and seq < start:
+                # Before where consumers start, each message is folded anyway: the
+                # chunks go in as one, which is quicker to apply and folds the same.
+                before = chunks[max(0, self.expected - seq) : start - seq]
+                if before:
+                    self._at(max(seq, self.expected))
+                    joined = Record("partial", self.expected, record.name, ("".join(before),))
+                    await self.replica.apply(joined)
+                    self.expected += len(before)
+                if len(chunks) <= start - seq:
+                    return True
+                chunks, seq = chunks[start - seq :], start
+            for index, chunk in enumerate(chunks):
                 position = seq + index
                 if position >= self.expected:
                     self._at(position)
