@@ -147,9 +147,9 @@ async def _replay(
         records = records_of(key, raw_id, fields)
         if records is not None and not await mirror.entry(n, records):
             return None
-        if mirror.start is not None and mirror.started and not caught_up.is_set():
+        if mirror.start is not None and mirror.started:
             caught_up.set()
-            await asyncio.sleep(0)  # the reader starts while the rest is applied
+            await asyncio.sleep(0)  # the reader reads while the rest is applied
     mirror.settle()
     return last
 
