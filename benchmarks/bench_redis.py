@@ -13,17 +13,29 @@ persistence off.
 3. 100 concurrent readers (in another process) of one finished 10,000-message
    answer: deliveries per second.
 4. Redis memory of one finished 1,000-message answer, before and after expiry.
+5. Resume after a random position of a finished 100,000-message answer
+   published with ``maxlen=1000`` (50 messages an entry, so half the entries
+   were folded into the base): time to the first message and to the end,
+   p50 over 20 random positions.
+6. 100 readers in other processes (4 processes of 25) of one live answer,
+   one message a millisecond: p50 and p99 push-to-reader latency, beside the
+   one reader of 2.
+7. Durability: for ``appendonly no``, ``appendfsync everysec`` and
+   ``appendfsync always``, the publish rate of 1, and what a SIGKILL of
+   redis-server mid-answer followed by a restart did to the publisher.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import random
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from typing import Any
 
 from redis.asyncio import Redis
 
@@ -32,16 +44,24 @@ from kavalai.redis import Publisher, subscribe
 from kavalai.wire import Record
 
 MESSAGES = 100_000
+RESUMES = 20
+PER_ENTRY = 50
+LIVE_PROCESSES = 4
+LIVE_READERS = 25  # per process
 LATENCY_MESSAGES = 2_000
 READERS = 100
 SHARED_MESSAGES = 10_000
 
 
-def start_redis() -> tuple[subprocess.Popen[bytes], int]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    folder = tempfile.mkdtemp()
+def start_redis(
+    *persistence: str, port: int = 0, folder: str = ""
+) -> tuple[subprocess.Popen[bytes], int]:
+    """A redis-server on ``port`` (a free one by default) with its data in ``folder``."""
+    if not port:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    folder = folder or tempfile.mkdtemp()
     server = subprocess.Popen(
         [
             "redis-server",
@@ -53,8 +73,7 @@ def start_redis() -> tuple[subprocess.Popen[bytes], int]:
             folder,
             "--save",
             "",
-            "--appendonly",
-            "no",
+            *(persistence or ("--appendonly", "no")),
         ],
         stdout=subprocess.DEVNULL,
     )
@@ -140,6 +159,127 @@ async def shared_readers(port: int) -> None:
     await redis.aclose()
 
 
+async def resume(redis: Redis) -> tuple[float, float, int]:
+    """p50 seconds to the first message and to the end of resumes at random positions."""
+    streamer = Streamer(stream_delta=True)
+    publisher = asyncio.ensure_future(Publisher(streamer, redis, "bench:resume", maxlen=1000).run())
+    streams = [streamer.get_value_streamer(f"s{index}") for index in range(4)]
+    for number in range(MESSAGES - 4):
+        await streams[number % 4].stream_partial("chunk ")
+        if number % PER_ENTRY == PER_ENTRY - 1:
+            await asyncio.sleep(0.002)  # the publisher writes these as one entry
+    for stream in streams:
+        await stream.stream_complete()
+    await publisher
+    entries = await redis.xlen("bench:resume")
+    firsts, ends = [], []
+    rng = random.Random(7)
+    for _ in range(RESUMES):
+        after = rng.randrange(MESSAGES - 1)
+        start = time.perf_counter()
+        async with subscribe(redis, "bench:resume", after=after) as remote:
+            messages = aiter(remote)
+            await anext(messages)
+            firsts.append(time.perf_counter() - start)
+            async for _ in messages:
+                pass
+        ends.append(time.perf_counter() - start)
+    return percentile(firsts, 0.5), percentile(ends, 0.5), entries
+
+
+async def live_readers(port: int) -> list[float]:
+    """Push-to-reader latencies of LIVE_PROCESSES x LIVE_READERS readers of one live answer."""
+    redis = Redis(host="127.0.0.1", port=port)
+    readers = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--latency-readers",
+            str(LIVE_READERS),
+            str(port),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(LIVE_PROCESSES)
+    ]
+    for reader in readers:
+        assert reader.stdout is not None
+        assert await reader.stdout.readline() == b"ready\n"
+    streamer = Streamer(stream_delta=True)
+    publisher = asyncio.ensure_future(Publisher(streamer, redis, "bench:live").run())
+    text = streamer.get_value_streamer("text")
+    for _ in range(LATENCY_MESSAGES):
+        await text.stream_partial(f"{time.time():.6f}")
+        await asyncio.sleep(0.001)
+    await text.stream_complete()
+    await publisher
+    latencies: list[float] = []
+    for reader in readers:
+        output, _ = await reader.communicate()
+        latencies += json.loads(output)
+    await redis.aclose()
+    return latencies
+
+
+async def latency_readers(count: int, port: int) -> None:
+    redis = Redis(host="127.0.0.1", port=port, max_connections=count + 4)
+    print("ready", flush=True)
+    latencies: list[float] = []
+
+    async def read() -> None:
+        async with subscribe(redis, "bench:live", wait_seconds=30, block_ms=1000) as remote:
+            async for message in remote:
+                if message.type == "partial" and message.value:
+                    latencies.append(time.time() - float(message.value))
+
+    await asyncio.gather(*(read() for _ in range(count)))
+    print(json.dumps(latencies))
+    await redis.aclose()
+
+
+async def durability(persistence: tuple[str, ...]) -> tuple[float, str]:
+    """The publish rate under ``persistence``, and what a SIGKILL mid-answer did."""
+    folder = tempfile.mkdtemp()
+    server, port = start_redis(*persistence, folder=folder)
+    redis = Redis(host="127.0.0.1", port=port)
+    try:
+        rate = await publish(redis, "bench:durable:rate", MESSAGES)
+        streamer = Streamer(stream_delta=True)
+        publisher = Publisher(streamer, redis, "bench:durable", give_up_seconds=10)
+        publishing = asyncio.ensure_future(publisher.run())
+        text = streamer.get_value_streamer("text")
+        pushed = 0
+        for _ in range(200):
+            await text.stream_partial("x")
+            pushed += 1
+            await asyncio.sleep(0.001)
+        server.kill()  # a crash: whatever it had not written to disk is gone
+        server.wait()
+        restarted, _ = start_redis(*persistence, port=port, folder=folder)
+        try:
+            try:
+                while True:
+                    await text.stream_partial("x")
+                    pushed += 1
+                    if pushed >= 400:
+                        await text.stream_complete()
+                        break
+                    await asyncio.sleep(0.001)
+                await publishing
+                kept: Any = await redis.xrevrange("bench:durable", count=1)
+                outcome = f"no loss; answer complete, {kept[0][0].decode()} last entry"
+            except Exception as error:
+                await asyncio.gather(publishing, return_exceptions=True)
+                outcome = f"producer stopped after {pushed} pushes: {str(error)[:90]}..."
+        finally:
+            restarted.terminate()
+            restarted.wait()
+        return rate, outcome
+    finally:
+        await redis.aclose()
+        server.terminate()
+        server.wait()
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -185,7 +325,32 @@ async def measure(port: int) -> None:
         await asyncio.sleep(0.01)
     print("Redis memory of one finished 1,000-message answer (MEMORY USAGE):")
     print(f"  before expiry {size / 1024:,.1f} KiB (expires in {ttl} s), after: key gone, 0 KiB")
+
+    first, end, entries = await resume(redis)
+    print(
+        f"resume after a random position of a {MESSAGES:,}-message answer, maxlen=1000 "
+        f"({entries} entries kept), p50 of {RESUMES}:"
+    )
+    print(f"  first message {first * 1000:.1f} ms, end {end * 1000:.1f} ms")
+
+    live = await live_readers(port)
+    print(
+        f"{LIVE_PROCESSES * LIVE_READERS} readers in {LIVE_PROCESSES} other processes of one "
+        f"live answer ({len(live):,} deliveries):"
+    )
+    print(
+        f"  p50 {percentile(live, 0.5) * 1000:.2f} ms   p99 {percentile(live, 0.99) * 1000:.2f} ms"
+    )
     await redis.aclose()
+
+    print(f"durability: publish {MESSAGES:,} delta messages; SIGKILL mid-answer, restart:")
+    for name, persistence in (
+        ("appendonly no", ("--appendonly", "no")),
+        ("appendfsync everysec", ("--appendonly", "yes", "--appendfsync", "everysec")),
+        ("appendfsync always", ("--appendonly", "yes", "--appendfsync", "always")),
+    ):
+        rate, outcome = await durability(persistence)
+        print(f"  {name:<22} {rate:>10,.0f} msg/s; {outcome}")
 
 
 def main() -> None:
@@ -200,6 +365,8 @@ def main() -> None:
 if __name__ == "__main__":
     if "--latency-reader" in sys.argv:
         asyncio.run(latency_reader(int(sys.argv[-1])))
+    elif "--latency-readers" in sys.argv:
+        asyncio.run(latency_readers(int(sys.argv[-2]), int(sys.argv[-1])))
     elif "--shared-readers" in sys.argv:
         asyncio.run(shared_readers(int(sys.argv[-1])))
     else:

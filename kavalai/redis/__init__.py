@@ -5,16 +5,18 @@ Needs the ``redis`` extra: ``pip install 'kavalai[redis]'`` (redis-py's asyncio 
 * :class:`Publisher` mirrors a Streamer into a Redis stream key, as it is
   written: each batch of :mod:`kavalai.wire` records is one ``XADD`` entry whose
   id carries the positions, so a reader resumes after any position without a
-  scan. A lost connection is retried (and logged) until ``give_up_seconds``;
-  then the Streamer fails, so its producer stops instead of writing into the
-  void. A finished answer expires after ``ttl_seconds``.
-* :func:`subscribe` gives, in any process, a Streamer that replays the key from
-  the start or after a position and then follows it (one ``XREAD BLOCK`` loop, so
-  no gap between replay and tailing), ending with the producer's end or error.
-  Readers are independent (plain ``XREAD``, no consumer groups).
+  scan. Every write it cannot make (Redis unreachable past ``give_up_seconds``,
+  refused, out of memory, a key that is not its own, entries Redis lost) fails
+  the Streamer with :class:`~kavalai.PublishError`, so its producer stops. A
+  finished answer expires after ``ttl_seconds``.
+* :func:`subscribe` gives, in any process, a Streamer that is a consumer of the
+  producer's: the messages ``producer.messages(after=...)`` gives, at the
+  producer's positions, then the key followed until the producer's end or
+  error; a gap fails it with :class:`~kavalai.DataLostError`. Readers are
+  independent (plain ``XREAD``, no consumer groups).
 * :class:`RedisHub` is the web transport's hub on Redis: an answer produced by
-  one worker is served and resumed by any worker, and a stop request on any
-  worker reaches the producer through a control channel.
+  one worker is served and resumed by any worker as soon as it is registered,
+  and a stop request on any worker reaches the producer, however soon it comes.
 
 Entry ids are ``<n>-<k>``: ``n`` is how many positions the answer had once the
 entry was written, ``k`` counts entries that added none (the end, say).

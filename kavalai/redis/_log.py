@@ -33,6 +33,7 @@ __all__ = [
     "base_key",
     "entry_id",
     "logger",
+    "parse_base",
     "read_base",
     "records_of",
     "without_retries",

@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
+from ..errors import DataLostError
 from ..streamer import Streamer
 from ..wire import Record, Replica
 
-__all__ = ["Gap", "Mirror", "PositionRefused"]
-
-
-class Gap(Exception):
-    """The next message is not the one expected: ``expected`` came, ``got`` instead."""
-
-    def __init__(self, expected: int, got: int) -> None:
-        super().__init__(expected, got)
-        self.expected = expected
-        self.got = got
-
-
-class PositionRefused(ValueError):
-    """The position to resume after is not one the answer gave so far."""
+__all__ = ["Mirror"]
 
 
 class Mirror:
@@ -30,7 +18,10 @@ class Mirror:
     are the producer's from there on; resuming ``after`` a position, the
     local Streamer is folded there without a catch-up, so its consumers start
     right after it, with cumulative values that go on from what came before.
-    A message further on than the next one raises :class:`Gap`.
+    A message further on than the next one raises
+    :class:`~kavalai.DataLostError`, with :attr:`gap` set to the position
+    expected and the one that came; a position to resume after that the
+    answer has not given raises ``ValueError``, with :attr:`refused` set.
     """
 
     def __init__(self, key: str, streamer: Streamer, after: int | None) -> None:
@@ -43,6 +34,8 @@ class Mirror:
         self.started = self.start is None
         self.fresh = True  # nothing applied yet
         self.catching_up = False
+        self.gap: tuple[int, int] | None = None
+        self.refused = False
 
     async def base(self, position: int, records: list[Record]) -> bool:
         """Apply a base standing for the positions below ``position``; False once ended."""
@@ -63,12 +56,12 @@ class Mirror:
             and all(r.seq is None for r in records)
             and records[0].kind != "restart"
         ):  # no position of its own: it must add none
-            raise Gap(self.expected, n)
+            raise self._gap(n)
         for record in records:
             if not await self.record(record):
                 return False
         if not self.catching_up and n != self.expected:
-            raise Gap(self.expected, n)
+            raise self._gap(n)
         return True
 
     async def record(self, record: Record) -> bool:
@@ -101,7 +94,20 @@ class Mirror:
             record = Record("partial", seq + 1, record.name, chunks[1:])
             seq += 1
         if kind == "partial":
-            for index, chunk in enumerate(record.chunks):
+            start, chunks = self.start, record.chunks
+            if not self.started and start is not None and seq < start:
+                # Before where consumers start, each message is folded anyway: the
+                # chunks go in as one, which is quicker to apply and folds the same.
+                before = chunks[max(0, self.expected - seq) : start - seq]
+                if before:
+                    self._at(max(seq, self.expected))
+                    joined = Record("partial", self.expected, record.name, ("".join(before),))
+                    await self.replica.apply(joined)
+                    self.expected += len(before)
+                if len(chunks) <= start - seq:
+                    return True
+                chunks, seq = chunks[start - seq :], start
+            for index, chunk in enumerate(chunks):
                 position = seq + index
                 if position >= self.expected:
                     self._at(position)
@@ -120,7 +126,8 @@ class Mirror:
         if self.started or start is None:
             return
         if start > self.expected:
-            raise PositionRefused(
+            self.refused = True
+            raise ValueError(
                 f"after={start - 1} is not the position of a message of the answer at Redis "
                 f"key {self.key!r} (its positions so far run from 0 to {self.expected - 1}); "
                 "pass a message.seq, or None to start from the first message"
@@ -146,10 +153,17 @@ class Mirror:
         if position > 0:
             self.streamer.fold_to(position)
 
+    def _gap(self, got: int) -> DataLostError:
+        self.gap = (self.expected, got)
+        return DataLostError(
+            f"positions {self.expected} to {got - 1} of the answer at Redis key "
+            f"{self.key!r} are missing"
+        )
+
     def _at(self, position: int) -> None:
         """The next message is at ``position``: check it is the one expected."""
         if position > self.expected:
-            raise Gap(self.expected, position)
+            raise self._gap(position)
         if position == self.start and not self.started:
             self.started = True
             self.streamer.fold_to(position, catch_up=False)

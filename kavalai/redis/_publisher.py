@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import time
 from typing import Any
 
@@ -29,6 +30,9 @@ from ._log import (
 __all__ = ["Publisher"]
 
 _LOST = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+
+# Between the two halves of a surrogate pair.
+_PAIR = re.compile("(?<=[\ud800-\udbff])(?=[\udc00-\udfff])")
 
 # Add entry ARGV[2] if the key's last entry is ARGV[1] (none: ''), or it is there already.
 _APPEND = """
@@ -212,7 +216,7 @@ class Publisher:
         """Store what the entries so far amount to, then trim them."""
         n, k = self._written or (0, 0)
         head = f"{self._n} {n}-{k}\n"
-        base = head + "\n".join(r.to_json() for r in self._folded.records())
+        base = head + "\n".join(_kept_apart(r).to_json() for r in self._folded.records())
         await self._retrying(writer, writer.set, base_key(self.key), base)
         # The last entry stays: the next one is checked against it.
         await self._retrying(writer, writer.xtrim, self.key, minid=f"{n}-{k}", approximate=False)
@@ -245,6 +249,19 @@ class Publisher:
                 self.outages += 1
                 logger.warning("Redis is back; %s goes on", self.key)
             return result
+
+
+def _kept_apart(record: Record) -> Record:
+    """``record`` with its chunks cut between the halves of a surrogate pair.
+
+    The base joins a stream's chunks into one, and JSON reads the two halves
+    of a pair, once in one string, back as one character: cut there, they come
+    back as the two the producer pushed, as in the messages a reader replays.
+    """
+    if record.kind != "partial" or not any(_PAIR.search(chunk) for chunk in record.chunks):
+        return record
+    chunks = tuple(piece for chunk in record.chunks for piece in _PAIR.split(chunk))
+    return Record("partial", record.seq, record.name, chunks)
 
 
 def _cause(error: redis_errors.RedisError) -> str:

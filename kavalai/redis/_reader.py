@@ -23,7 +23,7 @@ from ._log import (
     read_base,
     records_of,
 )
-from ._mirror import Gap, Mirror, PositionRefused
+from ._mirror import Mirror
 
 __all__ = ["subscribe"]
 
@@ -74,10 +74,8 @@ async def subscribe(
     try:  # a caller cancelled while the key is replayed stops the follower too
         await asyncio.wait([waiting, follower], return_when=asyncio.FIRST_COMPLETED)
         waiting.cancel()
-        if follower.done() and not follower.cancelled():
-            refused = follower.exception()
-            if isinstance(refused, PositionRefused):
-                raise ValueError(str(refused)) from None
+        if mirror.refused and follower.done() and not follower.cancelled():
+            raise ValueError(str(follower.exception())) from None
         yield streamer
     finally:
         waiting.cancel()
@@ -94,13 +92,15 @@ async def _follow(
 ) -> None:
     key = mirror.key
     try:
-        last = await _replay(redis, mirror, give_up_seconds)
+        last = await _replay(redis, mirror, give_up_seconds, caught_up)
         if last is None:  # it ended
             return
         caught_up.set()
         await _tail(redis, mirror, last, wait_seconds, block_ms, give_up_seconds)
-    except Gap as gap:
-        raise await _lost(redis, key, gap) from None
+    except DataLostError:
+        if mirror.gap is None:
+            raise
+        raise await _lost(redis, key, *mirror.gap) from None
     except redis_errors.ResponseError as error:
         if "WRONGTYPE" not in str(error):
             raise
@@ -113,8 +113,15 @@ async def _follow(
         caught_up.set()
 
 
-async def _replay(redis: Redis, mirror: Mirror, give_up_seconds: float) -> str | None:
-    """Apply what the key holds now, read at once; the id to follow after, None once ended."""
+async def _replay(
+    redis: Redis, mirror: Mirror, give_up_seconds: float, caught_up: asyncio.Event
+) -> str | None:
+    """Apply what the key holds now, read at once; the id to follow after, None once ended.
+
+    Resuming after a position, the reader may start as soon as that position
+    was applied: it is one the answer gave. From the first, it starts once
+    all was applied, so that the local Streamer knows every position given.
+    """
     key = mirror.key
 
     async def snapshot() -> Any:
@@ -140,6 +147,9 @@ async def _replay(redis: Redis, mirror: Mirror, give_up_seconds: float) -> str |
         records = records_of(key, raw_id, fields)
         if records is not None and not await mirror.entry(n, records):
             return None
+        if mirror.start is not None and mirror.started:
+            caught_up.set()
+            await asyncio.sleep(0)  # the reader reads while the rest is applied
     mirror.settle()
     return last
 
@@ -188,22 +198,22 @@ async def _tail(
                 return
 
 
-async def _lost(redis: Redis, key: str, gap: Gap) -> DataLostError:
-    """The error for the messages between ``gap.expected`` and ``gap.got``, and why."""
-    missing = f"positions {gap.expected} to {gap.got - 1} of the answer at Redis key {key!r}"
+async def _lost(redis: Redis, key: str, expected: int, got: int) -> DataLostError:
+    """The error for the messages from ``expected`` to before ``got``, and why."""
+    missing = f"positions {expected} to {got - 1} of the answer at Redis key {key!r}"
     try:
         base = await read_base(redis, key)
     except (redis_errors.RedisError, ValueError):
         base = None
-    if base is not None and base.position > gap.expected:
+    if base is not None and base.position > expected:
         return DataLostError(
             f"{missing} were trimmed into the key's base (the publisher's maxlen) before "
             "this reader read them: it lagged more than maxlen entries behind; subscribe "
             "again after the last position it read, to get the catch-up, or raise maxlen"
         )
-    if gap.got < gap.expected:
+    if got < expected:
         return DataLostError(
-            f"Redis key {key!r} went back to position {gap.got} after {gap.expected - 1}: "
+            f"Redis key {key!r} went back to position {got} after {expected - 1}: "
             "it holds entries of another answer, or Redis lost some; ask for the answer again"
         )
     return DataLostError(

@@ -43,6 +43,7 @@ async def test_a_stop_sent_before_the_producer_listens_is_not_lost(
 ) -> None:
     producing, stopping = redis_server.client(), redis_server.client()
     hub, other = RedisHub(producing), RedisHub(stopping)
+    await stopping.ping()  # connected: its stop goes out before the producer can listen
     streamer = Streamer(stream_delta=True)
     streamer.get_value_streamer("text")
     stream_id = hub.register(streamer)

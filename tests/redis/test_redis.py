@@ -546,3 +546,18 @@ async def test_the_base_keeps_every_stream_of_a_name_used_again(redis: Redis) ->
         "s1:19;",
     ]
     assert keys([m for m in late if m.type != "restart"]) == keys(local)
+
+
+async def test_the_base_keeps_the_halves_of_a_surrogate_pair_pushed_apart(redis: Redis) -> None:
+    streamer = Streamer(stream_delta=True, history=None)
+    publishing = asyncio.ensure_future(Publisher(streamer, redis, "answer:pair", maxlen=1).run())
+    text = streamer.get_value_streamer("text")
+    for half in ("\ud83d", "\ude00"):
+        await text.stream_partial(half)
+        await asyncio.sleep(0.002)  # one entry each: both go into the base
+    await text.stream_complete()
+    await publishing
+    async with subscribe(redis, "answer:pair") as remote:
+        late = [message async for message in remote]
+    assert (late[1].type, late[1].value) == ("partial", "\ud83d\ude00")  # two halves, not one
+    assert late[1].value != "\U0001f600"
