@@ -134,3 +134,32 @@ def test_stream_values_selects_partials_of_one_name_and_completes_with_it() -> N
     )
     assert values == ["x", "xy"]
     assert completed == [True]
+
+
+async def test_stream_values_ends_with_a_final_value_no_partial_showed() -> None:
+    # A top-level number's snapshot is None until the text ends, and a cut-off
+    # value completes with the text as written: the complete message carries it.
+    class Number(BaseModel):
+        n: int
+
+    streamer = Streamer()
+    number = streamer.get_value_streamer("number", response_model=Number)
+    cut = streamer.get_value_streamer("cut", response_model=Number)
+    await number.stream_partial("12")
+    await number.stream_complete()
+    await cut.stream_partial('{"n": 1')
+    await cut.stream_complete()
+    values: dict[str, list[str]] = {"number": [], "cut": []}
+    for name, seen in values.items():
+        streamer.pipe(stream_values(name)).subscribe(seen.append)
+    assert values == {"number": ["12"], "cut": ["{}", '{"n": 1']}
+
+
+def test_stream_values_emits_the_final_value_once() -> None:
+    seen: list[str] = []
+    reactivex.of(
+        StreamContent(type="partial", name="a", value="x"),
+        StreamContent(type="partial", name="a", value="xy"),
+        StreamContent(type="complete", name="a", value="xy"),
+    ).pipe(stream_values("a")).subscribe(seen.append)
+    assert seen == ["x", "xy"]

@@ -99,9 +99,10 @@ def stream_values_(name: str) -> Callable[[Observable[StreamContent]], Observabl
             observer: abc.ObserverBase[str], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
             emitted = False
+            last: str | None = None
 
             def on_next(message: StreamContent) -> None:
-                nonlocal emitted
+                nonlocal emitted, last
                 if message.type == "restart":
                     if emitted:  # values were shown that the restart takes back
                         observer.on_error(StreamRestartedError(name, message.value))
@@ -109,9 +110,14 @@ def stream_values_(name: str) -> Callable[[Observable[StreamContent]], Observabl
                     return
                 elif message.type == "partial":
                     if message.value is not None:
-                        emitted = True
+                        emitted, last = True, message.value
                         observer.on_next(message.value)
                 elif message.type == "complete":
+                    # A cumulative value's complete message carries the final value,
+                    # which the last partial may not have shown (a structured value
+                    # whose snapshot was None until its end, or cut off).
+                    if message.value is not None and message.value != last:
+                        observer.on_next(message.value)
                     observer.on_completed()
 
             return source.subscribe(
