@@ -166,7 +166,13 @@ def hub_routes(
                 run = AguiRun.from_input(await request.json(), run_id=stream_id)
             except (ValueError, AttributeError):
                 return Response("the body is not an AG-UI RunAgentInput", 400)
-        streamer = await hub.open(stream_id) if await allowed(request, stream_id) else None
+        if await allowed(request, stream_id):
+            streamer = await hub.open(stream_id)
+        else:
+            # Answered as an unknown id is, after the same work (a hub may wait
+            # a moment for an id it does not know yet): how long a 204 takes
+            # tells nothing of which ids exist.
+            streamer = await hub.open(_UNKNOWN + secrets.token_urlsafe(16))
         if streamer is None:
             return Response(status_code=204)
         try:
@@ -199,6 +205,10 @@ def hub_routes(
         Route(f"{prefix}/{{stream_id}}", read, methods=["GET", "POST"]),
         Route(f"{prefix}/{{stream_id}}/stop", stop, methods=["POST"]),
     ]
+
+
+#: What a denied id is looked up as: no registered id starts with it.
+_UNKNOWN = "denied:"
 
 
 class _Counted(Response):

@@ -74,6 +74,33 @@ async def test_a_denied_id_looks_exactly_like_an_unknown_one(serve: Serve) -> No
     assert "Hello" in allowed.text
 
 
+class LookUps(MemoryHub):
+    """A MemoryHub that notes each id it is asked to open, and what it found."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[tuple[str, bool]] = []
+
+    async def open(self, stream_id: str) -> Streamer | None:
+        found = await super().open(stream_id)
+        self.opened.append((stream_id, found is not None))
+        return found
+
+
+async def test_a_denied_id_takes_the_path_of_an_unknown_one(serve: Serve) -> None:
+    # The hub's own work decides how long a 204 takes (a Redis hub waits a
+    # moment for an id it does not know yet): a denied id must cost the same.
+    hub = LookUps()
+    base = await serve(Starlette(routes=hub_routes(hub, authorize=lambda request, id: id != "x")))
+    stream_id = hub.register(Streamer())
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(f"{base}/streams/unknown")).status_code == 204
+        assert (await client.get(f"{base}/streams/x")).status_code == 204
+    (unknown, unknown_found), (denied, denied_found) = hub.opened
+    assert (unknown, unknown_found, denied_found) == ("unknown", False, False)
+    assert denied not in ("x", stream_id)  # looked up as an id that exists nowhere
+
+
 async def test_stop_closes_the_answer_and_goes_through_authorization(serve: Serve) -> None:
     hub = MemoryHub()
     base = await serve(Starlette(routes=hub_routes(hub, authorize=allow_header)))
