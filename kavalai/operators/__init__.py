@@ -27,16 +27,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
-from reactivex import Observable
+from reactivex import Observable, abc
 
 from ..content import StreamContent
 from ..partial_json import PartialDict, PartialList
+from ._pacing import NoSchedulerError
 from ._partial import Partial, is_validated
 
 __all__ = [
+    "NoSchedulerError",
     "Partial",
     "PartialDict",
     "PartialList",
@@ -44,13 +46,16 @@ __all__ = [
     "completed_items",
     "is_validated",
     "partial_json",
+    "smooth_text",
     "stream_values",
+    "throttle_latest",
     "to_deltas",
     "to_stream_content",
     "typed_partials",
 ]
 
 _M = TypeVar("_M", bound=BaseModel)
+_T = TypeVar("_T")
 
 
 def accumulate() -> Callable[[Observable[str]], Observable[str]]:
@@ -371,6 +376,105 @@ def completed_items(
 
     parse_path(path)  # a malformed path is refused here, not when the operator is applied
     return _from_text(partial(completed_items_, path, item_model), name, cumulative)
+
+
+def throttle_latest(
+    seconds: float, *, scheduler: abc.SchedulerBase | None = None
+) -> Callable[[Observable[_T]], Observable[_T]]:
+    """At most one item per ``seconds``: the first at once, then the newest; the last always.
+
+    For a UI that redraws from snapshots (cumulative text, ``partial_json``,
+    ``typed_partials``, a cumulative Streamer's messages): an item that
+    arrives while the interval after the last one runs is held, replacing the
+    one held before it, and goes out when the interval ends. When the source
+    ends, the item held goes out at once, before ``on_completed`` (or
+    ``on_error``): a UI always shows the final value, and never waits for it.
+    (``reactivex.operators.sample`` loses the end, ``throttle_first`` the
+    last snapshot.) A :class:`~kavalai.StreamContent` ``partial`` is
+    superseded only by a later partial of its own stream; ``complete``,
+    ``error`` and ``restart`` messages go out at once, after whatever was
+    held. So it fits cumulative messages, never delta chunks, of which each
+    one counts: pace those with :func:`smooth_text`.
+
+    The timer runs on ``scheduler``, else on the one the subscription was
+    given, else on the running asyncio loop: callbacks come on the loop's
+    thread, and no timer thread starts. Subscribed outside a running loop
+    with no scheduler, the subscription fails with :class:`NoSchedulerError`.
+
+    .. code::
+
+        --a-b-c-----d-e--|      (interval: 4 dashes)
+        [ throttle_latest() ]
+        --a---c-----d---e|
+
+    Example:
+        >>> import asyncio, reactivex
+        >>> from kavalai import iterate
+        >>> async def main() -> list[str]:
+        ...     snapshots = reactivex.of("He", "Hell", "Hello")
+        ...     return [text async for text in iterate(snapshots.pipe(throttle_latest(0.1)))]
+        >>> asyncio.run(main())
+        ['He', 'Hello']
+
+    Args:
+        seconds: The least time between two items, but for the final one.
+        scheduler: Where the timer runs; the running asyncio loop by default.
+
+    Returns:
+        An operator that keeps the newest item per interval and the last one.
+    """
+    from ._pacing import throttle_latest_
+
+    return throttle_latest_(seconds, scheduler)
+
+
+def smooth_text(
+    seconds: float = 0.01,
+    *,
+    chunking: Literal["word", "line"] = "word",
+    scheduler: abc.SchedulerBase | None = None,
+) -> Callable[[Observable[str]], Observable[str]]:
+    """Delta text in word- or line-sized pieces, one per ``seconds`` at most.
+
+    A model's text comes in bursts: several tokens in one network read, then
+    a pause. This cuts the deltas into pieces that each end after a word and
+    its whitespace (``chunking="word"``) or after a newline (``"line"``), and
+    lets them out at a steady pace, so a UI's text flows instead of jumping.
+    Nothing is dropped: the pieces joined are the text. A piece not yet ended
+    waits for its end; when the source ends, everything still waiting goes
+    out at once as one item, before ``on_completed`` (or ``on_error``). The
+    pace should be faster than the model writes (the default, 100 words a
+    second, is), or the text falls behind the model until it ends.
+
+    The timer runs as :func:`throttle_latest`'s does: on ``scheduler``, the
+    subscription's, or the running asyncio loop's, never on a thread of its own.
+
+    .. code::
+
+        --"Hello wor"--"ld, how are"-------------|
+        [             smooth_text()             ]
+        --"Hello "-------"world, "--"how "--------"are"|
+
+    Example:
+        >>> import asyncio, reactivex
+        >>> from kavalai import iterate
+        >>> async def main() -> list[str]:
+        ...     chunks = reactivex.of("Hello wor", "ld, how are")
+        ...     return [piece async for piece in iterate(chunks.pipe(smooth_text()))]
+        >>> asyncio.run(main())
+        ['Hello ', 'world, how are']
+
+    Args:
+        seconds: The least time between two pieces, but for the last one.
+        chunking: ``"word"`` or ``"line"``: where a piece may end.
+        scheduler: Where the timer runs; the running asyncio loop by default.
+
+    Returns:
+        An operator from delta text to the same text in paced pieces.
+    """
+    from ._pacing import smooth_text_
+
+    return smooth_text_(seconds, chunking, scheduler)
 
 
 _R = TypeVar("_R")
