@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from ._extras import missing_extra
 
 __all__ = ["main"]
 
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     Returns:
         The exit code: 0 on success, 2 when no command was given, 1 when the
-        output pipe closed early, 130 on Ctrl-C.
+        output pipe closed early or ``serve`` lacks the web extra, 130 on Ctrl-C.
     """
     parser = _parser()
     args = parser.parse_args(argv)
@@ -59,8 +60,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "serve":
-            from .web._demo import serve
+            try:
+                import uvicorn  # noqa: F401  (serve() imports it when it runs)
 
+                from .web._demo import serve
+            except ImportError:
+                # One line, not a traceback: the only fix is to install the extra.
+                needs = missing_extra("python -m kavalai serve", "Starlette, httpx, uvicorn", "web")
+                print(needs, file=sys.stderr)
+                return 1
             return serve(args.host, args.port, fast=args.fast)
         from ._demo import run_demo  # only the demo needs it; keeps --help quick
 

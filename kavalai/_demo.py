@@ -163,8 +163,10 @@ class _PlainView:
         if "thought" not in state.streaming:
             records = state.records
             for number in range(self._records_shown, len(records)):
-                cells = " | ".join(_cell(records[number], column) for column in _COLUMNS)
-                out.write(f"record {number + 1}: {cells}".rstrip() + "\n")
+                cells = [_cell(records[number], column) for column in _COLUMNS]
+                while cells and not cells[-1]:
+                    cells.pop()  # an empty last field leaves no separator hanging
+                out.write(f"record {number + 1}: {' | '.join(cells)}\n")
             self._records_shown = len(records)
         answer = state.answer
         if answer is not None and not state.streaming:  # the very last message

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 
 import pytest
@@ -82,3 +83,29 @@ def test_no_command_prints_help_and_returns_2(capsys: pytest.CaptureFixture[str]
     assert main([]) == 2
 
     assert "demo" in capsys.readouterr().err
+
+
+def test_demo_piped_leaves_no_separator_after_an_empty_last_field(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--fast"]) == 0
+
+    records = [line for line in capsys.readouterr().out.splitlines() if line.startswith("record")]
+    assert "record 3: Earth | 3 | 6,371.0 | no" in records  # Earth's note is empty
+    assert not any(line.rstrip().endswith("|") for line in records)
+
+
+def test_serve_without_the_web_extra_prints_one_line_and_no_traceback() -> None:
+    blocked = (
+        "import sys; sys.modules['starlette'] = None; "
+        "from kavalai.__main__ import main; raise SystemExit(main(['serve']))"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert ran.returncode == 1
+    assert ran.stdout == ""
+    assert ran.stderr.splitlines() == [
+        "python -m kavalai serve needs Starlette, httpx, uvicorn, from the web extra: "
+        "pip install 'kavalai[web]' (from a clone: pip install '.[web]')"
+    ]

@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
-from ..partial_json import shown_value
+from ..partial_json import PartialJsonParser, shown_value
 
 if TYPE_CHECKING:
     from ..content import StreamContent
 
-__all__ = ["Board", "Panel", "Source", "structured"]
+__all__ = ["STATE_MARK", "UNKNOWN_OPEN", "Board", "Panel", "Source", "member_open", "structured"]
 
 #: Below this many seconds of messages, a rate says nothing.
 _RATE_AFTER = 0.25
 
-PanelState = Literal["streaming", "complete", "error"]
+PanelState = Literal["streaming", "complete", "error", "incomplete"]
+
+#: How a panel's state reads, in every view.
+STATE_MARK = {
+    "streaming": "◌ streaming",
+    "complete": "✓ complete",
+    "error": "✗ failed",
+    "incomplete": "◼ ended incomplete",
+}
+
+#: How many containers are open along the last members of a value that the
+#: board cannot tell from a snapshot: a closed-up snapshot hides which of its
+#: last members are still being written, so all of them may be.
+UNKNOWN_OPEN = sys.maxsize
 
 #: The messages of a stream (a restart belongs to none).
 MessageKind = Literal["partial", "complete", "error"]
@@ -32,15 +46,20 @@ class Source(Protocol):
     def text(self) -> str | None:
         """The value now, or None while nothing of it is known."""
 
+    def open_levels(self) -> int:
+        """How many containers of the structured value now are still open (0: it closed)."""
+
 
 class Chunks:
     """Text that grows by chunks, joined only when read: O(chunk) per chunk, not O(text)."""
 
-    __slots__ = ("_chunks", "_joined")
+    __slots__ = ("_chunks", "_fed", "_joined", "_parser")
 
     def __init__(self, text: str = "") -> None:
         self._chunks = [text]
         self._joined: str | None = text
+        self._parser: PartialJsonParser | None = None  # made when a view first asks
+        self._fed = 0
 
     def append(self, chunk: str) -> None:
         """Add ``chunk`` at the end."""
@@ -54,6 +73,21 @@ class Chunks:
             self._chunks = [self._joined]
         return self._joined
 
+    def open_levels(self) -> int:
+        """How many containers of the JSON value in the text are open.
+
+        Exact for JSON text as written; a value that closed may be a closed-up
+        snapshot of one still being written, so it says :data:`UNKNOWN_OPEN`.
+        The text is read once, as it grows, and only once a view asks.
+        """
+        text = self.text()
+        if self._parser is None:
+            self._parser = PartialJsonParser()
+        if self._fed < len(text):
+            self._parser.feed(text[self._fed :])
+            self._fed = len(text)
+        return UNKNOWN_OPEN if self._parser.done else self._parser.depth
+
 
 class Panel:
     """One stream as a display shows it.
@@ -61,7 +95,8 @@ class Panel:
     Attributes:
         name: The stream's name.
         messages: How many of its messages the board took.
-        state: ``"streaming"``, ``"complete"`` or ``"error"``.
+        state: ``"streaming"``, ``"complete"``, ``"error"``, or ``"incomplete"``
+            for one its source ended without completing.
         error: The text of an ``error`` message.
     """
 
@@ -95,6 +130,19 @@ class Panel:
         if not isinstance(self._source, Chunks):
             self._source = Chunks(self.value)
         self._source.append(chunk)
+
+    def structured(self) -> tuple[dict[str, object] | list[object] | None, int]:
+        """The object or array the value holds (see :func:`structured`), and its open levels.
+
+        The levels are how many containers along the value's last members are
+        still being written: 0 once the stream completed, and
+        :data:`UNKNOWN_OPEN` for a closed-up snapshot of a stream still
+        writing it, where which of them closed cannot be seen.
+        """
+        value = structured(self.value)
+        if value is None or self.state == "complete":
+            return value, 0
+        return value, self._source.open_levels()
 
     def follow(self, source: Source) -> None:
         """Show ``source``'s value from now on; until it knows some, the value so far."""
@@ -173,13 +221,22 @@ class Board:
         self.panels.clear()
 
     def fail(self, error: BaseException | str) -> None:
-        """The source ended with ``error``: an exception, or its ``"Type: message"``."""
+        """The source ended with ``error``: an exception, or its ``"Type: message"``.
+
+        Every stream still being written failed with it.
+        """
         self.error = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
         self.ended = True
+        for panel in self.panels.values():
+            if panel.state == "streaming":
+                panel.state = "error"
 
     def end(self) -> None:
-        """The source completed."""
+        """The source completed: a stream still being written never will be."""
         self.ended = True
+        for panel in self.panels.values():
+            if panel.state == "streaming":
+                panel.state = "incomplete"
 
     @property
     def active(self) -> int:
@@ -199,7 +256,8 @@ class Board:
         if self.error is not None:
             state = "failed"
         elif self.ended:
-            state = "done"
+            incomplete = sum(panel.state == "incomplete" for panel in self.panels.values())
+            state = f"ended, {incomplete:,} incomplete" if incomplete else "done"
         else:
             state = "streaming"
         parts = [
@@ -237,6 +295,16 @@ def structured(value: str) -> dict[str, object] | list[object] | None:
         return None
     parsed: object = shown_value(value)
     return parsed if isinstance(parsed, dict | list) else None
+
+
+def member_open(open_levels: int, last: bool) -> int:
+    """The open levels of a member of a container with ``open_levels``: only its last may be open.
+
+    The open containers of a snapshot are its root and, below it, the last
+    member of each open one, so a member is finished unless it is its open
+    container's last. A list item is done (its ``}`` arrived) exactly when this is 0.
+    """
+    return open_levels - 1 if last and open_levels > 0 else 0
 
 
 def _count(number: int, noun: str) -> str:

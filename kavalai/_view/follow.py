@@ -12,6 +12,7 @@ stays the same: JSON snapshots of a structured stream included.
 from __future__ import annotations
 
 from .._text import Text, values_of
+from ..partial_json import PartialJsonParser
 from ..wire import Record
 from .board import Board
 
@@ -60,7 +61,16 @@ class Follower:
 class _Value:
     """One stream's text, kept once, and the value of its latest cumulative message."""
 
-    __slots__ = ("_chunks", "_complete", "_shown", "_text", "_values", "structured")
+    __slots__ = (
+        "_chunks",
+        "_complete",
+        "_fed",
+        "_parser",
+        "_shown",
+        "_text",
+        "_values",
+        "structured",
+    )
 
     def __init__(self, structured: bool) -> None:
         self.structured = structured
@@ -69,6 +79,8 @@ class _Value:
         self._chunks = 0
         self._complete = False
         self._shown: tuple[int, str | None] = (-1, None)  # the text length it was built at
+        self._parser: PartialJsonParser | None = None  # made when a view first asks
+        self._fed = 0
 
     def append(self, chunk: str) -> None:
         self._text.append(chunk)
@@ -77,6 +89,23 @@ class _Value:
     def complete(self) -> None:
         self._complete = True
         self._shown = (-1, None)
+
+    def open_levels(self) -> int:
+        """How many containers of the structured value are open, from the text as written.
+
+        The snapshot a cumulative message carries is closed up; the raw text
+        says which of its last members are still being written. Read once, as
+        it grows, and only once a view asks.
+        """
+        if self._complete:
+            return 0
+        if self._parser is None:
+            self._parser = PartialJsonParser()
+        end = self._text.length
+        if self._fed < end:
+            self._parser.feed(self._text.slice(self._fed, end))
+            self._fed = end
+        return self._parser.depth
 
     def text(self) -> str | None:
         """The value, or None where a cumulative message carries none (nothing known yet)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from .board import Board, Panel, structured
+from .board import STATE_MARK, Board, Panel, member_open
 from .safe import for_markup
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ _TEXT = "white-space:pre-wrap;word-break:break-word;margin:2px 0;font-family:ui-
 _ERROR = "color:#c62828;font-weight:600;white-space:pre-wrap;margin:2px 0"
 _TABLE = "border-collapse:collapse;margin:2px 0"
 _CELL = "border-bottom:1px solid #8883;padding:1px 8px;text-align:left;vertical-align:top"
-_STATE_MARK = {"streaming": "◌ streaming", "complete": "✓ complete", "error": "✗ error"}
 
 
 def board_html(board: Board) -> str:
@@ -60,14 +59,14 @@ def message_html(message: StreamContent) -> str:
 def _panel(panel: Panel) -> str:
     head = (
         f'<div style="{_HEAD}">{for_markup(panel.name)} '
-        f'<span style="{_MUTED}">{_STATE_MARK[panel.state]} · {panel.messages:,} '
+        f'<span style="{_MUTED}">{STATE_MARK[panel.state]} · {panel.messages:,} '
         f"message{'' if panel.messages == 1 else 's'}</span></div>"
     )
-    value = structured(panel.value)
+    value, open_levels = panel.structured()
     if value is None:
         body = f'<div class="kavalai-text" style="{_TEXT}">{for_markup(panel.value)}</div>'
     else:
-        body = _value(value, panel.state == "complete")
+        body = _value(value, open_levels)
     error = (
         f'<div class="kavalai-error" style="{_ERROR}">{for_markup(panel.error)}</div>'
         if panel.error is not None
@@ -79,28 +78,29 @@ def _panel(panel: Panel) -> str:
     )
 
 
-def _value(value: object, complete: bool) -> str:
-    """An object as a table of its fields, an array of objects as a table of rows."""
+def _value(value: object, open_levels: int) -> str:
+    """An object as a table of its fields, an array of objects as a table of rows.
+
+    ``open_levels`` is how many containers are open from ``value`` down its
+    last members (see :func:`~kavalai._view.board.member_open`).
+    """
     if isinstance(value, dict):
+        last = len(value) - 1
         rows = "".join(
             f'<tr><th style="{_CELL}">{for_markup(key)}</th>'
-            f'<td style="{_CELL}">{_value(item, complete)}</td></tr>'
-            for key, item in value.items()
+            f'<td style="{_CELL}">{_value(item, member_open(open_levels, index == last))}</td></tr>'
+            for index, (key, item) in enumerate(value.items())
         )
         return f'<table class="kavalai-fields" style="{_TABLE}">{rows}</table>'
     if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-        return _rows(value, complete)
+        return _rows(value, open_levels)
     if isinstance(value, str):
         return f'<span style="{_TEXT}">{for_markup(value)}</span>'
     return f'<code style="{_TEXT}">{for_markup(json.dumps(value, ensure_ascii=False))}</code>'
 
 
-def _rows(items: list[object], complete: bool) -> str:
-    """A table with a row per object; a row whose object has closed is marked ✓.
-
-    An element followed by another has closed, and so has the last one when
-    its stream is complete: the partial JSON never shows what it may take back.
-    """
+def _rows(items: list[object], open_levels: int) -> str:
+    """A table with a row per object; a row whose object has closed (its ``}``) is marked ✓."""
     columns: dict[str, None] = {}
     for item in items:
         assert isinstance(item, dict)
@@ -111,14 +111,23 @@ def _rows(items: list[object], complete: bool) -> str:
     body = ""
     for index, item in enumerate(items):
         assert isinstance(item, dict)
-        done = complete or index < len(items) - 1
+        item_open = member_open(open_levels, index == len(items) - 1)
+        done = item_open == 0
         mark = "✓" if done else "…"
         cells = "".join(
-            f'<td style="{_CELL}">{_value(item[column], done) if column in item else ""}</td>'
-            for column in columns
+            f'<td style="{_CELL}">{cell}</td>' for cell in _cells(item, columns, item_open)
         )
         body += (
             f'<tr class="kavalai-item" data-complete="{str(done).lower()}">'
             f'<td style="{_CELL}">{mark}</td>{cells}</tr>'
         )
     return f'<table class="kavalai-items" style="{_TABLE}"><tr>{head}</tr>{body}</table>'
+
+
+def _cells(item: dict[str, object], columns: dict[str, None], open_levels: int) -> list[str]:
+    """An object's values in the table's columns, blank where it has none."""
+    last = next(reversed(item), None)
+    return [
+        _value(item[column], member_open(open_levels, column == last)) if column in item else ""
+        for column in columns
+    ]

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
 __all__ = ["board_line", "message_html", "snapshot", "streamer_html", "streamer_line"]
 
 _PREVIEW = 32
+_STATE_WORD = {
+    "streaming": "streaming",
+    "complete": "complete",
+    "error": "failed",
+    "incomplete": "incomplete",
+}
 _ATTEMPTS = 5
 
 
@@ -70,7 +76,8 @@ def streamer_html(streamer: Streamer) -> str:
 def board_line(board: Board) -> str:
     """Each stream's state and the start of its value, then the status, in one line."""
     streams = ", ".join(
-        f"{panel.name!r} {panel.state} {_preview(panel.value)}" for panel in board.panels.values()
+        f"{panel.name!r} {_STATE_WORD[panel.state]} {_preview(panel.value)}"
+        for panel in board.panels.values()
     )
     failure = "" if board.error is None else f"; {board.error}"
     return for_terminal(f"{streams or 'no streams yet'}; {board.status()}{failure}")

@@ -25,14 +25,13 @@ try:
 except ImportError as missing:  # pragma: no cover - exercised without the extra
     raise missing_extra("kavalai's terminal display", "rich", "display") from missing
 
-from .._view.board import Board, Panel, structured
+from .._view.board import STATE_MARK, Board, Panel, member_open
 from .._view.safe import for_terminal
 from ._marbles import Timeline
 
 __all__ = ["TerminalView", "board_frame", "timeline_frame"]
 
 _BEGIN_SYNC, _END_SYNC = "\x1b[?2026h", "\x1b[?2026l"
-_STATE_MARK = {"streaming": "◌ streaming", "complete": "✓ complete", "error": "✗ error"}
 
 #: Draws a frame for a console ``width`` wide; ``height`` lines at most, or all of it.
 Frame = Callable[[Console, int | None], RenderableType]
@@ -75,33 +74,63 @@ class TerminalView:
 
 
 def board_frame(board: Board, title: str | None = None) -> Frame:
-    """A frame function for ``board``: a section per stream, then the status line."""
+    """A frame function for ``board``: a section per stream, then the status line.
+
+    Fitted to ``height``, a text stream keeps its newest lines and a table of
+    items its newest rows, with a line saying how many rows are left out
+    above them: what arrives last is what stays in sight.
+    """
 
     def frame(console: Console, height: int | None) -> RenderableType:
         width = console.width
-        parts: list[RenderableType | Panel] = [] if title is None else [Text(title, style="bold")]
-        for panel in board.panels.values():
-            parts.append(_header(panel, width))
-            value = structured(panel.value)
-            # A text stream's lines wait until the room the rest leaves is known.
-            parts.append(panel if value is None else _structured(value, panel.state == "complete"))
-            if panel.error is not None:
-                parts.append(Text(for_terminal(panel.error), style="bold red"))
-        if board.error is not None:
-            parts.append(Text(for_terminal(board.error), style="bold red"))
-        # One line, cut if need be: a live frame that does not fit keeps its last line.
-        parts.append(Text(board.status(), style="reverse", no_wrap=True, overflow="ellipsis"))
+        options = console.options.update(width=width)
+        cuts: dict[int, int] = {}  # rows left out, by table
+        for _ in range(_FITTING_ROUNDS):
+            tables: list[_Rows] = []
+            parts = _parts(board, title, width, cuts, tables)
+            if height is None:
+                break
+            lines = sum(isinstance(part, Panel) for part in parts)  # a text gets one at least
+            fixed = Group(*(part for part in parts if not isinstance(part, Panel)))
+            excess = len(console.render_lines(fixed, options)) - (height - lines)
+            shown = [table for table in tables if table.shown > 1]
+            if excess <= 0 or not shown:
+                break
+            widest = max(shown, key=lambda table: table.shown)
+            cuts[widest.number] = widest.cut + min(excess + (widest.cut == 0), widest.shown - 1)
         texts = [part for part in parts if isinstance(part, Panel)]
         share: int | None = None
         if height is not None and texts:
             fixed = Group(*(part for part in parts if not isinstance(part, Panel)))
-            used = len(console.render_lines(fixed, console.options.update(width=width)))
+            used = len(console.render_lines(fixed, options))
             share = max((height - used) // len(texts), 1)
         return Group(
             *(_text(part, console, share) if isinstance(part, Panel) else part for part in parts)
         )
 
     return frame
+
+
+#: How many times a frame is built again with fewer table rows to fit the screen.
+_FITTING_ROUNDS = 4
+
+
+def _parts(
+    board: Board, title: str | None, width: int, cuts: dict[int, int], tables: list[_Rows]
+) -> list[RenderableType | Panel]:
+    """The frame's pieces; a text stream's stays its Panel until the room it gets is known."""
+    parts: list[RenderableType | Panel] = [] if title is None else [Text(title, style="bold")]
+    for panel in board.panels.values():
+        parts.append(_header(panel, width))
+        value, open_levels = panel.structured()
+        parts.append(panel if value is None else _structured(value, open_levels, cuts, tables))
+        if panel.error is not None:
+            parts.append(Text(for_terminal(panel.error), style="bold red"))
+    if board.error is not None:
+        parts.append(Text(for_terminal(board.error), style="bold red"))
+    # One line, cut if need be: a live frame that does not fit keeps its last line.
+    parts.append(Text(board.status(), style="reverse", no_wrap=True, overflow="ellipsis"))
+    return parts
 
 
 def timeline_frame(timeline: Timeline) -> Frame:
@@ -134,27 +163,52 @@ def _text(panel: Panel, console: Console, lines: int | None) -> Text:
 
 
 def _header(panel: Panel, width: int) -> Text:
-    label = f"── {for_terminal(panel.name)} · {_STATE_MARK[panel.state]} · {panel.messages:,} "
+    label = f"── {for_terminal(panel.name)} · {STATE_MARK[panel.state]} · {panel.messages:,} "
     return Text((label + "─" * width)[:width], style="dim")
 
 
-def _structured(value: object, complete: bool) -> RenderableType:
-    if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
-        return _rows(value, complete)
+class _Rows:
+    """A table of items as drawn: how many rows it shows and how many it leaves out."""
+
+    def __init__(self, number: int, shown: int, cut: int) -> None:
+        self.number, self.shown, self.cut = number, shown, cut
+
+
+def _structured(
+    value: object, open_levels: int, cuts: dict[int, int], tables: list[_Rows]
+) -> RenderableType:
+    if _is_items(value):
+        assert isinstance(value, list)
+        return _rows(value, open_levels, cuts, tables)
     if not isinstance(value, dict):
         return Text(for_terminal(_plain(value)))
     parts: list[RenderableType] = []
+    last = next(reversed(value), None)
     for key, item in value.items():
         name = for_terminal(str(key))
-        if isinstance(item, list) and item and all(isinstance(row, dict) for row in item):
-            parts += [Text(f"{name}:", style="bold"), _rows(item, complete)]
+        if _is_items(item):
+            assert isinstance(item, list)
+            item_open = member_open(open_levels, key == last)
+            parts += [Text(f"{name}:", style="bold"), _rows(item, item_open, cuts, tables)]
         else:
             parts.append(Text.assemble((f"{name}: ", "bold"), for_terminal(_plain(item))))
     return Group(*parts)
 
 
-def _rows(items: list[object], complete: bool) -> Table:
-    """A table with a row per object, ✓ on each row whose object has closed."""
+def _is_items(value: object) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(row, dict) for row in value)
+
+
+def _rows(
+    items: list[object], open_levels: int, cuts: dict[int, int], tables: list[_Rows]
+) -> RenderableType:
+    """A table with a row per object, ✓ on each row whose object has closed (its ``}``).
+
+    The first ``cuts[n]`` rows of the ``n``-th table are left out, and a line says so.
+    """
+    number = len(tables)
+    cut = min(cuts.get(number, 0), len(items) - 1)
+    tables.append(_Rows(number, len(items) - cut, cut))
     columns: dict[str, None] = {}
     for item in items:
         assert isinstance(item, dict)
@@ -163,12 +217,16 @@ def _rows(items: list[object], complete: bool) -> Table:
     table.add_column("")
     for column in columns:
         table.add_column(for_terminal(column))
-    for index, item in enumerate(items):
+    for index in range(cut, len(items)):
+        item = items[index]
         assert isinstance(item, dict)
-        done = complete or index < len(items) - 1
+        done = member_open(open_levels, index == len(items) - 1) == 0
         cells = [for_terminal(_plain(item[column])) if column in item else "" for column in columns]
         table.add_row("✓" if done else "…", *cells)
-    return table
+    if not cut:
+        return table
+    left_out = Text(f"⋮ {cut:,} earlier row{'' if cut == 1 else 's'} not shown", style="dim")
+    return Group(left_out, table)
 
 
 def _plain(value: object) -> str:
