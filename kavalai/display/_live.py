@@ -14,9 +14,10 @@ import asyncio
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
-from reactivex import Observable
+from reactivex import ConnectableObservable, Observable
+from reactivex import operators as ops
 from reactivex.abc import DisposableBase
 
 from .._view.board import Board
@@ -98,6 +99,7 @@ async def display(
 async def marbles(
     source: Streamer | Observable[object] | Mapping[str, Observable[object]],
     *,
+    through: Mapping[str, Callable[[Observable[Any]], Observable[Any]]] | None = None,
     ordered: bool = False,
     interval: float = INTERVAL,
     out: TextIO | None = None,
@@ -105,15 +107,33 @@ async def marbles(
     """Draw a marble timeline of ``source`` live until it ends; return it.
 
     One lane per stream of a Streamer (or of any observable of
-    :class:`~kavalai.StreamContent`), or per named observable of a mapping
-    (``{"chunks": source, "accumulate": source.pipe(accumulate())}``: how an
-    operator chain changes a stream). A mark per message, placed by time;
-    ``|`` where a lane completes, ``X`` where it fails. SVG in a notebook,
-    text elsewhere. The returned :class:`Timeline` draws itself again
-    (``str()`` for text, ``_repr_svg_`` in a notebook). ``ordered=True``
+    :class:`~kavalai.StreamContent`), or per named observable of a mapping.
+    A mark per message, placed by time; ``|`` where a lane completes, ``X``
+    where it fails; short values written on their marbles. SVG in a
+    notebook, text elsewhere. The returned :class:`Timeline` draws itself
+    again (``str()`` for text, ``_repr_svg_`` in a notebook). ``ordered=True``
     spaces the marks by their order instead, for synchronous sources.
+
+    To see what operators do to a source, give them as ``through``:
+    ``marbles({"chunks": source}, through={"accumulate": accumulate()})``
+    draws the source's lane and a lane per operator applied to it, all fed by
+    one subscription to the source, shared, so each item shows on every lane
+    at once. Each observable of a mapping is subscribed on its own instead:
+    ``{"chunks": source, "accumulate": source.pipe(accumulate())}`` runs a
+    cold source (``reactivex.of``, a list) once per lane, one lane after the
+    other, so the second lane seems to start when the first ends (nothing
+    can share a subscription the lanes make themselves).
+
+    Args:
+        source: A Streamer, an observable, or observables by lane name (one
+            only, with ``through``).
+        through: Operators by lane name, applied to the one source, shared.
+        ordered: Space the marks by their order rather than their time.
+        interval: The least time between two redraws, in seconds.
+        out: Draw in this terminal or file rather than in a notebook.
     """
     timeline = Timeline(ordered=ordered)
+    lanes, shared = _lanes(source, through)
     view: _View
     if out is None and _in_notebook():
         from ._notebook import NotebookView
@@ -125,21 +145,42 @@ async def marbles(
         from ._terminal import TerminalView, timeline_frame
 
         view = TerminalView(sys.stdout if out is None else out, timeline_frame(timeline))
-    lanes: Mapping[str, Observable[object]] = (
-        source if isinstance(source, Mapping) else {"value": source}
-    )
     changes = _Changes(len(lanes))
     whole = isinstance(source, Streamer)
     subscriptions = [
         _follow_lane(observable, lane, timeline, changes, whole)
         for lane, observable in lanes.items()
     ]
+    connection = None if shared is None else shared.connect()  # every lane is subscribed
+    if connection is not None:
+        subscriptions.append(connection)
     try:
         await _draw(view, changes, interval)
     finally:
         for subscription in subscriptions:
             subscription.dispose()
     return timeline
+
+
+def _lanes(
+    source: Streamer | Observable[object] | Mapping[str, Observable[object]],
+    through: Mapping[str, Callable[[Observable[Any]], Observable[Any]]] | None,
+) -> tuple[dict[str, Observable[object]], ConnectableObservable[object] | None]:
+    """The lanes' observables, and with ``through`` the shared source to connect."""
+    if through is None:
+        return (dict(source) if isinstance(source, Mapping) else {"value": source}), None
+    if isinstance(source, Streamer) or (isinstance(source, Mapping) and len(source) != 1):
+        raise TypeError(
+            "marbles(..., through=...) takes one observable, or one {name: observable}: "
+            "its lane and one lane per operator; a Streamer's own lanes are its streams"
+        )
+    name, observable = (
+        next(iter(source.items())) if isinstance(source, Mapping) else ("source", source)
+    )
+    shared = observable.pipe(ops.publish())
+    lanes: dict[str, Observable[object]] = {name: shared}
+    lanes.update({lane: operator(shared) for lane, operator in through.items()})
+    return lanes, shared
 
 
 def _follow_lane(

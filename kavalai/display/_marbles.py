@@ -29,6 +29,10 @@ _LANE_HEIGHT = 34
 _LABEL_WIDTH = 110
 _PLOT_WIDTH = 520
 _LABEL_CHARS = 12
+#: The least distance between two marks of a lane, in pixels: a marble's width and a bit.
+_GAP = 14
+#: About how wide a character of a marble's label is, in pixels (font-size 10).
+_CHAR_WIDTH = 6
 #: A mark keeps at most this much of what it stands for, as its tooltip: a
 #: cumulative stream's every message carries its whole value so far, and
 #: keeping them all whole would take O(n^2) memory and SVG.
@@ -105,13 +109,22 @@ class Timeline:
         return "\n".join(f"{names[lane].ljust(pad)} {''.join(rows[lane])}" for lane in self.lanes)
 
     def svg(self) -> str:
-        """The lanes as an SVG drawing; every label is escaped."""
+        """The lanes as an SVG drawing; every label is escaped.
+
+        Marks that fall together on a lane sit side by side, so a lane that
+        completes with its last item shows both; a value short enough for the
+        room before the next mark is written above its marble, and every
+        mark keeps its value as a tooltip.
+        """
         lanes = list(self.lanes)
-        placed: dict[str, list[tuple[Mark, float]]] = {lane: [] for lane in lanes}
+        placed: dict[str, list[tuple[Mark, int]]] = {lane: [] for lane in lanes}
         for mark, position in zip(self.marks, self._positions(), strict=True):
-            placed[mark.lane].append((mark, position))
+            row = placed[mark.lane]
+            x = _LABEL_WIDTH + round(position * _PLOT_WIDTH) + 5
+            placed[mark.lane].append((mark, max(x, row[-1][1] + _GAP) if row else x))
+        end = max((row[-1][1] for row in placed.values() if row), default=0)
         height = _LANE_HEIGHT * max(len(lanes), 1) + 8
-        width = _LABEL_WIDTH + _PLOT_WIDTH + 20
+        width = max(_LABEL_WIDTH + _PLOT_WIDTH + 20, end + 15)
         parts = [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="kavalai-marbles" '
             f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
@@ -123,10 +136,16 @@ class Timeline:
             parts.append(
                 f'<g class="lane" data-lane="{name}">'
                 f'<text x="4" y="{y + 4}" fill="currentColor">{name}</text>'
-                f'<line x1="{_LABEL_WIDTH}" y1="{y}" x2="{_LABEL_WIDTH + _PLOT_WIDTH + 10}" '
+                f'<line x1="{_LABEL_WIDTH}" y1="{y}" x2="{width - 10}" '
                 f'y2="{y}" stroke="#888" stroke-width="1"/>'
             )
-            parts += [self._svg_mark(mark, y, position) for mark, position in placed[lane]]
+            row = placed[lane]
+            for number, (mark, x) in enumerate(row):
+                parts.append(self._svg_mark(mark, y, x))
+                after = (row[number + 1][1] if number + 1 < len(row) else width) - x
+                room = min(after, x - row[number - 1][1]) if number else after
+                if mark.kind == "value":
+                    parts.append(_svg_label(mark.label, x, y, room))
             parts.append("</g>")
         parts.append("</svg>")
         return "".join(parts)
@@ -158,8 +177,7 @@ class Timeline:
         span = max((mark.at for mark in marks), default=0.0)
         return [0.0 if span <= 0 else mark.at / span for mark in marks]
 
-    def _svg_mark(self, mark: Mark, y: int, position: float) -> str:
-        x = _LABEL_WIDTH + round(position * _PLOT_WIDTH) + 5
+    def _svg_mark(self, mark: Mark, y: int, x: int) -> str:
         title = f"<title>{for_markup(mark.label)}</title>" if mark.label else ""
         kind = f'class="mark {mark.kind}" data-at="{mark.at:.3f}"'
         if mark.kind == "complete":
@@ -181,3 +199,18 @@ class Timeline:
             f'<circle {kind} cx="{x}" cy="{y}" r="6" fill="#42a5f5" '
             f'stroke="currentColor" stroke-width="1">{title}</circle>'
         )
+
+
+def _svg_label(label: str, x: int, y: int, room: int) -> str:
+    """``label`` above the marble at ``x``, centred, cut to ``room`` (to its nearest mark)."""
+    chars = min((room - 2) // _CHAR_WIDTH, _LABEL_CHARS)
+    if not label or chars < 1:
+        return ""
+    if len(label) > chars:
+        if chars < 3:
+            return ""
+        label = label[: chars - 1] + "…"
+    return (
+        f'<text x="{x}" y="{y - 9}" text-anchor="middle" font-size="10" '
+        f'fill="currentColor">{for_markup(label)}</text>'
+    )

@@ -6,6 +6,7 @@ import io
 import itertools
 import xml.etree.ElementTree as ElementTree
 
+import pytest
 import reactivex
 
 from kavalai import StreamContent, Streamer
@@ -76,7 +77,7 @@ def test_a_mark_keeps_only_the_start_of_a_long_value() -> None:
     assert labels[0] == "x"
     assert labels[-1] == "x" * (LABEL_LIMIT - 1) + "…"
     assert max(len(label) for label in labels) == LABEL_LIMIT
-    assert len(timeline.svg()) < 20 * (LABEL_LIMIT + 200)
+    assert len(timeline.svg()) < 20 * (LABEL_LIMIT + 300)  # a tooltip and a label each
 
 
 async def test_marbles_follows_named_observables_to_their_end() -> None:
@@ -183,3 +184,65 @@ def test_svg_places_interleaved_lanes_by_order() -> None:
         ("second", [("mark value", 189), ("mark value", 412), ("mark error", 561)]),
         ("third", [("mark value", 338), ("mark restart", 635)]),
     ]
+
+
+def test_svg_shows_a_lane_that_completes_with_its_last_item_beside_that_item() -> None:
+    times = iter([0.0, 1.0, 1.0])
+    timeline = Timeline(clock=lambda: next(times))
+    timeline.add("a", "chunks")
+    timeline.add("b", "chunks")
+    timeline.complete("chunks")
+
+    ((_, marks),) = _drawn(timeline.svg())
+
+    (last_value, complete) = [x for _, x in marks][1:]
+    assert complete - last_value >= 12  # the | sits beside the marble, not over it
+
+
+def test_svg_writes_short_values_on_their_marbles_and_cuts_long_ones() -> None:
+    timeline = _ticking()
+    timeline.add("He", "chunks")
+    timeline.add("Hello, world, this is long", "chunks")
+    timeline.complete("chunks")
+
+    root = ElementTree.fromstring(timeline.svg())
+    labels = [text.text for text in root.iter(f"{SVG}text")][1:]  # after the lane's name
+
+    assert labels[0] == "He"
+    assert labels[1] is not None
+    assert labels[1].endswith("…")
+    assert "Hello, world, this is long".startswith(labels[1][:-1])
+
+
+async def test_marbles_through_operators_shares_one_subscription_to_a_cold_source() -> None:
+    subscriptions = 0
+
+    def subscribe(_: object) -> reactivex.Observable[str]:
+        nonlocal subscriptions
+        subscriptions += 1
+        return reactivex.of("He", "ll", "o")
+
+    timeline = await marbles(
+        {"chunks": reactivex.defer(subscribe)},
+        through={"accumulate": accumulate()},
+        ordered=True,
+        out=io.StringIO(),
+    )
+
+    assert subscriptions == 1
+    assert [(mark.lane, mark.label) for mark in timeline.marks] == [
+        ("chunks", "He"),
+        ("accumulate", "He"),
+        ("chunks", "ll"),
+        ("accumulate", "Hell"),
+        ("chunks", "o"),
+        ("accumulate", "Hello"),
+        ("chunks", ""),
+        ("accumulate", ""),
+    ]
+
+
+async def test_marbles_through_needs_one_source() -> None:
+    source = reactivex.of("a")
+    with pytest.raises(TypeError, match="takes one observable"):
+        await marbles({"a": source, "b": source}, through={"acc": accumulate()})
