@@ -8,9 +8,12 @@ import subprocess
 import sys
 
 import pytest
+from playwright.async_api import Browser
 
 from kavalai.__main__ import main
-from kavalai._demo import ResearchAnswer, load_recording, run_demo
+from kavalai._demo import _COLUMNS, ResearchAnswer, _cell, load_recording, run_demo
+
+from .conftest import Serve
 
 
 def recorded_text(stream: str) -> str:
@@ -109,3 +112,39 @@ def test_serve_without_the_web_extra_prints_one_line_and_no_traceback() -> None:
         "python -m kavalai serve needs Starlette, httpx, uvicorn, from the web extra: "
         "pip install 'kavalai[web]' (from a clone: pip install '.[web]')"
     ]
+
+
+async def test_the_demo_page_formats_numbers_as_the_terminal_and_keeps_its_column_widths(
+    serve: Serve, browser: Browser
+) -> None:
+    from kavalai.web._demo import demo_app
+
+    base = await serve(demo_app())  # at the recorded pace, so rows arrive one by one
+    page = await (await browser.new_context(bypass_csp=True)).new_page()
+    # The header's widths each time the table changes, read in the page as it changes.
+    await page.add_init_script(
+        """
+        window.widths = [];
+        document.addEventListener("DOMContentLoaded", () => {
+          const measure = () => window.widths.push(
+            [...document.querySelectorAll("thead th")].map(th => Math.round(th.offsetWidth)));
+          new MutationObserver(measure).observe(document.getElementById("records"),
+            {childList: true, subtree: true, characterData: true});
+        });
+        """
+    )
+    await page.goto(f"{base}/")
+    await page.wait_for_function(
+        "document.getElementById('status').textContent.startsWith('done')", timeout=30_000
+    )
+    widths: list[list[int]] = await page.evaluate("window.widths")
+    rows: list[list[str]] = await page.eval_on_selector_all(
+        "#records tr", "rows => rows.map(row => [...row.cells].map(cell => cell.textContent))"
+    )
+    mercury, _, earth = rows[:3]
+    assert mercury[:4] == ["Mercury", "1", "2,439.7", "no"]
+    assert earth[:4] == ["Earth", "3", "6,371.0", "no"]
+    answer = ResearchAnswer.model_validate_json(recorded_text("result"))
+    assert rows == [[_cell(record, column) for column in _COLUMNS] for record in answer.records]
+    assert len(widths) > len(rows)  # seen growing
+    assert len({tuple(sample) for sample in widths}) == 1
