@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel
 from reactivex import Observable, abc
@@ -37,7 +37,13 @@ from ..partial_json import PartialDict, PartialList
 from ._pacing import NoSchedulerError
 from ._partial import Partial, is_validated
 
+if TYPE_CHECKING:
+    from ._markdown import MarkdownBlock, MarkdownSnapshot, MarkdownStream, render_markdown
+
 __all__ = [
+    "MarkdownBlock",
+    "MarkdownSnapshot",
+    "MarkdownStream",
     "NoSchedulerError",
     "Partial",
     "PartialDict",
@@ -45,7 +51,9 @@ __all__ = [
     "accumulate",
     "completed_items",
     "is_validated",
+    "markdown",
     "partial_json",
+    "render_markdown",
     "smooth_text",
     "stream_values",
     "throttle_latest",
@@ -477,7 +485,75 @@ def smooth_text(
     return smooth_text_(seconds, chunking, scheduler)
 
 
+def markdown(
+    *, cumulative: bool = False
+) -> Callable[[Observable[str]], Observable[MarkdownSnapshot]]:
+    """Markdown as it streams: the finished blocks, rendered once, and the one being written.
+
+    Each chunk gives a :class:`~MarkdownSnapshot`: ``finished``,
+    every top-level block (paragraph, heading, list, fence, table, quote) that
+    nothing written later can change, each rendered to HTML once; ``new``,
+    those this chunk finished (append their HTML); and ``open``, the blocks
+    being written, rendered when read, closed up as they will close (an open
+    fence, code span, ``**``, ``*``, ``~~`` or link is shown closed). What a
+    line's next characters could turn into another kind of block waits for
+    them (a line that is only ``#``, ``-`` or ``1.`` so far, a fence's first
+    line, a table row), so a paragraph never turns into a list or a table;
+    the one exception is CommonMark's own: a ``===`` or ``---`` line under a
+    paragraph makes it a heading. When the text ends, the last item has every
+    block finished, and their HTML joined is the whole text rendered at once
+    (:func:`render_markdown`). The work is linear in the text:
+    only the text after the last finished block is parsed, where a new block
+    may begin. HTML is sanitised: raw HTML shows as text, unsafe links
+    (``javascript:``...) as text, images as links to them, never fetched.
+
+    Needs markdown-it-py (``pip install 'kavalai[markdown]'``).
+
+    .. code::
+
+        --"# Hi\\n\\nSome **bo"------"ld** text\\n\\n"--|
+        [                markdown()                   ]
+        --open:[h1, p(Some <b>bo</b>)]--finished:[h1, p]--|
+
+    Example:
+        >>> import reactivex
+        >>> chunks = reactivex.of("# Hello\\n\\nSome **bo", "ld** text.\\n")
+        >>> items = []
+        >>> _ = chunks.pipe(markdown()).subscribe(items.append)
+        >>> for item in items:
+        ...     print([block.kind for block in item.finished], [block.html for block in item.open])
+        ['heading'] ['<p>Some <strong>bo</strong></p>\\n']
+        ['heading'] ['<p>Some <strong>bold</strong> text.</p>\\n']
+        ['heading', 'paragraph'] []
+        >>> print(items[-1].html(), end="")
+        <h1>Hello</h1>
+        <p>Some <strong>bold</strong> text.</p>
+
+    Args:
+        cumulative: Whether each item is the whole text so far rather than a chunk.
+
+    Returns:
+        An operator from Markdown text to snapshots of its blocks.
+    """
+    from ._markdown import markdown_
+
+    return markdown_(cumulative)
+
+
 _R = TypeVar("_R")
+
+_MARKDOWN_NAMES = frozenset(
+    ["MarkdownBlock", "MarkdownSnapshot", "MarkdownStream", "render_markdown"]
+)
+
+
+def __getattr__(name: str) -> object:
+    """The Markdown names, imported when first used: they need markdown-it-py."""
+    if name in _MARKDOWN_NAMES:
+        from . import _markdown
+
+        return getattr(_markdown, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _stream_name(source: Observable[str]) -> str:
