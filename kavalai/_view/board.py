@@ -13,7 +13,16 @@ from ..partial_json import PartialJsonParser, shown_value
 if TYPE_CHECKING:
     from ..content import StreamContent
 
-__all__ = ["STATE_MARK", "UNKNOWN_OPEN", "Board", "Panel", "Source", "member_open", "structured"]
+__all__ = [
+    "STATE_MARK",
+    "UNKNOWN_OPEN",
+    "Board",
+    "Panel",
+    "Rendered",
+    "Source",
+    "member_open",
+    "structured",
+]
 
 #: Below this many seconds of messages, a rate says nothing.
 _RATE_AFTER = 0.25
@@ -48,6 +57,13 @@ class Source(Protocol):
 
     def open_levels(self) -> int:
         """How many containers of the structured value now are still open (0: it closed)."""
+
+
+class Rendered(Protocol):
+    """A panel's value rendered as HTML (Markdown, see :mod:`kavalai._view.markdown`)."""
+
+    def html(self) -> str:
+        """The HTML, sanitised."""
 
 
 class Chunks:
@@ -172,6 +188,8 @@ class Board:
     Args:
         delta: Whether partial messages carry only their chunk (then the board
             joins them) rather than the whole value so far.
+        markdown: Which text streams show as Markdown: True for all, False
+            for none, a set of names, or None for those whose text looks like it.
         clock: Seconds as a float, for the message rate.
     """
 
@@ -183,6 +201,11 @@ class Board:
     error: str | None = None  #: the source's failure, ``"TypeName: message"``
     ended: bool = False
     consumers: int | None = None  #: for a Streamer's repr: its consumers
+    #: Which text panels show Markdown: all, none, those named, or (None) those that look it.
+    markdown: bool | frozenset[str] | None = None
+    views: dict[str, object] = field(default_factory=dict, repr=False)  #: the views' own state
+    #: A text panel as Markdown, or None for plain text: set by the views that render it.
+    as_markdown: Callable[[Board, Panel], Rendered | None] | None = field(default=None, repr=False)
     first_at: float | None = None
     last_at: float | None = None
 
@@ -219,6 +242,7 @@ class Board:
         self._count(1)
         self.restarts += 1
         self.panels.clear()
+        self.views.clear()
 
     def fail(self, error: BaseException | str) -> None:
         """The source ended with ``error``: an exception, or its ``"Type: message"``.

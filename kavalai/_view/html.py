@@ -24,6 +24,7 @@ _BOX = (
 _HEAD = "font-weight:600;margin:2px 0"
 _MUTED = "opacity:.65;font-weight:400"
 _TEXT = "white-space:pre-wrap;word-break:break-word;margin:2px 0;font-family:ui-monospace,monospace"
+_MARKDOWN = "margin:2px 0;word-break:break-word"
 _ERROR = "color:#c62828;font-weight:600;white-space:pre-wrap;margin:2px 0"
 _TABLE = "border-collapse:collapse;margin:2px 0"
 _CELL = "border-bottom:1px solid #8883;padding:1px 8px;text-align:left;vertical-align:top"
@@ -31,7 +32,7 @@ _CELL = "border-bottom:1px solid #8883;padding:1px 8px;text-align:left;vertical-
 
 def board_html(board: Board) -> str:
     """The whole board: a panel per stream, then the status line."""
-    panels = "".join(_panel(panel) for panel in board.panels.values())
+    panels = "".join(_panel(board, panel) for panel in board.panels.values())
     failure = (
         f'<div class="kavalai-error" style="{_ERROR}">{for_markup(board.error)}</div>'
         if board.error is not None
@@ -56,14 +57,19 @@ def message_html(message: StreamContent) -> str:
     )
 
 
-def _panel(panel: Panel) -> str:
+def _panel(board: Board, panel: Panel) -> str:
     head = (
         f'<div style="{_HEAD}">{for_markup(panel.name)} '
         f'<span style="{_MUTED}">{STATE_MARK[panel.state]} · {panel.messages:,} '
         f"message{'' if panel.messages == 1 else 's'}</span></div>"
     )
     value, open_levels = panel.structured()
-    if value is None:
+    as_markdown = board.as_markdown
+    shown = None if value is not None or as_markdown is None else as_markdown(board, panel)
+    if shown is not None:
+        # Sanitised by the Markdown renderer: raw HTML as text, no unsafe link, no image.
+        body = f'<div class="kavalai-markdown" style="{_MARKDOWN}">{shown.html()}</div>'
+    elif value is None:
         body = f'<div class="kavalai-text" style="{_TEXT}">{for_markup(panel.value)}</div>'
     else:
         body = _value(value, open_levels)

@@ -18,6 +18,7 @@ from ..wire import RecordReader
 from .board import Board, Panel
 from .follow import Follower
 from .html import board_html, message_html
+from .markdown import shown_markdown
 from .safe import for_terminal
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def snapshot(streamer: Streamer) -> Board:
 
 
 def _look(streamer: Streamer) -> Board:
-    board = Board(clock=lambda: 0.0)  # replayed now, so no rate to measure
+    board = Board(clock=lambda: 0.0, as_markdown=shown_markdown)  # replayed now: no rate
     board.consumers = streamer.statistics().consumers
     follower = Follower(board)
     reader = RecordReader(streamer, paced=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, Protocol, TextIO
 
 from reactivex import ConnectableObservable, Observable
@@ -23,6 +23,7 @@ from reactivex.abc import DisposableBase
 from .._view.board import Board
 from .._view.follow import Follower
 from .._view.html import board_html
+from .._view.markdown import shown_markdown
 from ..content import StreamContent
 from ..streamer import Streamer
 from ..wire import RecordReader
@@ -44,6 +45,7 @@ async def display(
     source: Streamer | Observable[StreamContent],
     *,
     delta: bool = False,
+    markdown: bool | Collection[str] | None = None,
     interval: float = INTERVAL,
     out: TextIO | None = None,
 ) -> None:
@@ -54,7 +56,12 @@ async def display(
     its fields with each finished list item marked ✓, errors in red, and a
     status line (messages, active streams, rate). The last update is plain
     HTML, so a saved notebook, nbconvert and a GitHub preview show the final
-    state. Elsewhere it draws the same in the terminal (``out``, by default
+    state. A text stream that looks like Markdown (headings, lists, fences,
+    tables, ``**bold**``...) is shown rendered as it streams (see
+    :func:`kavalai.operators.markdown`: sanitised HTML in a notebook, rich
+    in a terminal); ``markdown=`` decides instead: True for every text
+    stream, False for none, or the names of those to render. Elsewhere it
+    draws the same in the terminal (``out``, by default
     standard output) with ``rich``: live on a terminal, the final frame only
     in a pipe or on ``TERM=dumb``. A failure of the source is shown, not
     raised: this is a view, and the code that reads the result sees it.
@@ -64,10 +71,17 @@ async def display(
             :class:`~kavalai.StreamContent`.
         delta: Whether ``source``'s partial messages carry only their chunk;
             ignored for a Streamer.
+        markdown: Which text streams to show as Markdown; by default those
+            that look like it.
         interval: The least time between two updates, in seconds.
         out: Draw in this terminal or file rather than in a notebook.
     """
-    board = Board(delta=delta and not isinstance(source, Streamer))
+    wanted = markdown if markdown is None or isinstance(markdown, bool) else frozenset(markdown)
+    board = Board(
+        delta=delta and not isinstance(source, Streamer),
+        markdown=wanted,
+        as_markdown=shown_markdown,
+    )
     view: _View
     if out is None and _in_notebook():
         from ._notebook import NotebookView

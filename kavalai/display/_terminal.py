@@ -19,6 +19,7 @@ from .._extras import missing_extra
 try:
     from rich.console import Console, Group, RenderableType
     from rich.live import Live
+    from rich.markdown import Markdown
     from rich.segment import Segment, Segments
     from rich.table import Table
     from rich.text import Text
@@ -26,6 +27,7 @@ except ImportError as missing:  # pragma: no cover - exercised without the extra
     raise missing_extra("kavalai's terminal display", "rich", "display") from missing
 
 from .._view.board import STATE_MARK, Board, Panel, member_open
+from .._view.markdown import shown_markdown
 from .._view.safe import for_terminal
 from ._marbles import Timeline
 
@@ -105,7 +107,10 @@ def board_frame(board: Board, title: str | None = None) -> Frame:
             used = len(console.render_lines(fixed, options))
             share = max((height - used) // len(texts), 1)
         return Group(
-            *(_text(part, console, share) if isinstance(part, Panel) else part for part in parts)
+            *(
+                _text(board, part, console, share) if isinstance(part, Panel) else part
+                for part in parts
+            )
         )
 
     return frame
@@ -156,8 +161,16 @@ def _cut(console: Console, frame: RenderableType, height: int) -> RenderableType
     return Segments([segment for line in kept for segment in (*line, Segment.line())])
 
 
-def _text(panel: Panel, console: Console, lines: int | None) -> Text:
-    """A text stream's value, wrapped; its last ``lines`` lines if given."""
+def _text(board: Board, panel: Panel, console: Console, lines: int | None) -> RenderableType:
+    """A text stream's value, wrapped, or its Markdown drawn; its last ``lines`` lines if given."""
+    shown = None if board.as_markdown is None else shown_markdown(board, panel)
+    if shown is not None:
+        blocks = (*shown.finished, *shown.open)
+        drawn = Markdown(for_terminal("".join(block.source for block in blocks)), hyperlinks=False)
+        if lines is None:
+            return drawn
+        rendered = console.render_lines(drawn, console.options, pad=False)[-lines:]
+        return Segments([segment for line in rendered for segment in (*line, Segment.line())])
     wrapped = list(Text(for_terminal(panel.value), style="italic").wrap(console, console.width))
     return Text("\n").join(wrapped if lines is None else wrapped[-lines:])
 
