@@ -344,10 +344,23 @@ def test_the_marble_timeline_is_svg_with_a_lane_per_source(executed: Any) -> Non
     for lane in lanes:
         kinds = [mark.get("class") for mark in lane if mark.get("class")]
         assert kinds == ["mark value"] * 3 + ["mark complete"]
+    # One shared subscription: each chunk and its accumulation side by side.
     assert _stdout(executed, "marbles") == (
-        "chunks     o-------o--------o-------|----------------------------------\n"
-        "accumulate ----------------------------------o-------o--------o-------|\n"
+        "chunks     o----------------o----------------o----------------|--------\n"
+        "accumulate --------o----------------o----------------o----------------|\n"
     )
+    labels = [text.text for text in root.iter(f"{ns}text")]
+    values = [label for label in labels if label not in ("chunks", "accumulate")]
+    assert values == ["He", "ll", "o", "He", "Hell", "Hello"]  # written on the marbles
+
+
+def test_the_display_of_a_failed_stream_says_it_failed(executed: Any) -> None:
+    outputs = executed.cells[_cell_index(executed, "error")].outputs
+    html = next(output.data["text/html"] for output in outputs if "data" in output)
+    assert 'data-state="error"' in html
+    assert "✗ failed" in html
+    assert "failed · 1 message · 0 of 1 stream active" in _Html(html).text
+    assert "streaming" not in _Html(html).text
 
 
 def test_an_error_and_a_timeout_are_shown(executed: Any) -> None:
@@ -371,3 +384,81 @@ def write_outputs() -> None:
 
 if __name__ == "__main__":
     write_outputs()
+
+
+def test_the_notebook_names_kavalai_and_promises_the_sections_it_has() -> None:
+    nb = _read_notebook()
+    text = "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    assert "Kaval.AI" not in text
+    assert "kavalai's async streaming primitive" in text
+    promised = re.findall(r"^(\d+)\. ", nb.cells[0].source, re.MULTILINE)
+    headings = re.findall(r"^## (\d+)\. ", text, re.MULTILINE)
+    assert headings == [str(number) for number in range(1, 13)]
+    assert promised == [str(number) for number in range(5, 13)]
+    assert "four common patterns (sections 1 to 4)" in nb.cells[0].source
+
+
+def test_no_cell_repeats_an_output_as_expected_output_text() -> None:
+    for cell in _read_notebook().cells:
+        assert "Expected output" not in cell.source
+
+
+def test_the_notebook_says_every_consumer_replays_from_the_first_message() -> None:
+    text = "".join(cell.source for cell in _read_notebook().cells if cell.cell_type == "markdown")
+    assert "from the moment it subscribes" not in text
+    assert "Every consumer reads the Streamer from its first message" in text
+
+
+def test_a_late_subscriber_replays_the_stream(executed: Any) -> None:
+    assert _stdout(executed, "replay") == (
+        "late value: Hello,\nlate value: Hello, world!\nlate done\n"
+    )
+
+
+def test_typed_partials_print_each_line_once(executed: Any) -> None:
+    lines = _stdout(executed, "typed").splitlines()
+    assert len(lines) == len(set(lines))
+    assert "validated: [95, 146] moons" in lines
+
+
+def test_no_cell_writes_to_standard_error(executed: Any) -> None:
+    names = {
+        output.name
+        for cell in executed.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "stream"
+    }
+    assert names == {"stdout"}
+
+
+def test_a_background_consumer_logs_to_standard_output_under_the_display(executed: Any) -> None:
+    assert _stdout(executed, "background-consumer") == (
+        "consumer: partial 'one '\nconsumer: partial 'two '\n"
+        "consumer: partial 'three'\nconsumer: complete None\n"
+    )
+
+
+def test_markdown_streams_rendered_live_and_the_operator_finishes_each_block_once(
+    run: RecordingClient,
+) -> None:
+    messages = run.displays[_cell_index(run.nb, "markdown-display")]
+    shown = [message["content"]["data"]["text/html"] for message in messages]
+    final = _Html(shown[-1])
+    assert {"h2", "strong", "em", "table", "pre"} <= set(final.tags)
+    assert "**" not in final.text
+    assert "script" not in final.tags
+    assert len(shown) >= 3  # seen as it grew
+    assert _stdout(run.nb, "markdown-operator").startswith(
+        "finished: ['heading']\nfinished: ['paragraph']\nfinished: ['table']\n"
+        "finished: ['fence']\n<h2>Gas giants</h2>\n"
+    )
+
+
+def test_pacing_shows_the_first_and_the_final_message_and_smooths_words(executed: Any) -> None:
+    assert _stdout(executed, "throttle") == (
+        "2 of 51 messages shown:\npartial ending in 0\ncomplete ending in 49\n"
+    )
+    assert _stdout(executed, "smooth") == (
+        "['Once ', 'upon ', 'a ', 'time ', 'there ', 'was ', 'a ', 'stream.']\n"
+    )

@@ -26,9 +26,8 @@ def stored_panel_text() -> str:
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             markup = "".join(output.get("data", {}).get("text/html", ""))
-            if 'class="kavalai-board"' in markup:
-                found = _TEXT.search(markup)
-                assert found is not None, markup
+            found = _TEXT.search(markup)
+            if 'class="kavalai-board"' in markup and found is not None:
                 return html.unescape(found.group(1))
     raise AssertionError("the stored notebook shows no live panel")
 
@@ -57,11 +56,34 @@ async def test_the_executed_notebooks_live_panel_renders_in_a_browser(
     await page.route("**/*", stay_offline)
     await page.goto(page_file.as_uri())
 
-    panel = page.locator(".kavalai-board").first
+    panel = page.locator(".kavalai-board", has=page.locator(".kavalai-text")).first
     screenshot = tmp_path / "live_panel.png"
     await panel.screenshot(path=screenshot)
 
     expected = stored_panel_text().strip()
     assert expected
     assert expected in await panel.inner_text()
+    assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+async def test_the_executed_notebooks_markdown_panel_renders_as_markdown_in_a_browser(
+    browser: Browser, tmp_path: Path
+) -> None:
+    convert = [sys.executable, "-m", "nbconvert", "--to", "html", "--output-dir", str(tmp_path)]
+    subprocess.run([*convert, str(NOTEBOOK)], capture_output=True, check=True, timeout=120)
+    page = await browser.new_page(viewport={"width": 1000, "height": 800})
+    await page.route("**/*", stay_offline)
+    await page.goto((tmp_path / "streaming_with_streamer.html").as_uri())
+
+    panel = page.locator(".kavalai-markdown").first
+    screenshot = tmp_path / "markdown_panel.png"
+    await panel.screenshot(path=screenshot)
+
+    assert await panel.locator("h2").inner_text() == "Gas giants"
+    assert await panel.locator("strong").inner_text() == "gas giants"
+    assert await panel.locator("table tr").count() == 3
+    assert "**" not in await panel.inner_text()
+    box = await panel.bounding_box()
+    assert box is not None
+    assert box["height"] > 100  # laid out as blocks: a heading, a paragraph, a table, code
     assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
