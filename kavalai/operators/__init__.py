@@ -182,8 +182,9 @@ def stream_values(name: str) -> Callable[[Observable[StreamContent]], Observable
     Emits the value of each ``partial`` message named ``name`` (skipping those that
     carry ``None``) and completes right after that stream's ``complete`` message,
     whatever the other streams still do. In cumulative mode the last value is the
-    final one: the ``complete`` message's, emitted too if no partial showed it. A ``restart`` message ends it with
-    :class:`~kavalai.StreamRestartedError`: the values so far are void, and
+    final one: the ``complete`` message's, emitted too if no partial showed it. A
+    ``restart`` message ends it with :class:`~kavalai.StreamRestartedError`: the
+    values so far are void, and
     gluing the retry's onto them would show text the model never wrote;
     ``reactivex.operators.retry()`` after the chain follows the retry instead.
 
