@@ -18,6 +18,7 @@ __all__ = [
     "EventStreamError",
     "IncompleteStreamError",
     "KavalaiError",
+    "NoSchedulerError",
     "PublishError",
     "RemoteStreamError",
     "ResponseFailedError",
@@ -249,3 +250,7 @@ class BadEscapeError(KavalaiError, ValueError):
     def __init__(self, at: int, message: str) -> None:
         super().__init__(message)
         self.at = at
+
+
+class NoSchedulerError(KavalaiError, RuntimeError):
+    """A pacing operator was subscribed outside a running asyncio loop, with no scheduler."""

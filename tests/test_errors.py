@@ -41,6 +41,7 @@ BUILT_IN_BASES = [
     (StreamValidationError, ValueError),
     (StreamerTimeoutException, Exception),
     (errors.PathError, Exception),
+    (errors.NoSchedulerError, RuntimeError),
 ]
 
 

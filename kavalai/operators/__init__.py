@@ -33,8 +33,8 @@ from pydantic import BaseModel
 from reactivex import Observable, abc
 
 from ..content import StreamContent
+from ..errors import NoSchedulerError
 from ..partial_json import PartialDict, PartialList
-from ._pacing import NoSchedulerError
 from ._partial import Partial, is_validated
 
 if TYPE_CHECKING:

@@ -20,17 +20,13 @@ from reactivex.disposable import CompositeDisposable, SerialDisposable
 from reactivex.scheduler.eventloop import AsyncIOThreadSafeScheduler
 
 from ..content import StreamContent
-from ..errors import KavalaiError
+from ..errors import NoSchedulerError
 
-__all__ = ["NoSchedulerError", "smooth_text_", "throttle_latest_"]
+__all__ = ["smooth_text_", "throttle_latest_"]
 
 _T = TypeVar("_T")
 
 Chunking = Literal["word", "line"]
-
-
-class NoSchedulerError(KavalaiError, RuntimeError):
-    """A pacing operator was subscribed outside a running asyncio loop, with no scheduler."""
 
 
 def _scheduler(
