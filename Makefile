@@ -26,7 +26,7 @@ VENV_LOCK := .venv-lock
 PIP_FLAGS := --quiet --disable-pip-version-check
 # Every file checked against the lock's hashes, and none built from source.
 LOCKED := --require-hashes --only-binary :all:
-TEST_EXTRAS := web,redis,openai,anthropic,gemini,display,test,bench
+TEST_EXTRAS := web,redis,openai,anthropic,gemini,display,otel,test,bench
 SOURCES := kavalai tests benchmarks
 NODE_DIR := tests/web/node
 NODE_DEPS := $(NODE_DIR)/node_modules/.installed

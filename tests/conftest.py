@@ -6,6 +6,7 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,15 @@ from playwright.async_api import Browser, async_playwright
 from starlette.types import ASGIApp
 
 from kavalai import StreamContent, Streamer
+
+#: kavalai's pytest plugin, which its entry point loads once kavalai is installed.
+PLUGIN = "kavalai.testing.pytest_plugin"
+# pytester runs the plugin's tests in an inner pytest; a tree whose installed metadata
+# predates the entry point (or belongs to another tree) loads the plugin itself.
+pytest_plugins = [
+    "pytester",
+    *(() if any(e.value == PLUGIN for e in entry_points(group="pytest11")) else (PLUGIN,)),
+]
 
 
 async def restart_without_reset(streamer: Streamer) -> None:

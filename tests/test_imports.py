@@ -10,10 +10,28 @@ import subprocess
 import sys
 
 #: The optional rooms: none of their modules is loaded by ``import kavalai``.
-ROOMS = ("kavalai.display", "kavalai.web", "kavalai.redis", "kavalai.providers")
+ROOMS = (
+    "kavalai.display",
+    "kavalai.web",
+    "kavalai.redis",
+    "kavalai.providers",
+    "kavalai.testing",
+    "kavalai.telemetry",
+)
 
 #: What the rooms depend on, from the extras: none is loaded by ``import kavalai``.
-DEPENDENCIES = ("starlette", "httpx", "redis", "openai", "anthropic", "google", "IPython", "rich")
+DEPENDENCIES = (
+    "starlette",
+    "httpx",
+    "redis",
+    "openai",
+    "anthropic",
+    "google",
+    "IPython",
+    "rich",
+    "opentelemetry",
+    "pytest",
+)
 
 
 def _run(code: str) -> str:

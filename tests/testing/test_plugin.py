@@ -1,0 +1,76 @@
+"""The pytest plugin: kavalai_recording replays a saved recording; --kavalai-record makes it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+#: The plugin loaded by name, whether or not an installed entry point would load it.
+PLUGIN_ARGS = (
+    *("-p", "no:kavalai", "-p", "kavalai.testing.pytest_plugin"),
+    *("-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function"),
+)
+
+TEST = """
+import asyncio
+from pathlib import Path
+
+from kavalai import Streamer
+
+
+async def live(streamer: Streamer) -> None:
+    Path("live-called").touch()
+    text = streamer.get_value_streamer("text")
+    for piece in ("Hel", "lo"):
+        await text.stream_partial(piece)
+        await asyncio.sleep(0)
+    await text.stream_complete()
+
+
+async def test_answer(kavalai_recording) -> None:
+    streamer = kavalai_recording.streamer("hello", live)
+    assert [message.value async for message in streamer] == ["Hel", "Hello", "Hello"]
+"""
+
+
+def test_the_flag_records_and_a_run_without_it_replays_without_the_live_call(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_answer=TEST)
+    pytester.runpytest(*PLUGIN_ARGS, "--kavalai-record").assert_outcomes(passed=1)
+    saved = Path(pytester.path, "recordings", "hello.jsonl").read_text(encoding="utf-8")
+    assert saved.splitlines()[0] == '{"kavalai_recording": 1}'
+    assert '"chunks":["Hel"]' in saved
+    Path(pytester.path, "live-called").unlink()
+
+    pytester.runpytest(*PLUGIN_ARGS).assert_outcomes(passed=1)
+    assert not Path(pytester.path, "live-called").exists()
+
+
+def test_a_missing_recording_fails_saying_how_to_record_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_answer=TEST)
+    result = pytester.runpytest(*PLUGIN_ARGS)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*RecordingNotFoundError: no recording 'hello'*--kavalai-record*"])
+    assert not Path(pytester.path, "live-called").exists()
+
+
+def test_a_test_that_ends_before_its_streamer_saves_nothing(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_answer=TEST.replace("asyncio.sleep(0)", "asyncio.sleep(60)").replace(
+            "assert [message.value async for message in streamer] ==",
+            "assert [(await anext(aiter(streamer))).value, 'Hello', 'Hello'] ==",
+        )
+    )
+    result = pytester.runpytest(*PLUGIN_ARGS, "--kavalai-record")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*recording *hello.jsonl not saved: the test ended before*"])
+    assert not Path(pytester.path, "recordings", "hello.jsonl").exists()
+
+
+def test_a_recording_name_must_make_a_file_name(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_answer=TEST.replace('streamer("hello"', 'streamer("../hello"'))
+    result = pytester.runpytest(*PLUGIN_ARGS)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*a recording's name becomes its file name*"])
