@@ -36,7 +36,7 @@ from .errors import (
     StreamValidationError,
 )
 from .reader import LogReader, MessageIterator, RawMessage
-from .streamer import Streamer, StreamerStatistics
+from .streamer import Streamer, StreamerStatistics, StreamerWatcher
 from .value_streamer import ValueStreamer
 
 if TYPE_CHECKING:
@@ -68,6 +68,7 @@ __all__ = [
     "Streamer",
     "StreamerStatistics",
     "StreamerTimeoutException",
+    "StreamerWatcher",
     "ValueStreamer",
     "__version__",
     "iterate",

@@ -29,6 +29,8 @@ from .errors import StreamClosedError, StreamRestartedError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from .streamer import StreamerWatcher
+
 __all__ = ["DEFAULT_HISTORY", "RESTART_NAME", "Ending", "Log", "Observer", "validate_history"]
 
 #: The name restart messages carry, kept from the original API.
@@ -68,6 +70,7 @@ class Log:
         "supervision",
         "timeout_seconds",
         "waiting",
+        "watcher",
     )
 
     def __init__(
@@ -96,6 +99,7 @@ class Log:
         self.restart_reason: str | None = None
         self.held = False  # ended only by close() or fail(), not by its last complete
         self.origin = 0  # where a consumer from the first message starts (see fold_to)
+        self.watcher: StreamerWatcher | None = None  # see Streamer.watch
 
     # Producers' changes.
 
@@ -222,6 +226,8 @@ class Log:
             for observer in tuple(observers):  # ending one disposes it, out of this list
                 subscribers.send_terminal(observer, never_registered(name))
         self.fan_out.end(self.error)
+        if self.watcher is not None:
+            self.watcher.ended(ending, self.error)
 
     # Consumers.
 
@@ -296,6 +302,8 @@ class Log:
             fan_out.deliver(seq, built if subscribed else None, stream if followed else None, chunk)
         if self.waiting.futures:
             self.waiting.wake()
+        if self.watcher is not None:
+            self.watcher.appended(seq, kind, None if stream is None else stream.info, chunk)
         if not pacing.readers:
             if built is not None and stream is not None and not stream.delta:
                 history.messages[-1] = None  # a cumulative value nobody else will read now

@@ -84,6 +84,8 @@ class LogReader(AsyncClosing):
         self._raised = False  # the Streamer's error, once, at the end of async for
         if self._reading:
             log.pacing.join(self._cursor)
+            if log.watcher is not None:
+                log.watcher.opened(self)
 
     @property
     def position(self) -> int:
@@ -137,9 +139,12 @@ class LogReader(AsyncClosing):
         if taken is None:
             self._at_head()
         elif self._reading:
-            new, pacing = cursor.pos, self._log.pacing
+            log = self._log
+            new, pacing = cursor.pos, log.pacing
             if new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures:
                 pacing.moved(cursor)
+            if log.watcher is not None:
+                log.watcher.taken(self, new)
         return taken
 
     def take_chunks(self, stream: StreamInfo, room: int) -> list[str]:
@@ -154,9 +159,12 @@ class LogReader(AsyncClosing):
         old = cursor.pos
         chunks = cursor.read_chunks(stream, room)
         if chunks and self._reading:
-            new, pacing = cursor.pos, self._log.pacing
+            log = self._log
+            new, pacing = cursor.pos, log.pacing
             if new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures:
                 pacing.moved(cursor)
+            if log.watcher is not None:
+                log.watcher.taken(self, new)
         return chunks
 
     def ready(self) -> bool:
@@ -321,10 +329,13 @@ class MessageIterator(AsyncClosing):
                 message = cursor.read()
                 if message is not None:
                     if reader._reading:
+                        log = self._log
                         new = cursor.pos
-                        pacing = self._log.pacing
+                        pacing = log.pacing
                         if new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures:
                             pacing.moved(cursor)
+                        if log.watcher is not None:
+                            log.watcher.taken(reader, new)
                     return message
             return await self._next()
         kept = self._kept

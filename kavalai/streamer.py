@@ -5,22 +5,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Coroutine
 from functools import partial
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from pydantic import BaseModel
 from reactivex import Observable, abc
 
 from ._consumers import values_of
-from ._log import DEFAULT_HISTORY, Log
+from ._history import Kind
+from ._log import DEFAULT_HISTORY, Ending, Log
 from ._loop import AsyncClosing
-from .content import StreamContent
+from .content import StreamContent, StreamInfo
 from .reader import LogReader, MessageIterator
 from .value_streamer import ValueStreamer
 
 if TYPE_CHECKING:
     from aioreactive import AsyncObservable
 
-__all__ = ["DEFAULT_HISTORY", "Streamer", "StreamerStatistics"]
+__all__ = ["DEFAULT_HISTORY", "Streamer", "StreamerStatistics", "StreamerWatcher"]
 
 
 class StreamerStatistics(NamedTuple):
@@ -32,6 +33,39 @@ class StreamerStatistics(NamedTuple):
     waiting_producers: int  #: producers waiting in ``stream_partial`` for room
     consumers: int = 0  #: iterating consumers and Rx subscribers following live messages
     history: int = 0  #: messages kept for exact replay
+
+
+class StreamerWatcher(Protocol):
+    """What :meth:`Streamer.watch` tells of a Streamer as it runs: for telemetry.
+
+    Every call is made on the Streamer's event loop, inside the push or the
+    read it tells of, so a watcher is quick and never raises. A Streamer
+    without a watcher pays one attribute test per message and per read.
+    """
+
+    def appended(
+        self, position: int, kind: Kind, stream: StreamInfo | None, chunk: str | None
+    ) -> None:
+        """A message was added at ``position``.
+
+        A ``partial`` of ``stream`` with its raw ``chunk``, a ``complete`` of
+        ``stream``, or a ``restart`` (``stream`` is ``None``, ``chunk`` too).
+        """
+
+    def opened(self, reader: LogReader) -> None:
+        """An iterating consumer or reader started; ``reader`` stands for it from now on."""
+
+    def taken(self, reader: LogReader, position: int) -> None:
+        """``reader`` took messages: it has every one before ``position`` now.
+
+        Told of each take by a consumer that paces the Streamer (every
+        ``async for``, :meth:`Streamer.messages`, paced :meth:`Streamer.reader`),
+        while the Streamer runs; not of Rx subscribers, which get each message
+        inside its push.
+        """
+
+    def ended(self, ending: Ending, error: Exception | None) -> None:
+        """The Streamer ended: ``finished``, ``failed`` (with ``error``) or ``closed``."""
 
 
 class Streamer(Observable[StreamContent], AsyncClosing):
@@ -246,6 +280,15 @@ class Streamer(Observable[StreamContent], AsyncClosing):
         such a stream.
         """
         return values_of(self._log, name)
+
+    def watch(self, watcher: StreamerWatcher | None) -> None:
+        """Tell ``watcher`` of every message added, every consumer's reads and the end.
+
+        One watcher a Streamer; ``None`` takes it off. For telemetry
+        (:func:`kavalai.telemetry.instrument` sets one): set it before the
+        producers and consumers start, so it is told of everything.
+        """
+        self._log.home.call_and_wait(partial(setattr, self._log, "watcher", watcher))
 
     def statistics(self) -> StreamerStatistics:
         """Return the backlog, its limit, active streams, waiting producers and consumers."""
