@@ -82,10 +82,11 @@ class LogReader(AsyncClosing):
         self._done = False
         self._warned = False
         self._raised = False  # the Streamer's error, once, at the end of async for
+        self._told: Callable[[int], None] | None = None  # the watcher, after each take
         if self._reading:
             log.pacing.join(self._cursor)
             if log.watcher is not None:
-                log.watcher.opened(self)
+                self._told = log.watcher.opened(self)
 
     @property
     def position(self) -> int:
@@ -139,12 +140,11 @@ class LogReader(AsyncClosing):
         if taken is None:
             self._at_head()
         elif self._reading:
-            log = self._log
-            new, pacing = cursor.pos, log.pacing
+            new, pacing = cursor.pos, self._log.pacing
             if new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures:
                 pacing.moved(cursor)
-            if log.watcher is not None:
-                log.watcher.taken(self, new)
+            if self._told is not None:
+                self._told(new)
         return taken
 
     def take_chunks(self, stream: StreamInfo, room: int) -> list[str]:
@@ -159,12 +159,11 @@ class LogReader(AsyncClosing):
         old = cursor.pos
         chunks = cursor.read_chunks(stream, room)
         if chunks and self._reading:
-            log = self._log
-            new, pacing = cursor.pos, log.pacing
+            new, pacing = cursor.pos, self._log.pacing
             if new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures:
                 pacing.moved(cursor)
-            if log.watcher is not None:
-                log.watcher.taken(self, new)
+            if self._told is not None:
+                self._told(new)
         return chunks
 
     def ready(self) -> bool:
@@ -329,13 +328,12 @@ class MessageIterator(AsyncClosing):
                 message = cursor.read()
                 if message is not None:
                     if reader._reading:
-                        log = self._log
                         new = cursor.pos
-                        pacing = log.pacing
+                        pacing = self._log.pacing
                         if new >> REPORT_SHIFT != old >> REPORT_SHIFT or pacing.producers.futures:
                             pacing.moved(cursor)
-                        if log.watcher is not None:
-                            log.watcher.taken(reader, new)
+                        if reader._told is not None:
+                            reader._told(new)
                     return message
             return await self._next()
         kept = self._kept

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -40,7 +40,9 @@ class StreamerWatcher(Protocol):
 
     Every call is made on the Streamer's event loop, inside the push or the
     read it tells of, so a watcher is quick and never raises. A Streamer
-    without a watcher pays one attribute test per message and per read.
+    without a watcher pays one attribute test per message and per read; a
+    consumer that started before the watcher was set, or taken off, goes on
+    as it was.
     """
 
     def appended(
@@ -52,16 +54,14 @@ class StreamerWatcher(Protocol):
         ``stream``, or a ``restart`` (``stream`` is ``None``, ``chunk`` too).
         """
 
-    def opened(self, reader: LogReader) -> None:
-        """An iterating consumer or reader started; ``reader`` stands for it from now on."""
+    def opened(self, reader: LogReader) -> Callable[[int], None] | None:
+        """A consumer that paces the Streamer started; ``reader`` stands for it.
 
-    def taken(self, reader: LogReader, position: int) -> None:
-        """``reader`` took messages: it has every one before ``position`` now.
-
-        Told of each take by a consumer that paces the Streamer (every
-        ``async for``, :meth:`Streamer.messages`, paced :meth:`Streamer.reader`),
-        while the Streamer runs; not of Rx subscribers, which get each message
-        inside its push.
+        Every ``async for``, :meth:`Streamer.messages` and paced
+        :meth:`Streamer.reader` is one; Rx subscribers are not (they get each
+        message inside its push). Return what to call after each of its takes
+        while the Streamer runs, with its position then (it has every message
+        before it), or ``None`` not to be told.
         """
 
     def ended(self, ending: Ending, error: Exception | None) -> None:

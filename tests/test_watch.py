@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from kavalai import LogReader, Streamer, StreamInfo
 from kavalai.wire import RecordReader
 
@@ -18,12 +20,11 @@ class Notes:
     ) -> None:
         self.calls.append(("appended", position, kind, stream and stream.name, chunk))
 
-    def opened(self, reader: LogReader) -> None:
+    def opened(self, reader: LogReader) -> Callable[[int], None]:
+        number = len(self.readers)
         self.readers.append(reader)
-        self.calls.append(("opened", self.readers.index(reader)))
-
-    def taken(self, reader: LogReader, position: int) -> None:
-        self.calls.append(("taken", self.readers.index(reader), position))
+        self.calls.append(("opened", number))
+        return lambda position: self.calls.append(("taken", number, position))
 
     def ended(self, ending: str, error: Exception | None) -> None:
         self.calls.append(("ended", ending, error and str(error)))
@@ -89,6 +90,21 @@ async def test_rx_subscribers_are_not_told_as_takes() -> None:
     await text.stream_complete()
     assert got == ["a", "a"]
     assert [call[0] for call in notes.calls] == ["appended", "appended", "ended"]
+
+
+async def test_a_watcher_that_returns_none_is_not_told_of_that_consumers_takes() -> None:
+    class Quiet(Notes):
+        def opened(self, reader: LogReader) -> None:  # type: ignore[override]
+            super().opened(reader)
+
+    streamer, notes = Streamer(), Quiet()
+    streamer.watch(notes)
+    text = streamer.get_value_streamer("text")
+    messages = streamer.messages()
+    await text.stream_partial("a")
+    await text.stream_complete()
+    assert [message.type async for message in messages] == ["partial", "complete"]
+    assert [call[0] for call in notes.calls] == ["opened", "appended", "appended", "ended"]
 
 
 async def test_a_watcher_taken_off_is_told_nothing_more() -> None:

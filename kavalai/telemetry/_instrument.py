@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import time
 from array import array
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, finalize, ref
 
 from opentelemetry import metrics, trace
 from opentelemetry.trace import Status, StatusCode
@@ -44,14 +44,29 @@ class _Stream:
 
 
 class _Consumer:
-    __slots__ = ("first", "lag", "opened", "position", "recorded")
+    """One consumer's reads; the reader calls :meth:`taken` after each of its takes."""
 
-    def __init__(self, opened: float) -> None:
-        self.opened = opened
+    __slots__ = ("first", "lag", "opened", "position", "reader", "recorded", "telemetry", "times")
+
+    def __init__(
+        self, telemetry: StreamerTelemetry, reader: LogReader, times: array[float]
+    ) -> None:
+        self.telemetry = telemetry
+        self.reader = ref(reader)
+        self.times = times  # each message's push, by position: the telemetry's own
+        self.opened = _now()
         self.first: float | None = None
         self.lag = 0.0  # the longest seen, seconds from a message's push to its take
         self.position = 0
         self.recorded = False
+
+    def taken(self, position: int) -> None:
+        lag = _now() - self.times[position - 1]
+        if lag > self.lag:
+            self.lag = lag
+        self.position = position
+        if self.first is None or self.telemetry.ended_at is not None:
+            self.telemetry.taken_rarely(self, position)
 
 
 class _Instruments:
@@ -107,58 +122,53 @@ class StreamerTelemetry:
         self._start = _now()
         self.span = tracer.start_span("kavalai.streamer", attributes=self._attributes)
         self._times = array("d")  # each message's push, by position
+        self._note_time = self._times.append
         self._streams: dict[int, _Stream] = {}  # by serial, in the order they appeared
-        self._consumers: WeakKeyDictionary[LogReader, _Consumer] = WeakKeyDictionary()
+        # By id(reader), each let go when its reader is: holding a reader would keep
+        # it pacing the Streamer after its consumer left.
+        self._consumers: dict[int, _Consumer] = {}
         self._reasons: list[str] = []
         self._usage: dict[str, int] = {}
-        self._ended = False
+        self.ended_at: int | None = None  # the Streamer's last position, once it ended
 
     def appended(
         self, position: int, kind: str, stream: StreamInfo | None, chunk: str | None
     ) -> None:
         """Note a message: its time, and a chunk's size (see :class:`kavalai.StreamerWatcher`)."""
         now = _now()
-        self._times.append(now)
-        if stream is None:
-            self.span.add_event("kavalai.restart", {"kavalai.position": position})
-            return
-        state = self._streams.get(stream.serial)
-        if state is None:
-            state = self._streams[stream.serial] = _Stream(stream)
-        if chunk is not None:
-            if not state.chunks:
-                state.first = now
+        self._note_time(now)
+        if chunk is not None:  # the common case first, and short: it runs in every push
+            state = self._streams.get(stream.serial)  # type: ignore[union-attr]
+            if state is None:
+                state = self._open_stream(stream, now)  # type: ignore[arg-type]
             state.chunks += 1
             state.bytes += len(chunk) if chunk.isascii() else len(chunk.encode())
             state.last = now
             if state.finish is not None:
                 state.finish.append(chunk)
-        elif kind == "complete":
-            self._close_stream(state)
+        elif stream is None:
+            self.span.add_event("kavalai.restart", {"kavalai.position": position})
+        else:
+            self._close_stream(self._streams.get(stream.serial) or self._open_stream(stream, now))
 
-    def opened(self, reader: LogReader) -> None:
-        """Note a consumer's start."""
-        self._consumers[reader] = _Consumer(_now())
+    def opened(self, reader: LogReader) -> Callable[[int], None]:
+        """Note a consumer's start; returns what its reader calls after each take."""
+        key = id(reader)
+        self._consumers[key] = consumer = _Consumer(self, reader, self._times)
+        finalize(reader, self._let_go, key, consumer)
+        return consumer.taken
 
-    def taken(self, reader: LogReader, position: int) -> None:
-        """Note how far behind the producer a consumer's take was."""
-        consumer = self._consumers.get(reader)
-        if consumer is None:
-            return
-        now = _now()
+    def taken_rarely(self, consumer: _Consumer, position: int) -> None:
+        """A consumer's first message, or a take after the Streamer ended."""
         if consumer.first is None:
-            consumer.first = now
+            consumer.first = now = _now()
             self._instruments.time_to_first_message.record(now - consumer.opened, self._attributes)
-        lag = now - self._times[position - 1]
-        if lag > consumer.lag:
-            consumer.lag = lag
-        consumer.position = position
-        if self._ended and position == len(self._times):
+        if self.ended_at is not None and position == len(self._times):
             self._record_consumer(consumer)
 
     def ended(self, ending: str, error: Exception | None) -> None:
         """End the span, with the streams, the provider's answer and the ending."""
-        self._ended = True
+        self.ended_at = len(self._times)
         span = self.span
         span.set_attribute("kavalai.streams", [s.info.name for s in self._streams.values()])
         span.set_attribute("kavalai.messages", len(self._times))
@@ -177,9 +187,15 @@ class StreamerTelemetry:
             span.set_status(Status(StatusCode.ERROR, str(error)))
         span.end()
         head = len(self._times)
-        for reader, consumer in list(self._consumers.items()):
-            if consumer.position == head or reader.done:
+        for consumer in list(self._consumers.values()):
+            reader = consumer.reader()
+            if consumer.position == head or reader is None or reader.done:
                 self._record_consumer(consumer)
+
+    def _open_stream(self, stream: StreamInfo, now: float) -> _Stream:
+        state = self._streams[stream.serial] = _Stream(stream)
+        state.first = now
+        return state
 
     def _close_stream(self, state: _Stream) -> None:
         instruments, info = self._instruments, state.info
@@ -222,6 +238,12 @@ class StreamerTelemetry:
                 tokens = next((usage[k] for k in keys if isinstance(usage.get(k), int)), None)
                 if tokens is not None:
                     self._usage[name] = tokens  # for n > 1, every choice has the request's
+
+    def _let_go(self, key: int, consumer: _Consumer) -> None:
+        """A reader was collected: its consumer has read all it will."""
+        if self._consumers.get(key) is consumer:
+            del self._consumers[key]
+        self._record_consumer(consumer)
 
     def _record_consumer(self, consumer: _Consumer) -> None:
         if consumer.recorded:
