@@ -31,10 +31,11 @@ _USAGE_KEYS = {  # the GenAI names of the token counts in each provider's usage 
 
 
 class _Stream:
-    __slots__ = ("bytes", "chunks", "finish", "first", "info", "last")
+    __slots__ = ("bytes", "chunks", "closed", "finish", "first", "info", "last")
 
     def __init__(self, info: StreamInfo) -> None:
         self.info = info
+        self.closed = False
         self.chunks = 0
         self.bytes = 0
         self.first = 0.0
@@ -65,8 +66,8 @@ class _Consumer:
         if lag > self.lag:
             self.lag = lag
         self.position = position
-        if self.first is None or self.telemetry.ended_at is not None:
-            self.telemetry.taken_rarely(self, position)
+        if self.first is None or self.telemetry._ended_at is not None:
+            self.telemetry._first_or_late(self, position)
 
 
 class _Instruments:
@@ -129,7 +130,7 @@ class StreamerTelemetry:
         self._consumers: dict[int, _Consumer] = {}
         self._reasons: list[str] = []
         self._usage: dict[str, int] = {}
-        self.ended_at: int | None = None  # the Streamer's last position, once it ended
+        self._ended_at: int | None = None  # the Streamer's last position, once it ended
 
     def appended(
         self, position: int, kind: str, stream: StreamInfo | None, chunk: str | None
@@ -137,10 +138,10 @@ class StreamerTelemetry:
         """Note a message: its time, and a chunk's size (see :class:`kavalai.StreamerWatcher`)."""
         now = _now()
         self._note_time(now)
-        if chunk is not None:  # the common case first, and short: it runs in every push
-            state = self._streams.get(stream.serial)  # type: ignore[union-attr]
+        if chunk is not None and stream is not None:  # the common case, short: every push
+            state = self._streams.get(stream.serial)
             if state is None:
-                state = self._open_stream(stream, now)  # type: ignore[arg-type]
+                state = self._open_stream(stream, now)
             state.chunks += 1
             state.bytes += len(chunk) if chunk.isascii() else len(chunk.encode())
             state.last = now
@@ -158,17 +159,20 @@ class StreamerTelemetry:
         finalize(reader, self._let_go, key, consumer)
         return consumer.taken
 
-    def taken_rarely(self, consumer: _Consumer, position: int) -> None:
+    def _first_or_late(self, consumer: _Consumer, position: int) -> None:
         """A consumer's first message, or a take after the Streamer ended."""
         if consumer.first is None:
             consumer.first = now = _now()
             self._instruments.time_to_first_message.record(now - consumer.opened, self._attributes)
-        if self.ended_at is not None and position == len(self._times):
+        if self._ended_at is not None and position == len(self._times):
             self._record_consumer(consumer)
 
     def ended(self, ending: str, error: Exception | None) -> None:
         """End the span, with the streams, the provider's answer and the ending."""
-        self.ended_at = len(self._times)
+        self._ended_at = len(self._times)
+        for state in self._streams.values():
+            if not state.closed:  # retired for a retry, or cut off by the end
+                self._close_stream(state)
         span = self.span
         span.set_attribute("kavalai.streams", [s.info.name for s in self._streams.values()])
         span.set_attribute("kavalai.messages", len(self._times))
@@ -198,6 +202,7 @@ class StreamerTelemetry:
         return state
 
     def _close_stream(self, state: _Stream) -> None:
+        state.closed = True
         instruments, info = self._instruments, state.info
         attributes = {**self._attributes, "kavalai.stream.name": info.name}
         if state.chunks:

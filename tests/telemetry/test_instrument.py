@@ -171,7 +171,7 @@ async def test_a_failure_sets_the_spans_status_and_error_type(exported: Exported
     assert span.attributes is not None
     assert span.attributes["error.type"] == "ConnectionError"
     assert span.attributes["kavalai.ending"] == "failed"
-    assert [event.name for event in span.events] == ["exception"]
+    assert [event.name for event in span.events] == ["kavalai.stream", "exception"]
 
 
 async def test_a_restart_is_an_event_of_the_span(exported: Exported) -> None:
@@ -219,3 +219,27 @@ async def test_a_streamer_not_instrumented_exports_nothing(exported: Exported) -
     [message async for message in streamer]
     assert exported.finished_spans() == ()
     assert exported.points() == {}
+
+
+async def test_a_retired_stream_and_one_cut_off_still_get_their_event(exported: Exported) -> None:
+    streamer = instrumented(exported)
+    text = streamer.get_value_streamer("text")
+    await text.stream_partial("draft")
+    await streamer.stream_restart("retry")
+    streamer.reset_active()
+    again = streamer.get_value_streamer("text")
+    notes = streamer.get_value_streamer("notes")
+    await again.stream_partial("final")
+    await again.stream_complete()
+    await notes.stream_partial("cut")
+    await streamer.aclose()
+    (span,) = exported.finished_spans()
+    events = [dict(event.attributes or {}) for event in span.events]
+    assert [(e.get("kavalai.stream.name"), e.get("kavalai.stream.bytes")) for e in events] == [
+        (None, None),  # the restart
+        ("text", 5),
+        ("text", 5),
+        ("notes", 3),
+    ]
+    assert dict(span.attributes or {})["kavalai.streams"] == ("text", "text", "notes")
+    assert dict(span.attributes or {})["kavalai.ending"] == "closed"
