@@ -1,6 +1,6 @@
 """The ``demo`` command: a recorded model response, replayed through a Streamer, live.
 
-A producer task pushes the chunks of ``data/demo_response.json``, a ``thought`` text stream
+A producer task pushes the chunks of ``data/demo_response.jsonl``, a ``thought`` text stream
 and a ``result`` JSON stream (a :class:`ResearchAnswer`), into one Streamer, each after its
 recorded delay. The consumer reads the result through the library's operators, typed
 partials of the answer and each record as soon as it closes, iterates the Streamer for the

@@ -1,19 +1,22 @@
 """The demo's recording: a model response, its events and their replay into a Streamer.
 
-``data/demo_response.json`` holds the chunks a model wrote for two streams, a
-``thought`` text and a ``result`` JSON (a :class:`ResearchAnswer`), each with
-its delay. The ``demo`` command and the demo web page replay it.
+``data/demo_response.jsonl`` holds the chunks a model wrote for two streams, a
+``thought`` text and a ``result`` JSON (a :class:`ResearchAnswer`), each at its
+time: a recording of :mod:`kavalai.testing`, so ``Recording.load(...).play()``
+replays it too. The ``demo`` command and the demo web page replay its events.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from .value_streamer import ValueStreamer
+from .wire import Record as WireRecord
 
 __all__ = ["MAX_REPLAY_SECONDS", "Event", "Record", "ResearchAnswer", "load_recording", "replay"]
 
@@ -57,9 +60,28 @@ class Event(BaseModel):
 
 
 def load_recording() -> list[Event]:
-    """Read the recording shipped inside the package, events in the order written."""
-    resource = resources.files("kavalai").joinpath("data/demo_response.json")
-    return TypeAdapter(list[Event]).validate_json(resource.read_text(encoding="utf-8"))
+    """Read the recording shipped inside the package, events in the order written.
+
+    Each partial chunk and each completion is an event, its delay the time
+    since the one before, in whole milliseconds as recorded.
+    """
+    resource = resources.files("kavalai").joinpath("data/demo_response.jsonl")
+    events: list[dict[str, object]] = []
+    before = 0.0
+    for line in resource.read_text(encoding="utf-8").splitlines()[1:]:
+        t = json.loads(line)["t"]
+        record = WireRecord.from_json(line)
+        delay_ms = round((t - before) * 1000)
+        before = t
+        if record.kind == "partial":
+            for chunk in record.chunks:
+                events.append({"stream": record.name, "delay_ms": delay_ms, "chunk": chunk})
+                delay_ms = 0
+        elif record.kind == "complete":
+            events.append({"stream": record.name, "delay_ms": delay_ms, "complete": True})
+        elif record.kind not in ("stream", "end"):
+            raise ValueError(f"the demo's recording has a {record.kind!r} record: {line[:80]}")
+    return TypeAdapter(list[Event]).validate_python(events)
 
 
 async def replay(streams: dict[str, ValueStreamer], events: list[Event], *, fast: bool) -> None:

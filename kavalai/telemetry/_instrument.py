@@ -47,7 +47,7 @@ class _Stream:
 class _Consumer:
     """One consumer's reads; the reader calls :meth:`taken` after each of its takes."""
 
-    __slots__ = ("first", "lag", "opened", "position", "reader", "recorded", "telemetry", "times")
+    __slots__ = ("first", "lag", "opened", "rare", "reader", "recorded", "telemetry", "times")
 
     def __init__(
         self, telemetry: StreamerTelemetry, reader: LogReader, times: array[float]
@@ -58,15 +58,14 @@ class _Consumer:
         self.opened = _now()
         self.first: float | None = None
         self.lag = 0.0  # the longest seen, seconds from a message's push to its take
-        self.position = 0
+        self.rare = True  # its first take is to come, or the Streamer ended: look closer
         self.recorded = False
 
     def taken(self, position: int) -> None:
         lag = _now() - self.times[position - 1]
         if lag > self.lag:
             self.lag = lag
-        self.position = position
-        if self.first is None or self.telemetry._ended_at is not None:
+        if self.rare:
             self.telemetry._first_or_late(self, position)
 
 
@@ -161,6 +160,7 @@ class StreamerTelemetry:
 
     def _first_or_late(self, consumer: _Consumer, position: int) -> None:
         """A consumer's first message, or a take after the Streamer ended."""
+        consumer.rare = self._ended_at is not None
         if consumer.first is None:
             consumer.first = now = _now()
             self._instruments.time_to_first_message.record(now - consumer.opened, self._attributes)
@@ -192,8 +192,9 @@ class StreamerTelemetry:
         span.end()
         head = len(self._times)
         for consumer in list(self._consumers.values()):
+            consumer.rare = True
             reader = consumer.reader()
-            if consumer.position == head or reader is None or reader.done:
+            if reader is None or reader.done or reader.position == head:
                 self._record_consumer(consumer)
 
     def _open_stream(self, stream: StreamInfo, now: float) -> _Stream:
