@@ -77,6 +77,8 @@ def run_row(tree: Path, telemetry: bool, messages: int = MANY, counting: bool = 
     """
     code = ROW.format(benchmarks=str(ROOT / "benchmarks"), telemetry=telemetry, messages=messages)
     environment = {**os.environ, "PYTHONPATH": str(tree)}
+    if counting:  # the same hashes, so the same dict layouts, in every run
+        environment["PYTHONHASHSEED"] = "0"
     valgrind = [
         "valgrind",
         "--tool=cachegrind",
