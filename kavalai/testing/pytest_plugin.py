@@ -16,6 +16,7 @@ import pytest
 if TYPE_CHECKING:
     from ..streamer import Streamer
     from ._record import Recorder
+    from .sse import SseRecordingProxy, SseReplayServer
 
 __all__ = [
     "RECORD_FLAG",
@@ -55,6 +56,7 @@ class Recordings:
         self.recording = recording
         self._recorders: list[tuple[Path, Recorder]] = []
         self._unfinished: list[Path] = []
+        self._proxies: list[tuple[Path, SseRecordingProxy]] = []
 
     def path(self, name: str) -> Path:
         """The file of the recording called ``name``."""
@@ -102,6 +104,36 @@ class Recordings:
         streamer.start(live(streamer))
         return streamer
 
+    def sse(
+        self, name: str, upstream: str, *, speed: float | None = None
+    ) -> SseRecordingProxy | SseReplayServer:
+        """An HTTP server on 127.0.0.1 standing for the provider at ``upstream``.
+
+        Replaying, it answers from the saved ``recordings/{name}.sse.jsonl``
+        (:class:`~kavalai.testing.sse.SseReplayServer`) and ``upstream`` is never
+        reached; with ``--kavalai-record`` it forwards each request there and
+        records the answers (:class:`~kavalai.testing.sse.SseRecordingProxy`),
+        saved when the test returns. Use it as an async context manager, and
+        point the SDK client at its ``url``.
+
+        Raises:
+            RecordingNotFoundError: replaying, and the recording was never saved.
+        """
+        from ._record import RecordingNotFoundError
+        from .sse import SseRecording, SseRecordingProxy, SseReplayServer
+
+        path = self.path(f"{name}.sse")
+        if self.recording:
+            proxy = SseRecordingProxy(upstream)
+            self._proxies.append((path, proxy))
+            return proxy
+        if not path.exists():
+            raise RecordingNotFoundError(
+                f"no SSE recording {name!r} at {path}; run pytest {RECORD_FLAG} once to "
+                f"record it from {upstream}"
+            )
+        return SseReplayServer(SseRecording.load(path), speed)
+
     def save(self) -> list[Path]:
         """Save the recordings whose Streamer ended; return those of the others, not saved.
 
@@ -116,6 +148,9 @@ class Recordings:
                 recorder.close()
                 unfinished.append(path)
         self._recorders.clear()
+        for path, proxy in self._proxies:
+            proxy.recording.save(path)
+        self._proxies.clear()
         self._unfinished += unfinished
         return self._unfinished
 
