@@ -18,6 +18,8 @@ PARTS = [
     ("import kavalai.display._terminal", "rich", "display"),
     ("import kavalai.display._notebook", "IPython", "display"),
     ("import kavalai; kavalai.Streamer().to_async_observable()", "aioreactive", "aio"),
+    ("import kavalai.telemetry", "opentelemetry", "otel"),
+    ("from kavalai.testing.sse import SseRecordingProxy as P; P('http://x')", "httpx", "web"),
 ]
 
 

@@ -30,6 +30,7 @@ import time
 from http import HTTPStatus
 from typing import Any, Self
 
+from .._extras import missing_extra
 from ..errors import KavalaiError
 from ._sse_format import SseExchange, SseRecording, json_or_text
 
@@ -162,6 +163,10 @@ class SseRecordingProxy(_Loopback):
     _DROPPED = frozenset(("host", "content-length", "accept-encoding", "connection"))
 
     def __init__(self, upstream: str, timeout: float = 60.0) -> None:
+        try:
+            import httpx  # noqa: F401  (here, so a missing one is said before any request)
+        except ImportError as error:
+            raise missing_extra("kavalai.testing.sse's proxy", "httpx", "web") from error
         super().__init__()
         self.upstream = upstream.rstrip("/")
         self.recording = SseRecording()
