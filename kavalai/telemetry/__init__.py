@@ -29,7 +29,9 @@ that is not instrumented pays one attribute test per message and per read.
   message's push to its take, recorded once it has read the Streamer's last
   message (or stopped reading).
 
-Every metric carries the attributes given to :func:`instrument`.
+Every metric carries the attributes given to :func:`instrument`. To tell each
+consumer's lag, the telemetry keeps the time of every message's push: 8 bytes a
+message, for the Streamer's life.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from kavalai.providers import Finish
 from kavalai.providers.openai import stream_chat_completion
 from kavalai.telemetry import instrument
 from kavalai.testing.sse import SseRecording, SseReplayServer
+from kavalai.wire import RecordReader
 
 from .conftest import Exported
 
@@ -243,3 +244,24 @@ async def test_a_retired_stream_and_one_cut_off_still_get_their_event(exported: 
     ]
     assert dict(span.attributes or {})["kavalai.streams"] == ("text", "text", "notes")
     assert dict(span.attributes or {})["kavalai.ending"] == "closed"
+
+
+async def test_a_transport_and_a_consumer_that_left_early_get_their_lag_once(
+    exported: Exported,
+) -> None:
+    streamer = instrumented(exported)
+    text = streamer.get_value_streamer("text", stream_delta=True)
+    transport, leaving = RecordReader(streamer), streamer.messages()
+    for chunk in "abc":
+        await text.stream_partial(chunk)
+    assert (await anext(leaving)).value == "a"
+    await leaving.aclose()
+    async with asyncio.timeout(5):
+        assert [record.kind for record in await transport.read()] == ["stream", "partial"]
+        await text.stream_complete()
+        while not transport.done:
+            await transport.read()
+    (lags,) = exported.points()["kavalai.consumer.lag"]
+    assert lags.count == 2
+    (firsts,) = exported.points()["kavalai.consumer.time_to_first_message"]
+    assert firsts.count == 2

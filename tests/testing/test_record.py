@@ -228,3 +228,15 @@ async def test_a_recorder_closed_early_keeps_what_it_recorded() -> None:
     assert not recorder.done
     assert [wire.kind for _, wire in recorder.recording.entries] == ["stream", "partial"]
     await streamer.aclose()
+
+
+async def test_a_recorder_never_holds_a_paced_producer_back() -> None:
+    streamer = Streamer(max_buffer=2)
+    recorder = record(streamer)
+    text = streamer.get_value_streamer("text")
+    async with asyncio.timeout(5):
+        for index in range(100):
+            await text.stream_partial(str(index))
+        await text.stream_complete()
+        recording = await recorder.wait()
+    assert sum(len(wire.chunks) for _, wire in recording.entries) == 100
