@@ -59,9 +59,9 @@ class StreamerWatcher(Protocol):
 
         Every ``async for``, :meth:`Streamer.messages` and paced
         :meth:`Streamer.reader` is one; Rx subscribers are not (they get each
-        message inside its push). Return what to call after each of its takes
-        while the Streamer runs, with its position then (it has every message
-        before it), or ``None`` not to be told.
+        message inside its push). Return what to call after each of its takes,
+        until it has taken the last message or left, with its position then (it
+        has every message before it); or ``None`` not to be told.
         """
 
     def ended(self, ending: Ending, error: Exception | None) -> None:
