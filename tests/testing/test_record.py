@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -240,3 +241,18 @@ async def test_a_recorder_never_holds_a_paced_producer_back() -> None:
         await text.stream_complete()
         recording = await recorder.wait()
     assert sum(len(wire.chunks) for _, wire in recording.entries) == 100
+
+
+async def test_a_late_recording_replays_the_catch_up_a_late_consumer_gets() -> None:
+    streamer = Streamer(history=8)
+    text = streamer.get_value_streamer("text")
+    for index in range(100):
+        await text.stream_partial(f"{index} ")
+    recorder, late = record(streamer), streamer.messages()  # both start here
+    await text.stream_partial("last")
+    await text.stream_complete()
+    async with asyncio.timeout(5):
+        original = [message.model_dump_json() async for message in late]
+        replayed, error = await seen((await recorder.wait()).play())
+    assert json.loads(original[0])["type"] == "restart"
+    assert (replayed, error) == (original, None)
