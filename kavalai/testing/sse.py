@@ -23,6 +23,7 @@ detail is written.
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import codecs
 import json
@@ -54,7 +55,7 @@ class SseRecordingError(KavalaiError, RuntimeError):
     """An answer cannot be recorded as text: it came compressed."""
 
 
-class _Loopback:
+class _Loopback(abc.ABC):
     """An HTTP/1.1 server on 127.0.0.1 answering one request a connection."""
 
     def __init__(self) -> None:
@@ -94,10 +95,11 @@ class _Loopback:
             self._handlers.discard(task)
             writer.close()
 
+    @abc.abstractmethod
     async def _answer(
         self, method: str, path: str, headers: dict[str, str], body: bytes, writer: _Writer
     ) -> None:
-        raise NotImplementedError
+        """Answer one request: the proxy forwards it, the replay server plays an exchange."""
 
 
 class SseReplayServer(_Loopback):
