@@ -20,8 +20,11 @@ __all__ = [
     "KavalaiError",
     "NoSchedulerError",
     "PublishError",
+    "RecordingFormatError",
+    "RecordingNotFoundError",
     "RemoteStreamError",
     "ResponseFailedError",
+    "SseRecordingError",
     "StreamClosedError",
     "StreamRestartedError",
     "StreamUnavailableError",
@@ -254,3 +257,15 @@ class BadEscapeError(KavalaiError, ValueError):
 
 class NoSchedulerError(KavalaiError, RuntimeError):
     """A pacing operator was subscribed outside a running asyncio loop, with no scheduler."""
+
+
+class RecordingFormatError(KavalaiError, ValueError):
+    """A file is not a recording of this format; the message names the line and what is wrong."""
+
+
+class RecordingNotFoundError(KavalaiError, FileNotFoundError):
+    """A test asked to replay a recording that was never saved; record it first."""
+
+
+class SseRecordingError(KavalaiError, RuntimeError):
+    """An answer cannot be recorded as text: it came compressed."""

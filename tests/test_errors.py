@@ -42,6 +42,9 @@ BUILT_IN_BASES = [
     (StreamerTimeoutException, Exception),
     (errors.PathError, Exception),
     (errors.NoSchedulerError, RuntimeError),
+    (errors.RecordingFormatError, ValueError),
+    (errors.RecordingNotFoundError, FileNotFoundError),
+    (errors.SseRecordingError, RuntimeError),
 ]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from ..errors import KavalaiError
+from ..errors import RecordingFormatError, RecordingNotFoundError
 from ..streamer import Streamer
 from ..wire import Record, RecordReader, Replica
 
@@ -25,14 +25,6 @@ __all__ = [
 
 #: The value of the header line's ``kavalai_recording`` field: the format's version.
 FORMAT = 1
-
-
-class RecordingFormatError(KavalaiError, ValueError):
-    """A file is not a recording of this format; the message names the line and what is wrong."""
-
-
-class RecordingNotFoundError(KavalaiError, FileNotFoundError):
-    """A test asked to replay a recording that was never saved; record it first."""
 
 
 class Entry(NamedTuple):

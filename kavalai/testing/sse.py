@@ -32,7 +32,7 @@ from http import HTTPStatus
 from typing import Any, Self
 
 from .._extras import missing_extra
-from ..errors import KavalaiError
+from ..errors import SseRecordingError
 from ._sse_format import SseExchange, SseRecording, json_or_text
 
 __all__ = [
@@ -49,10 +49,6 @@ KEPT_HEADERS = frozenset(("content-type", "x-request-id", "request-id"))
 
 
 _Writer = asyncio.StreamWriter
-
-
-class SseRecordingError(KavalaiError, RuntimeError):
-    """An answer cannot be recorded as text: it came compressed."""
 
 
 class _Loopback(abc.ABC):
