@@ -21,7 +21,7 @@ __all__ = [
 #: Without a ``max_buffer``, a producer still hands the event loop to the
 #: iterating readers once the slowest is this many messages behind, so a
 #: producer that never suspends cannot pile up every message before they run.
-YIELD_THRESHOLD = 256
+YIELD_THRESHOLD = 64
 
 #: While no producer waits, a reader tells the pacing where it is only when
 #: it passes a multiple of this (a power of two): see :class:`Pacing`.
