@@ -86,6 +86,18 @@ def start_redis(
     raise RuntimeError("redis-server did not start")
 
 
+async def publish_times(redis: Redis, key: str) -> None:
+    """Publish LATENCY_MESSAGES chunks at ``key``, each the time it was pushed, 1 ms apart."""
+    streamer = Streamer(stream_delta=True)
+    publisher = asyncio.ensure_future(Publisher(streamer, redis, key).run())
+    text = streamer.get_value_streamer("text")
+    for _ in range(LATENCY_MESSAGES):
+        await text.stream_partial(f"{time.time():.6f}")
+        await asyncio.sleep(0.001)
+    await text.stream_complete()
+    await publisher
+
+
 async def publish(redis: Redis, key: str, messages: int) -> float:
     streamer = Streamer(stream_delta=True, max_buffer=1024)
     publisher = asyncio.ensure_future(Publisher(streamer, redis, key).run())
@@ -120,14 +132,7 @@ async def latency(redis: Redis, port: int) -> list[float]:
     )
     assert reader.stdout is not None
     assert await reader.stdout.readline() == b"ready\n"
-    streamer = Streamer(stream_delta=True)
-    publisher = asyncio.ensure_future(Publisher(streamer, redis, "bench:latency").run())
-    text = streamer.get_value_streamer("text")
-    for _ in range(LATENCY_MESSAGES):
-        await text.stream_partial(f"{time.time():.6f}")
-        await asyncio.sleep(0.001)
-    await text.stream_complete()
-    await publisher
+    await publish_times(redis, "bench:latency")
     output, _ = await reader.communicate()
     latencies: list[float] = json.loads(output)
     return latencies
@@ -204,14 +209,7 @@ async def live_readers(port: int) -> list[float]:
     for reader in readers:
         assert reader.stdout is not None
         assert await reader.stdout.readline() == b"ready\n"
-    streamer = Streamer(stream_delta=True)
-    publisher = asyncio.ensure_future(Publisher(streamer, redis, "bench:live").run())
-    text = streamer.get_value_streamer("text")
-    for _ in range(LATENCY_MESSAGES):
-        await text.stream_partial(f"{time.time():.6f}")
-        await asyncio.sleep(0.001)
-    await text.stream_complete()
-    await publisher
+    await publish_times(redis, "bench:live")
     latencies: list[float] = []
     for reader in readers:
         output, _ = await reader.communicate()

@@ -123,9 +123,9 @@ class RedisHub:
         """Publish the answer; once stop requests are heard, look for one sent before."""
         watching = asyncio.ensure_future(self._stopped_before(stream_id, listening))
         try:
-            await publisher.run()
-        except PublishError:
-            pass  # logged, and the Streamer failed with it: its producer stops
+            # Logged, and the Streamer failed with it: its producer stops.
+            with contextlib.suppress(PublishError):
+                await publisher.run()
         finally:
             watching.cancel()
             await asyncio.gather(watching, return_exceptions=True)

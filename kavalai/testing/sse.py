@@ -26,6 +26,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import codecs
+import contextlib
 import json
 import time
 from http import HTTPStatus
@@ -78,15 +79,15 @@ class _Loopback(abc.ABC):
         assert task is not None
         self._handlers.add(task)
         try:
-            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-            method, path, _ = head[0].split(" ", 2)
-            pairs = [line.split(":", 1) for line in head[1:] if ":" in line]
-            headers = {name.strip().lower(): value.strip() for name, value in pairs}
-            body = await reader.readexactly(int(headers.get("content-length", "0")))
-            self.requests.append(json_or_text(body))
-            await self._answer(method, path, headers, body, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass  # the client went away
+            # A client that goes away ends its connection, and nothing more.
+            with contextlib.suppress(ConnectionError, asyncio.IncompleteReadError):
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+                method, path, _ = head[0].split(" ", 2)
+                pairs = [line.split(":", 1) for line in head[1:] if ":" in line]
+                headers = {name.strip().lower(): value.strip() for name, value in pairs}
+                body = await reader.readexactly(int(headers.get("content-length", "0")))
+                self.requests.append(json_or_text(body))
+                await self._answer(method, path, headers, body, writer)
         finally:
             self._handlers.discard(task)
             writer.close()
